@@ -1,0 +1,616 @@
+"""``JheClient``: every operation of the patient-management guide as one typed async method.
+
+The same code serves a real v0.0.7-era server, a v0.0.13+ server and the embedded demo: the
+generation is detected once (``GET /health``) and its ``Adapter`` decides paths, bodies and the
+query names that may be sent. Several operations first read what they need to avoid the real
+server's 500s (duplicate e-mail, cross-organization enrolment, consent rows that already exist).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .auth import BearerAuth
+from .errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    ServerFailure,
+    field_text,
+    invalid_input_from_validation,
+)
+from .fhir import date_query, observation_page, within_dates
+from .generation import ADAPTERS, FHIR_STUDY, Adapter, Generation, ServerInfo, server_info_from_health
+from .http import AsyncBaseTransport, Auth
+from .models import (
+    CodeableConcept,
+    DataSource,
+    EnrollmentResult,
+    FhirObservation,
+    Invitation,
+    InvitationClient,
+    Member,
+    Observation,
+    Organization,
+    Patient,
+    PatientChanges,
+    PatientConsents,
+    PatientCreateResult,
+    PatientDraft,
+    ScopeConsent,
+    ScopeRequest,
+    Study,
+    UserProfile,
+)
+from .pages import DEFAULT_PAGE_SIZE, Page, drf_page, iterate
+from .retry import RetryPolicy
+from .session import ApiSession
+
+OMH_SYSTEM = "https://w3id.org/openmhealth"
+LARGE_PAGE = 1000  # the largest page JHE serves; used when walking whole lists
+
+M = TypeVar("M", bound=BaseModel)
+Scope = CodeableConcept | tuple[str, str] | str
+Day = date | datetime
+
+
+def scope_key(scope: Scope) -> tuple[str, str]:
+    """(system, code) of a scope given as a concept, a pair, ``"system|code"`` or a bare OMH code."""
+    if isinstance(scope, CodeableConcept):
+        return scope.key
+    if isinstance(scope, tuple):
+        return scope
+    system, bar, code = scope.partition("|")
+    return (system, code) if bar else (OMH_SYSTEM, scope)
+
+
+@contextmanager
+def _reading(doing: str) -> Iterator[None]:
+    """A 2xx answer of an unexpected shape becomes a ``ServerFailure``, not a parsing traceback.
+
+    The validation error itself is dropped: its text quotes the answer, i.e. patient data.
+    """
+    try:
+        yield
+    except (ValidationError, TypeError, KeyError, IndexError, AttributeError):
+        raise ServerFailure(f"The server's answer could not be read while {doing}.") from None
+
+
+def _parse(model: type[M], data: Any, doing: str) -> M:
+    with _reading(doing):
+        return model.model_validate(data)
+
+
+def _parse_list(model: type[M], data: Any, doing: str) -> list[M]:
+    with _reading(doing):
+        return [model.model_validate(item) for item in data or []]
+
+
+def _user_input(model: type[M], value: M | Mapping[str, Any], what: str) -> M:
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise invalid_input_from_validation(exc, what) from None
+
+
+class JheClient:
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        *,
+        transport: AsyncBaseTransport | None = None,
+        timeout: float = 20.0,
+        max_concurrency: int = 6,
+        max_retries: int = 3,
+        generation: Generation | None = None,
+        verify: bool | str = True,
+        retry: RetryPolicy | None = None,
+    ):
+        self._session = ApiSession(
+            base_url,
+            BearerAuth(token),
+            transport=transport,
+            timeout=timeout,
+            max_concurrency=max_concurrency,
+            retry=retry or RetryPolicy(max_retries=max_retries),
+            verify=verify,
+        )
+        self._info = ServerInfo(generation=generation) if generation else None
+        self._detecting = asyncio.Lock()
+
+    @property
+    def auth(self) -> Auth:
+        return self._session.auth
+
+    async def __aenter__(self) -> JheClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._session.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        doing: str = "contacting the server",
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+        json: Any = None,
+    ) -> Any:
+        """A raw call with the client's auth, retries and error mapping; returns parsed JSON.
+
+        No generation rules apply here: the caller chooses the path and every query name.
+        """
+        return await self._session.json(method, path, doing=doing, params=params, json=json)
+
+    # --- server ---------------------------------------------------------------------------------
+
+    async def server_info(self) -> ServerInfo:
+        """The server's generation, detected once per client (``generation=`` skips it)."""
+        async with self._detecting:
+            if self._info is None:
+                try:
+                    response = await self._session.send("GET", "/health", doing="detecting the server version")
+                except NotFound:
+                    self._info = ServerInfo(generation=Generation.LEGACY)
+                else:
+                    content_type = response.headers.get("content-type", "")
+                    self._info = server_info_from_health(content_type, response.text)
+        return self._info
+
+    async def _adapter(self) -> Adapter:
+        return ADAPTERS[(await self.server_info()).generation]
+
+    async def _get(self, path: str, doing: str, params: Mapping[str, Any] | None = None) -> Any:
+        return await self._session.json("GET", path, doing=doing, params=params)
+
+    async def _page(
+        self,
+        item_type: type[M],
+        endpoint: str,
+        path: str,
+        filters: Mapping[str, Any],
+        page: int,
+        page_size: int,
+        doing: str,
+    ) -> Page[M]:
+        adapter = await self._adapter()
+        # Page number and size are left out at their defaults, so requests stay minimal.
+        paging = {
+            "page": page if page != 1 else None,
+            "page_size": page_size if page_size != DEFAULT_PAGE_SIZE else None,
+        }
+        try:
+            data = await self._get(path, doing, adapter.query(endpoint, {**filters, **paging}))
+        except NotFound as exc:
+            if exc.detail != "No results found":  # v0.0.7's answer for an empty list
+                raise
+            data = {}
+        with _reading(doing):
+            return drf_page(item_type, data, page=page, page_size=page_size)
+
+    # --- people and organizations ---------------------------------------------------------------
+
+    async def profile(self) -> UserProfile:
+        doing = "loading your profile"
+        return _parse(UserProfile, await self._get("/api/v1/users/profile", doing), doing)
+
+    async def organizations(self, *, page_size: int = LARGE_PAGE) -> list[Organization]:
+        """Every organization on the server, each with the caller's role (None where there is none)."""
+
+        def fetch(number: int) -> Awaitable[Page[Organization]]:
+            path, doing = "/api/v1/organizations", "listing organizations"
+            return self._page(Organization, "organizations", path, {}, number, page_size, doing)
+
+        return [organization async for organization in iterate(fetch)]
+
+    async def my_organizations(self, *, page_size: int = LARGE_PAGE) -> list[Organization]:
+        """The organizations where the caller has a role."""
+        return [org for org in await self.organizations(page_size=page_size) if org.current_user_role]
+
+    async def organization(self, organization_id: int) -> Organization:
+        doing = "loading the organization"
+        return _parse(Organization, await self._get(f"/api/v1/organizations/{int(organization_id)}", doing), doing)
+
+    async def organization_tree(self, organization_id: int) -> Organization:
+        doing = "loading the organization tree"
+        data = await self._get(f"/api/v1/organizations/{int(organization_id)}/tree", doing)
+        return _parse(Organization, data, doing)
+
+    async def organization_members(self, organization_id: int) -> list[Member]:
+        doing = "listing the organization's members"
+        return _parse_list(Member, await self._get(f"/api/v1/organizations/{int(organization_id)}/users", doing), doing)
+
+    # --- studies --------------------------------------------------------------------------------
+
+    async def studies_page(
+        self, organization_id: int | None = None, page: int = 1, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Page[Study]:
+        filters = {"organization_id": organization_id}
+        return await self._page(Study, "studies", "/api/v1/studies", filters, page, page_size, "listing studies")
+
+    async def studies(self, organization_id: int | None = None, *, page_size: int = LARGE_PAGE) -> list[Study]:
+        return [study async for study in iterate(lambda n: self.studies_page(organization_id, n, page_size))]
+
+    async def study(self, study_id: int) -> Study:
+        doing = "loading the study"
+        return _parse(Study, await self._get(f"/api/v1/studies/{int(study_id)}", doing), doing)
+
+    async def study_scope_requests(self, study_id: int) -> list[ScopeRequest]:
+        doing = "loading the study's data types"
+        data = await self._get(f"/api/v1/studies/{int(study_id)}/scope_requests", doing)
+        return _parse_list(ScopeRequest, data, doing)
+
+    async def study_data_sources(self, study_id: int) -> list[DataSource]:
+        doing = "loading the study's data sources"
+        links = await self._get(f"/api/v1/studies/{int(study_id)}/data_sources", doing)
+        with _reading(doing):
+            return _parse_list(DataSource, [link["dataSource"] for link in links or []], doing)
+
+    async def codeable_concepts(self) -> list[CodeableConcept]:
+        """Every data type the server knows (there is no other codeable-concept endpoint)."""
+        doing = "listing data types"
+        return _parse_list(CodeableConcept, await self._get("/api/v1/data_sources/all_scopes", doing), doing)
+
+    # --- patients -------------------------------------------------------------------------------
+
+    async def patients(
+        self,
+        organization_id: int | None = None,
+        study_id: int | None = None,
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Page[Patient]:
+        filters = {"organization_id": organization_id, "study_id": study_id}
+        return await self._page(Patient, "patients", "/api/v1/patients", filters, page, page_size, "listing patients")
+
+    def iter_patients(
+        self, organization_id: int | None = None, study_id: int | None = None, page_size: int = LARGE_PAGE
+    ) -> AsyncIterator[Patient]:
+        return iterate(lambda n: self.patients(organization_id, study_id, page=n, page_size=page_size))
+
+    async def patient(self, patient_id: int) -> Patient:
+        doing = "loading the patient"
+        return _parse(Patient, await self._get(f"/api/v1/patients/{int(patient_id)}", doing), doing)
+
+    async def find_patient_by_email(self, email: str) -> Patient | None:
+        """The patient whose login is ``email``, in any organization, or None."""
+        if not email.strip():
+            raise InvalidInput("Enter an e-mail address to look up.", field_errors={"email": ["Required."]})
+        doing = "looking up the e-mail address"
+        query = (await self._adapter()).query("global_lookup", {"email": email.strip()})
+        found = _parse_list(Patient, await self._get("/api/v1/patients/global_lookup", doing, query), doing)
+        return found[0] if found else None
+
+    async def create_patient(
+        self, organization_id: int, draft: PatientDraft | Mapping[str, Any]
+    ) -> PatientCreateResult:
+        """Create the patient in the organization, or add the existing patient with that e-mail.
+
+        The e-mail is looked up first: creating a duplicate is a 500 at v0.0.7 and a vague 400 at
+        v0.0.13, while a patient known elsewhere only needs to join this organization.
+        """
+        draft = _user_input(PatientDraft, draft, "patient")
+        adapter = await self._adapter()
+        problems = draft.problems(birth_date_required=adapter.generation is Generation.LEGACY)
+        if problems:
+            raise InvalidInput(f"The patient cannot be created: {field_text(problems)}.", field_errors=problems)
+        existing = await self.find_patient_by_email(draft.email)
+        if existing is not None:
+            if int(organization_id) in existing.organization_ids:
+                raise Conflict(
+                    f"A patient with this e-mail address already exists in organization {organization_id} "
+                    f"(patient {existing.id})."
+                )
+            patient = await self._add_to_organization(existing.id, organization_id)
+            return PatientCreateResult(action="added", patient=patient)
+        doing = "creating the patient"
+        body = draft.wire_body(identifier_list=adapter.identifier_list, only_set=False)
+        data = await self._session.json(
+            "POST", "/api/v1/patients", json={**body, "organizationId": int(organization_id)}, doing=doing
+        )
+        return PatientCreateResult(action="created", patient=_parse(Patient, data, doing))
+
+    async def update_patient(
+        self, patient_id: int, organization_id: int, changes: PatientChanges | PatientDraft | Mapping[str, Any]
+    ) -> Patient:
+        """Change the patient's details; ``organization_id`` is where the caller's role is checked.
+
+        The e-mail is the patient's login and is never sent (the server would ignore it anyway).
+        """
+        if isinstance(changes, PatientDraft):
+            changes = changes.model_dump(exclude={"email"}, exclude_unset=True)
+        elif isinstance(changes, Mapping):
+            changes = {key: value for key, value in changes.items() if key != "email"}
+        changes = _user_input(PatientChanges, changes, "change")
+        adapter = await self._adapter()
+        body = changes.wire_body(identifier_list=adapter.identifier_list, only_set=True)
+        if not body:
+            return await self.patient(patient_id)
+        doing = "updating the patient"
+        data = await self._session.json(
+            "PATCH",
+            f"/api/v1/patients/{int(patient_id)}",
+            params=adapter.query("patient_in_organization", {"organization_id": organization_id}),
+            json=body,
+            doing=doing,
+        )
+        return _parse(Patient, data, doing)
+
+    async def remove_patient_from_organization(self, patient_id: int, organization_id: int) -> None:
+        """Unlink the patient and their enrolments there; with no organization left, JHE deletes the patient."""
+        query = (await self._adapter()).query("patient_in_organization", {"organization_id": organization_id})
+        await self._session.json(
+            "DELETE",
+            f"/api/v1/patients/{int(patient_id)}",
+            params=query,
+            doing="removing the patient from the organization",
+        )
+
+    async def add_patient_to_organization(self, patient_id: int, organization_id: int) -> Patient:
+        """Link an existing patient to another organization (refused if already linked: a 500 at v0.0.7)."""
+        patient = await self.patient(patient_id)
+        if int(organization_id) in patient.organization_ids:
+            raise Conflict(f"Patient {patient.id} is already in organization {organization_id}.")
+        return await self._add_to_organization(patient.id, organization_id)
+
+    async def _add_to_organization(self, patient_id: int, organization_id: int) -> Patient:
+        doing = "adding the patient to the organization"
+        query = (await self._adapter()).query("patient_in_organization", {"organization_id": organization_id})
+        path = f"/api/v1/patients/{int(patient_id)}/global_add_organization"
+        return _parse(Patient, await self._session.json("PATCH", path, params=query, doing=doing), doing)
+
+    # --- enrolment ------------------------------------------------------------------------------
+
+    async def enroll_patients(self, study_id: int, patient_ids: Iterable[int]) -> EnrollmentResult:
+        """Enrol patients in a study, skipping those already enrolled.
+
+        Every patient must belong to the study's organization: JHE answers a 500 otherwise (and
+        for a repeated enrolment), after enrolling the patients listed before the bad one.
+        """
+        ids = list(dict.fromkeys(int(i) for i in patient_ids))
+        if not ids:
+            return EnrollmentResult(study_id=int(study_id))
+        study = await self.study(study_id)
+        organization_id = study.organization_id
+        if organization_id is None:
+            raise ServerFailure(f"The server did not say which organization study {study.id} belongs to.")
+        patients = await asyncio.gather(*(self.patient(i) for i in ids))
+        outsiders = [p.id for p in patients if organization_id not in p.organization_ids]
+        if outsiders:
+            where = (study.organization.name if study.organization else "") or f"organization {organization_id}"
+            listed = ", ".join(map(str, outsiders))
+            who = f"Patient {listed} is" if len(outsiders) == 1 else f"Patients {listed} are"
+            raise InvalidInput(f"{who} not in {where}, the organization of study {study.id}.")
+        enrolled = {p.id async for p in self.iter_patients(organization_id, study.id)}
+        todo = [i for i in ids if i not in enrolled]
+        if todo:
+            await self._session.json(
+                "POST",
+                f"/api/v1/studies/{study.id}/patients",
+                json={"patient_ids": todo},
+                doing="enrolling patients in the study",
+            )
+        return EnrollmentResult(study_id=study.id, enrolled=todo, already_enrolled=[i for i in ids if i in enrolled])
+
+    async def unenroll_patients(self, study_id: int, patient_ids: Iterable[int]) -> None:
+        """Remove patients from a study (their consents for it go too); absent ones are ignored."""
+        ids = list(dict.fromkeys(int(i) for i in patient_ids))
+        if ids:
+            await self._session.json(
+                "DELETE",
+                f"/api/v1/studies/{int(study_id)}/patients",
+                json={"patient_ids": ids},
+                doing="removing patients from the study",
+            )
+
+    # --- invitations ----------------------------------------------------------------------------
+
+    async def invitation_clients(self, patient_id: int) -> list[InvitationClient]:
+        """Apps an invitation can be issued for (v0.0.13+).
+
+        Older servers and the demo issue links for one built-in app, so the list is empty there.
+        """
+        if not (await self._adapter()).invitation_by_post:
+            return []
+        doing = "listing the patient's apps"
+        data = await self._get(f"/api/v1/patients/{int(patient_id)}/consolidated_clients", doing)
+        return _parse_list(InvitationClient, data, doing)
+
+    async def invitation_link(
+        self, patient_id: int, *, send_email: bool = False, client_id: int | None = None
+    ) -> Invitation:
+        """A new invitation link (earlier ones stop working), optionally e-mailed by the server.
+
+        ``client_id`` (the app's primary key) matters only from v0.0.13; without it the single app
+        linked to the patient's studies is used.
+        """
+        doing = "generating the invitation link"
+        adapter = await self._adapter()
+        if not adapter.invitation_by_post:
+            query = adapter.query("invitation_link", {"send_email": True if send_email else None})
+            data = await self._get(f"/api/v1/patients/{int(patient_id)}/invitation_link", doing, query)
+            with _reading(doing):
+                return _parse(Invitation, {**data, "sent_by_email": send_email}, doing)
+        client_name = None
+        if client_id is None:
+            client = await self._pick_invitation_client(patient_id)
+            client_id, client_name = client.id, client.name
+        body = {"patient_id": int(patient_id), "client_id": int(client_id), "send_email": send_email}
+        data = await self._session.json("POST", "/api/v1/invitation", json=body, doing=doing)
+        with _reading(doing):
+            return _parse(Invitation, {**data, "sent_by_email": send_email, "client_name": client_name}, doing)
+
+    async def _pick_invitation_client(self, patient_id: int) -> InvitationClient:
+        usable = [c for c in await self.invitation_clients(patient_id) if c.invitation_url]
+        if len(usable) == 1:
+            return usable[0]
+        if not usable:
+            raise InvalidInput(
+                f"No app with an invitation address is linked to the studies of patient {patient_id}; "
+                "an administrator must add one to a study first."
+            )
+        choices = ", ".join(f"{c.name} (id {c.id})" for c in usable)
+        raise InvalidInput(f"Patient {patient_id} can be invited to several apps ({choices}); choose one.")
+
+    # --- consents -------------------------------------------------------------------------------
+
+    async def consents(self, patient_id: int) -> PatientConsents:
+        doing = "loading the patient's consents"
+        return _parse(PatientConsents, await self._get(f"/api/v1/patients/{int(patient_id)}/consents", doing), doing)
+
+    async def set_consent(self, patient_id: int, study_id: int, scope: Scope, consented: bool) -> ScopeConsent:
+        """Record the patient's answer for one data type of one study, on the patient's behalf.
+
+        The patient must be enrolled and the study must request the scope (both are 500s at the
+        server). An answer equal to the current one is left untouched.
+        """
+        system, code = scope_key(scope)
+        state = await self.consents(patient_id)
+        if int(study_id) not in state.enrolled_study_ids:
+            raise InvalidInput(
+                f"Patient {patient_id} is not enrolled in study {study_id}, so no consent can be recorded."
+            )
+        current = state.scope(int(study_id), system, code)
+        if current is None:
+            raise InvalidInput(f"Study {study_id} does not request the data type {code}.")
+        if current.consented is consented:
+            return current
+        adapter = await self._adapter()
+        path = f"/api/v1/patients/{int(patient_id)}/consents"
+        item = {"codingSystem": system, "codingCode": code}
+
+        def body(scope_item: dict[str, Any]) -> dict[str, Any]:
+            return {"studyScopeConsents": [{"studyId": int(study_id), "scopeConsents": [scope_item]}]}
+
+        method = "POST"
+        if current.consented is not None:
+            if adapter.consent_patch:
+                method = "PATCH"
+            else:
+                try:
+                    await self._session.json("DELETE", path, json=body(item), doing="clearing the previous consent")
+                except ServerFailure:
+                    pass  # v0.0.7 deletes the row, then fails while building its answer
+        doing = "recording the consent"
+        data = await self._session.json(method, path, json=body({**item, "consented": consented}), doing=doing)
+        with _reading(doing):
+            return _parse(ScopeConsent, data["studyScopeConsents"][0], doing)
+
+    async def grant_consent(self, patient_id: int, study_id: int, scope: Scope) -> ScopeConsent:
+        return await self.set_consent(patient_id, study_id, scope, True)
+
+    async def revoke_consent(self, patient_id: int, study_id: int, scope: Scope) -> ScopeConsent:
+        return await self.set_consent(patient_id, study_id, scope, False)
+
+    # --- observations ---------------------------------------------------------------------------
+
+    async def observations(
+        self,
+        organization_id: int | None = None,
+        study_id: int | None = None,
+        patient_id: int | None = None,
+        page: int = 1,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> Page[Observation]:
+        """Observations with their raw OMH payload and decoded value; newest first."""
+        filters = {"organization_id": organization_id, "study_id": study_id, "patient_id": patient_id}
+        path, doing = "/api/v1/observations", "listing observations"
+        return await self._page(Observation, "observations", path, filters, page, page_size, doing)
+
+    def iter_observations(
+        self,
+        organization_id: int | None = None,
+        study_id: int | None = None,
+        patient_id: int | None = None,
+        page_size: int = LARGE_PAGE,
+    ) -> AsyncIterator[Observation]:
+        return iterate(lambda n: self.observations(organization_id, study_id, patient_id, page=n, page_size=page_size))
+
+    async def _fhir_search(
+        self,
+        patient_id: int | None,
+        study_id: int | None,
+        code: Scope | None,
+        date_ge: Day | None,
+        date_le: Day | None,
+        page: int,
+        count: int,
+    ) -> tuple[Page[FhirObservation], bool]:
+        """One page as the server returns it, and whether the date range must be applied locally."""
+        adapter = await self._adapter()
+        if adapter.fhir_needs_patient and patient_id is None:
+            raise InvalidInput(
+                "This server (JHE before v0.0.13) searches FHIR observations one patient at a time; choose a patient."
+            )
+        query = adapter.query(
+            "fhir_observations",
+            {
+                "patient": patient_id,
+                FHIR_STUDY: study_id,
+                "code": "|".join(scope_key(code)) if code is not None else None,
+                "date": date_query(date_ge, date_le) if adapter.fhir_date_filter else None,
+                "_count": count if count != DEFAULT_PAGE_SIZE else None,
+                "_page": page if page != 1 else None,
+            },
+        )
+        doing = "searching FHIR observations"
+        data = await self._get(f"{adapter.fhir_base}/Observation", doing, query)
+        local_dates = not adapter.fhir_date_filter and (date_ge is not None or date_le is not None)
+        with _reading(doing):
+            return observation_page(data, page=page, count=count), local_dates
+
+    async def fhir_observations(
+        self,
+        *,
+        patient_id: int | None = None,
+        study_id: int | None = None,
+        code: Scope | None = None,
+        date_ge: Day | None = None,
+        date_le: Day | None = None,
+        page: int = 1,
+        count: int = 100,
+    ) -> Page[FhirObservation]:
+        """One page of FHIR observations.
+
+        Where the server has no ``date`` filter (v0.0.7) the range is applied to this page
+        locally, and ``count`` stays the unfiltered total.
+        """
+        result, local_dates = await self._fhir_search(patient_id, study_id, code, date_ge, date_le, page, count)
+        if local_dates:
+            result.items = [o for o in result.items if within_dates(o, date_ge, date_le)]
+        return result
+
+    async def iter_fhir_observations(
+        self,
+        *,
+        patient_id: int | None = None,
+        study_id: int | None = None,
+        code: Scope | None = None,
+        date_ge: Day | None = None,
+        date_le: Day | None = None,
+        count: int = LARGE_PAGE,
+    ) -> AsyncIterator[FhirObservation]:
+        """Every matching FHIR observation; pages are fetched whole and, on v0.0.7, filtered here."""
+        local_dates = False
+
+        async def fetch(number: int) -> Page[FhirObservation]:
+            nonlocal local_dates
+            result, local_dates = await self._fhir_search(patient_id, study_id, code, date_ge, date_le, number, count)
+            return result
+
+        async for observation in iterate(fetch):
+            if not local_dates or within_dates(observation, date_ge, date_le):
+                yield observation

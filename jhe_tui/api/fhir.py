@@ -1,0 +1,120 @@
+"""FHIR Observation search results, whichever envelope the server uses.
+
+v0.0.7 wraps resources in a DRF page (``{count, next, results: [{resource}]}``); v0.0.13 and the
+demo answer a real Bundle (``{total, entry: [{resource}], link: [{relation: "next"}]}``). The shape
+is recognised from the body itself. The OMH payload travels base64-encoded; v0.0.7's encoder puts
+a newline every 76 characters, so decoding ignores whitespace and missing padding.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import date, datetime, time, timezone
+from typing import Any
+
+from .models import FhirObservation
+from .omh import decode
+from .pages import Page
+
+
+def decode_attachment(data: Any) -> Any:
+    """The JSON inside a base64 ``valueAttachment.data``, or None when it is not readable."""
+    if not isinstance(data, str):
+        return None
+    compact = "".join(data.split())
+    compact += "=" * (-len(compact) % 4)
+    for decoder in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            return json.loads(decoder(compact).decode("utf-8"))
+        except (binascii.Error, ValueError):
+            continue
+    return None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _patient_id(subject: Any) -> int | None:
+    reference = subject.get("reference") if isinstance(subject, dict) else None
+    if isinstance(reference, str) and reference.startswith("Patient/"):
+        tail = reference.removeprefix("Patient/")
+        return int(tail) if tail.isdigit() else None
+    return None
+
+
+def observation_from_resource(resource: dict[str, Any]) -> FhirObservation:
+    codings = (resource.get("code") or {}).get("coding") or [{}]
+    coding = codings[0] if isinstance(codings[0], dict) else {}
+    attachment = resource.get("valueAttachment") or {}
+    payload = decode_attachment(attachment.get("data"))
+    period = resource.get("effectivePeriod") or {}
+    start = _time(resource.get("effectiveDateTime")) or _time(period.get("start"))
+    return FhirObservation(
+        id=str(resource.get("id", "")),
+        status=resource.get("status"),
+        coding_system=coding.get("system"),
+        coding_code=coding.get("code"),
+        coding_display=coding.get("display"),
+        subject_patient_id=_patient_id(resource.get("subject")),
+        effective_start=start,
+        effective_end=_time(period.get("end")),
+        last_updated=_time((resource.get("meta") or {}).get("lastUpdated")),
+        payload=payload,
+        value=decode(payload, coding.get("code")),
+        resource=resource,
+    )
+
+
+def observation_page(data: Any, *, page: int, count: int) -> Page[FhirObservation]:
+    """A DRF page of ``{resource}`` or a FHIR Bundle as ``Page[FhirObservation]``."""
+    data = data if isinstance(data, dict) else {}
+    if data.get("resourceType") == "Bundle":
+        wrappers = data.get("entry") or []
+        links = {link.get("relation"): link.get("url") for link in data.get("link") or [] if isinstance(link, dict)}
+        total, next_url, previous_url = data.get("total"), links.get("next"), links.get("previous")
+    else:
+        wrappers = data.get("results") or []
+        total, next_url, previous_url = data.get("count"), data.get("next"), data.get("previous")
+    resources = [w["resource"] for w in wrappers if isinstance(w, dict) and isinstance(w.get("resource"), dict)]
+    return Page[FhirObservation](
+        count=total if isinstance(total, int) else len(resources),
+        items=[observation_from_resource(resource) for resource in resources if resource.get("id") is not None],
+        next=next_url,
+        previous=previous_url,
+        page=page,
+        page_size=count,
+    )
+
+
+def _bound(value: date | datetime, *, end: bool) -> datetime:
+    """A date filter bound as an aware datetime; a plain date covers its whole day."""
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.max if end else time.min)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def date_query(date_ge: date | datetime | None, date_le: date | datetime | None) -> list[str] | None:
+    """FHIR ``date`` values (repeat the parameter for a range)."""
+    values = [f"{prefix}{bound.isoformat()}" for prefix, bound in (("ge", date_ge), ("le", date_le)) if bound]
+    return values or None
+
+
+def within_dates(
+    observation: FhirObservation, date_ge: date | datetime | None, date_le: date | datetime | None
+) -> bool:
+    """Local stand-in for the ``date`` search parameter on servers without one (v0.0.7)."""
+    when = observation.effective_time
+    if when is None:
+        return date_ge is None and date_le is None
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    if date_ge is not None and when < _bound(date_ge, end=False):
+        return False
+    return not (date_le is not None and when > _bound(date_le, end=True))

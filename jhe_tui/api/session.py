@@ -1,0 +1,100 @@
+"""One HTTP exchange with JHE: limits, retries, logging and error mapping.
+
+Everything above this module deals in parsed JSON and ``JheError``s; everything below is httpx.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import error_from_response, network_failure
+from .http import AsyncBaseTransport, AsyncClient, Auth, Response, TransportError
+from .retry import RetryPolicy
+
+logger = logging.getLogger("jhe_tui.api")
+
+_ID_SEGMENT = re.compile(r"/\d+(?=/|$)")
+_TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9]{20,}(?=/|$)")
+
+
+def path_template(path: str) -> str:
+    """The path with ids and tokens replaced, safe to log (``/api/v1/patients/{id}/consents``)."""
+    return _TOKEN_SEGMENT.sub("/{token}", _ID_SEGMENT.sub("/{id}", path.split("?", 1)[0]))
+
+
+class ApiSession:
+    def __init__(
+        self,
+        base_url: str,
+        auth: Auth,
+        *,
+        transport: AsyncBaseTransport | None,
+        timeout: float,
+        max_concurrency: int,
+        retry: RetryPolicy,
+        verify: bool | str,
+    ):
+        self.auth = auth
+        self.retry = retry
+        self._limit = asyncio.Semaphore(max_concurrency)
+        self._http = AsyncClient(
+            base_url=base_url.rstrip("/"),
+            auth=auth,
+            transport=transport,
+            timeout=timeout,
+            verify=verify,
+            headers={"Accept": "application/json"},
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        doing: str,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+    ) -> Response:
+        """Send with retries; return a 2xx response or raise the matching ``JheError``."""
+        method = method.upper()
+        template = path_template(path)
+        attempt = 0
+        while True:
+            try:
+                async with self._limit:
+                    response = await self._http.request(method, path, params=params, json=json)
+            except TransportError as exc:
+                logger.info("%s %s failed: %s", method, template, type(exc).__name__)
+                delay = self.retry.after_network_error(method, attempt)
+                if delay is None:
+                    raise network_failure(exc, doing) from None
+            else:
+                logger.info("%s %s %s", method, template, response.status_code)
+                if response.is_success:
+                    return response
+                delay = self.retry.after_status(
+                    method, response.status_code, response.headers.get("Retry-After"), attempt
+                )
+                if delay is None:
+                    raise error_from_response(
+                        response.status_code, response.headers.get("content-type", ""), response.text, doing
+                    )
+            attempt += 1
+            await self.retry.sleep(delay)
+
+    async def json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Like ``send`` but return the parsed body; None for empty or non-JSON bodies (204, junk)."""
+        response = await self.send(method, path, **kwargs)
+        if not response.content or "json" not in response.headers.get("content-type", "json"):
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return None

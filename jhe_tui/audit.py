@@ -1,0 +1,54 @@
+"""A local, append-only record of consent changes made on a patient's behalf.
+
+The server stores only the consent row, not who in the clinic authorized the change or
+on what grounds; a coordinator may be asked months later. So every grant or revoke the
+console makes is also written here, as one JSON object a line (easy to grep, to ship to
+a SIEM, or to read back in a spreadsheet). The file is private to its owner (mode 0600)
+because it names patients by id, and it never holds a token.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jhe_tui import paths
+
+AUDIT_FILE = "audit.jsonl"
+
+
+@dataclass(frozen=True)
+class ConsentAudit:
+    """One consent change: who did it, where, to whom, and who authorized it."""
+
+    action: str  # "grant" or "revoke"
+    practitioner_id: int
+    practitioner_email: str
+    server: str
+    patient_id: int
+    study_id: int
+    scope_code: str
+    attestation: str
+
+
+def audit_path() -> Path:
+    return paths.data_dir() / AUDIT_FILE
+
+
+def record_consent(entry: ConsentAudit, *, now: datetime | None = None) -> Path:
+    """Append `entry` with the time; returns the file so the UI can say where it went."""
+    path = audit_path()
+    paths.private_dir(path.parent)
+    line = {"time": (now or datetime.now(UTC)).isoformat(timespec="seconds"), **asdict(entry)}
+    # os.open so the file is born 0600 (no window where it is world-readable); chmod
+    # repairs a file that someone created earlier with looser permissions.
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode())
+    finally:
+        os.close(fd)
+    return path

@@ -1,0 +1,9 @@
+"""An embedded JupyterHealth Exchange compatible server with synthetic data (the demo backend).
+
+It speaks JHE's REST, FHIR and OAuth wire formats with the user guide's semantics, stores
+everything in one SQLite file, and never imports the API client or the UI.
+"""
+
+from .demo_backend import DEFAULT_SITE_URL, DemoBackend, DemoUser
+
+__all__ = ["DEFAULT_SITE_URL", "DemoBackend", "DemoUser"]

@@ -1,0 +1,32 @@
+"""The ASGI application: routes, the casing and error layers, nothing else.
+
+No trailing-slash redirects: ``/api/v1/patients/`` is a 404 and ``/o/token`` too, as in JHE
+(which answers a POST to the latter with a 500; here it is a JSON 404). No OpenAPI pages either,
+so the URL space is JHE's.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+
+from .casing import QueryNamesMiddleware
+from .deps import Settings
+from .errors import ApiError, CatchAllMiddleware, api_error_handler, http_error_handler
+from .routes import consents, data_sources, fhir, oauth, observations, organizations, patients, server, studies, users
+
+ROUTERS = tuple(module.router for module in (server, oauth, users, organizations, studies, patients, consents,
+                                             observations, data_sources, fhir))
+
+
+def create_app(settings: Settings) -> FastAPI:
+    app = FastAPI(title="JupyterHealth Exchange (demo)", docs_url=None, redoc_url=None, openapi_url=None,
+                  redirect_slashes=False)
+    app.state.settings = settings
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(HTTPException, http_error_handler)
+    app.add_middleware(QueryNamesMiddleware)
+    app.add_middleware(CatchAllMiddleware)
+    return app

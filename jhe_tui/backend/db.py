@@ -1,0 +1,306 @@
+"""SQLite schema and connections of the demo backend.
+
+The tables mirror JHE's Django models (contract section 4) closely enough that every wire shape
+can be built from them, with additions that exist only for speed at 1,000,000 observations:
+
+* ``observation_organization`` and ``observation_study`` list, per organization and per study,
+  the observations of its patients (for a study: of the codes it requests). Paging "the
+  observations of organization X (or study S), newest first" is then a walk along one narrow
+  index instead of a join and a sort. Triggers keep both right when a patient joins or leaves an
+  organization or a study and when an observation arrives, so no route has to remember them.
+  Observations are only deleted with a patient who has no organization (hence no study) left, by
+  which time neither table holds rows for them.
+* The OMH payload lives in ``observation_data``, so the ``observation`` rows that filters walk
+  stay small.
+* ``revision`` counts committed write transactions; ``search`` keeps a COUNT until it changes.
+* The secondary indexes, triggers and derived tables are built after the bulk insert of the seed
+  (``finish_bulk_load``), which is several times faster than maintaining them row by row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+"""Stored as ``PRAGMA user_version``; a database of another version is rebuilt, not reused."""
+
+SCHEMA = """
+CREATE TABLE jhe_user (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    first_name TEXT NOT NULL DEFAULT '',
+    last_name TEXT NOT NULL DEFAULT '',
+    user_type TEXT,
+    password_hash TEXT
+);
+CREATE TABLE organization (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    part_of INTEGER REFERENCES organization(id)
+);
+CREATE TABLE practitioner_organization (
+    user_id INTEGER NOT NULL REFERENCES jhe_user(id) ON DELETE CASCADE,
+    organization_id INTEGER NOT NULL REFERENCES organization(id),
+    role TEXT NOT NULL,
+    PRIMARY KEY (user_id, organization_id)
+) WITHOUT ROWID;
+CREATE TABLE patient (
+    id INTEGER PRIMARY KEY,
+    jhe_user_id INTEGER NOT NULL UNIQUE REFERENCES jhe_user(id),
+    identifier TEXT,
+    name_family TEXT,
+    name_given TEXT,
+    birth_date TEXT,
+    telecom_phone TEXT,
+    last_updated TEXT NOT NULL
+);
+CREATE TABLE patient_organization (
+    patient_id INTEGER NOT NULL REFERENCES patient(id) ON DELETE CASCADE,
+    organization_id INTEGER NOT NULL REFERENCES organization(id),
+    PRIMARY KEY (patient_id, organization_id)
+) WITHOUT ROWID;
+CREATE TABLE codeable_concept (
+    id INTEGER PRIMARY KEY,
+    coding_system TEXT NOT NULL,
+    coding_code TEXT NOT NULL,
+    text TEXT NOT NULL,
+    UNIQUE (coding_system, coding_code)
+);
+CREATE TABLE data_source (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL
+);
+CREATE TABLE data_source_supported_scope (
+    data_source_id INTEGER NOT NULL REFERENCES data_source(id),
+    scope_code_id INTEGER NOT NULL REFERENCES codeable_concept(id),
+    PRIMARY KEY (data_source_id, scope_code_id)
+) WITHOUT ROWID;
+CREATE TABLE study (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL,
+    organization_id INTEGER NOT NULL REFERENCES organization(id),
+    icon_url TEXT
+);
+CREATE TABLE study_scope_request (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES study(id),
+    scope_code_id INTEGER NOT NULL REFERENCES codeable_concept(id),
+    UNIQUE (study_id, scope_code_id)
+);
+CREATE TABLE study_data_source (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES study(id),
+    data_source_id INTEGER NOT NULL REFERENCES data_source(id),
+    UNIQUE (study_id, data_source_id)
+);
+CREATE TABLE study_patient (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES study(id),
+    patient_id INTEGER NOT NULL REFERENCES patient(id) ON DELETE CASCADE,
+    UNIQUE (study_id, patient_id)
+);
+CREATE TABLE scope_consent (
+    id INTEGER PRIMARY KEY,
+    study_patient_id INTEGER NOT NULL REFERENCES study_patient(id) ON DELETE CASCADE,
+    scope_code_id INTEGER NOT NULL REFERENCES codeable_concept(id),
+    consented INTEGER NOT NULL,
+    consented_time TEXT NOT NULL,
+    UNIQUE (study_patient_id, scope_code_id)
+);
+CREATE TABLE observation (
+    id INTEGER PRIMARY KEY,
+    subject_patient_id INTEGER NOT NULL REFERENCES patient(id),
+    codeable_concept_id INTEGER NOT NULL REFERENCES codeable_concept(id),
+    data_source_id INTEGER REFERENCES data_source(id),
+    status TEXT NOT NULL DEFAULT 'final',
+    effective_start TEXT NOT NULL,
+    effective_end TEXT,
+    last_updated TEXT NOT NULL
+);
+CREATE TABLE observation_data (
+    id INTEGER PRIMARY KEY REFERENCES observation(id) ON DELETE CASCADE,
+    value_attachment_data TEXT NOT NULL
+);
+CREATE TABLE observation_organization (
+    organization_id INTEGER NOT NULL,
+    observation_id INTEGER NOT NULL,
+    PRIMARY KEY (organization_id, observation_id)
+) WITHOUT ROWID;
+CREATE TABLE observation_study (
+    study_id INTEGER NOT NULL,
+    observation_id INTEGER NOT NULL,
+    PRIMARY KEY (study_id, observation_id)
+) WITHOUT ROWID;
+CREATE TABLE revision (n INTEGER NOT NULL);
+INSERT INTO revision VALUES (0);
+CREATE TABLE invitation (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patient(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    created TEXT NOT NULL,
+    expires TEXT NOT NULL,
+    emailed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY,
+    created TEXT NOT NULL,
+    to_address TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    body TEXT NOT NULL,
+    file_name TEXT NOT NULL
+);
+CREATE TABLE oauth_application (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    client_id TEXT NOT NULL UNIQUE,
+    redirect_uris TEXT NOT NULL
+);
+CREATE TABLE oauth_grant (
+    code_hash TEXT PRIMARY KEY,
+    application_id INTEGER NOT NULL REFERENCES oauth_application(id),
+    user_id INTEGER NOT NULL REFERENCES jhe_user(id) ON DELETE CASCADE,
+    redirect_uri TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+CREATE TABLE oauth_token (
+    token_hash TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    user_id INTEGER NOT NULL REFERENCES jhe_user(id) ON DELETE CASCADE,
+    application_id INTEGER REFERENCES oauth_application(id),
+    expires REAL,
+    access_hash TEXT
+);
+CREATE TABLE web_session (
+    session_hash TEXT PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES jhe_user(id) ON DELETE CASCADE,
+    expires REAL NOT NULL
+);
+"""
+
+INDEXES = (
+    "CREATE INDEX patient_organization_by_org ON patient_organization (organization_id, patient_id)",
+    "CREATE INDEX patient_identifier ON patient (identifier) WHERE identifier IS NOT NULL",
+    "CREATE INDEX practitioner_organization_by_org ON practitioner_organization (organization_id)",
+    "CREATE INDEX study_by_org ON study (organization_id)",
+    "CREATE INDEX study_patient_by_patient ON study_patient (patient_id)",
+    "CREATE INDEX observation_by_patient ON observation (subject_patient_id, codeable_concept_id, id)",
+    "CREATE INDEX observation_organization_by_observation"
+    " ON observation_organization (observation_id, organization_id)",
+    "CREATE INDEX invitation_by_patient ON invitation (patient_id)",
+    "CREATE INDEX oauth_token_by_access ON oauth_token (access_hash) WHERE access_hash IS NOT NULL",
+)
+
+TRIGGERS = (
+    """CREATE TRIGGER patient_joins_organization AFTER INSERT ON patient_organization BEGIN
+        INSERT OR IGNORE INTO observation_organization (organization_id, observation_id)
+            SELECT NEW.organization_id, id FROM observation WHERE subject_patient_id = NEW.patient_id;
+    END""",
+    """CREATE TRIGGER patient_leaves_organization AFTER DELETE ON patient_organization BEGIN
+        DELETE FROM observation_organization
+            WHERE organization_id = OLD.organization_id
+              AND observation_id IN (SELECT id FROM observation WHERE subject_patient_id = OLD.patient_id);
+    END""",
+    """CREATE TRIGGER patient_joins_study AFTER INSERT ON study_patient BEGIN
+        INSERT OR IGNORE INTO observation_study (study_id, observation_id)
+            SELECT NEW.study_id, id FROM observation
+            WHERE subject_patient_id = NEW.patient_id AND codeable_concept_id IN
+                (SELECT scope_code_id FROM study_scope_request WHERE study_id = NEW.study_id);
+    END""",
+    """CREATE TRIGGER patient_leaves_study AFTER DELETE ON study_patient BEGIN
+        DELETE FROM observation_study
+            WHERE study_id = OLD.study_id
+              AND observation_id IN (SELECT id FROM observation WHERE subject_patient_id = OLD.patient_id);
+    END""",
+    """CREATE TRIGGER observation_arrives AFTER INSERT ON observation BEGIN
+        INSERT OR IGNORE INTO observation_organization (organization_id, observation_id)
+            SELECT organization_id, NEW.id FROM patient_organization WHERE patient_id = NEW.subject_patient_id;
+        INSERT OR IGNORE INTO observation_study (study_id, observation_id)
+            SELECT sp.study_id, NEW.id FROM study_patient sp
+            JOIN study_scope_request r ON r.study_id = sp.study_id AND r.scope_code_id = NEW.codeable_concept_id
+            WHERE sp.patient_id = NEW.subject_patient_id;
+    END""",
+)
+
+FILL = (
+    """INSERT INTO observation_organization (organization_id, observation_id)
+        SELECT po.organization_id, o.id
+        FROM observation o JOIN patient_organization po ON po.patient_id = o.subject_patient_id
+        ORDER BY po.organization_id, o.id""",
+    """INSERT INTO observation_study (study_id, observation_id)
+        SELECT sp.study_id, o.id
+        FROM observation o JOIN study_patient sp ON sp.patient_id = o.subject_patient_id
+        JOIN study_scope_request r ON r.study_id = sp.study_id AND r.scope_code_id = o.codeable_concept_id
+        ORDER BY sp.study_id, o.id""",
+)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open a connection the way every request needs it.
+
+    ``check_same_thread`` is off because FastAPI may open a request's connection in one worker
+    thread and run the endpoint in another; a connection is still used by one request at a time.
+    Isolation is manual (``isolation_level=None``) so writes can take the lock up front with
+    ``BEGIN IMMEDIATE`` and never fail half-way on a lock upgrade.
+    """
+    conn = sqlite3.connect(path, timeout=10.0, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+def timestamp(moment: dt.datetime | None = None) -> str:
+    """A stored time: ISO 8601 in UTC with microseconds and ``Z``, as JHE renders ``lastUpdated``."""
+    return (moment or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction that holds the write lock from its first statement.
+
+    Checks made inside it see the data they protect: an enrolment's validation and its inserts
+    cannot interleave with another request's writes, and a failed check writes nothing.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+        conn.execute("UPDATE revision SET n = n + 1")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def create_schema(conn: sqlite3.Connection) -> None:
+    conn.executescript(SCHEMA)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def schema_version(path: Path) -> int | None:
+    """The file's schema version; None when it is not a database at all."""
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return None
+    finally:
+        conn.close()
+
+
+def finish_bulk_load(conn: sqlite3.Connection) -> None:
+    """Build what the bulk insert skipped: the organization map, indexes, triggers, statistics.
+
+    Runs inside the caller's transaction, so a half-built database is never committed.
+    """
+    for statement in FILL + INDEXES + TRIGGERS:
+        conn.execute(statement)
+    conn.execute("ANALYZE")

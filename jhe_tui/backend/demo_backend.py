@@ -1,0 +1,104 @@
+"""``DemoBackend``: a seeded JHE-compatible server in a data directory, ready to use in process.
+
+The command line, the TUI's demo mode and the client's tests use only this class: ``app`` (ASGI,
+for ``httpx.ASGITransport`` or uvicorn), ``db_path``, ``outbox_dir``, ``site_url``,
+``token_for`` and ``users``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from . import db, seed, tokens
+from .app import create_app
+from .deps import Settings
+
+DEFAULT_SITE_URL = "http://127.0.0.1:8765"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    password: str
+    name: str
+    # "manager", "member" or "viewer" for the three logins ``token_for`` knows; None otherwise.
+    role: str | None
+    description: str
+
+
+class DemoBackend:
+    """The demo server of one data directory.
+
+    Constructing it seeds ``demo.sqlite3`` when missing (the scale data set with ``scale=True``),
+    rebuilds it with ``reset=True`` or when an older version of this code made it, and otherwise
+    reuses it as it is, changes included. ``site_url`` is where clients reach the server: OAuth
+    discovery, invitation links and the console application's redirect URI are built from it
+    (page links use the host of each request instead).
+    """
+
+    def __init__(self, data_dir: Path, *, reset: bool = False, scale: bool = False,
+                 site_url: str = DEFAULT_SITE_URL) -> None:
+        self.data_dir = Path(data_dir)
+        self.db_path = self.data_dir / "demo.sqlite3"
+        self.outbox_dir = self.data_dir / "outbox"
+        self.site_url = site_url.rstrip("/")
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.db_path.exists() and db.schema_version(self.db_path) != db.SCHEMA_VERSION:
+            reset = True  # made by another version of this code: its tables may not fit
+        if reset:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
+            shutil.rmtree(self.outbox_dir, ignore_errors=True)
+        if not self.db_path.exists():
+            seed.seed(self.db_path, scale=scale)
+        self.outbox_dir.mkdir(exist_ok=True)
+        self._follow_site_url()
+        self.app: FastAPI = create_app(Settings(self.db_path, self.outbox_dir, self.site_url))
+        self._tokens: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _follow_site_url(self) -> None:
+        """Point the console application's redirect URI at this run's site URL (it may differ
+        from the run that seeded the database)."""
+        conn = db.connect(self.db_path)
+        try:
+            with db.transaction(conn):
+                conn.execute("UPDATE oauth_application SET redirect_uris = ? WHERE client_id = ?",
+                             (f"{self.site_url}/auth/callback", seed.CONSOLE_CLIENT_ID))
+        finally:
+            conn.close()
+
+    @property
+    def users(self) -> list[DemoUser]:
+        names = {org_id: name for org_id, name, _, _ in seed.ORGANIZATIONS}
+        login_role = {user_id: role for role, user_id in seed.DEMO_LOGINS.items()}
+        return [
+            DemoUser(
+                p.email, seed.DEMO_PASSWORD, p.name, login_role.get(p.id),
+                "; ".join(f"{role} of {names[org]}" for org, role in p.roles) or "no organization yet",
+            )
+            for p in seed.PRACTITIONERS
+        ]
+
+    def token_for(self, role: str) -> str:
+        """A valid 14-day access token of the demo practitioner with that role.
+
+        The same token is handed out again while it is valid; a new one once it has expired or
+        been revoked (a client's logout revokes it).
+        """
+        user_id = seed.DEMO_LOGINS[role]
+        with self._lock:
+            conn = db.connect(self.db_path)
+            try:
+                cached = self._tokens.get(role)
+                if cached is None or tokens.user_for_access_token(conn, cached) != user_id:
+                    with db.transaction(conn):
+                        self._tokens[role] = tokens.issue(conn, user_id, application_id=1)["access_token"]
+            finally:
+                conn.close()
+            return self._tokens[role]

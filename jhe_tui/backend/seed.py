@@ -1,0 +1,411 @@
+"""Deterministic synthetic data for the demo backend.
+
+The default data set (about 60 patients and 90 days of readings) is small enough to build in a
+fraction of a second; the scale data set (100,000 patients, 1,000,000 observations) is for
+benchmarks. Both come from a fixed random seed, anchored at the time of building so the readings
+always end "now" and silent patients stay silent for the same number of days.
+
+The shapes are chosen so every workflow of the user guide has material: patients in two
+organizations, patients in the organization tree where the demo practitioners have no role,
+studies of that other tree, consents given, pending and declined, patients who stopped sending
+data days ago, patients who never did, and patients not enrolled in any study.
+
+A database is built in a side file and renamed into place when complete, so an interrupted build
+never leaves a half-seeded database to be reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import db, omh
+from .tokens import digest, new_secret, password_hash
+
+SEED = 20_240_501
+DAYS = 90
+SCALE_PATIENTS = 100_000
+SCALE_OBSERVATIONS = 1_000_000
+DEMO_PASSWORD = "demo"
+CONSOLE_CLIENT_ID = "jhe-demo-console"
+LOOPBACK_CLIENT_ID = "jhe-tui"
+LOOPBACK_REDIRECT = "http://127.0.0.1/callback"
+
+ORGANIZATIONS = (
+    (0, "ROOT", "root", None),
+    (20001, "Riverside University", "edu", 0),
+    (20002, "School of Public Health", "edu", 20001),
+    (20003, "Cardiometabolic Research Lab", "laboratory", 20002),
+    (20004, "Sleep and Activity Lab", "laboratory", 20002),
+    (20005, "Lakeside Health System", "prov", 0),
+    (20006, "Department of Cardiology", "dept", 20005),
+    (20007, "Heart Failure Clinic", "team", 20006),
+)
+
+
+@dataclass(frozen=True)
+class Practitioner:
+    id: int
+    email: str
+    first_name: str
+    last_name: str
+    roles: tuple[tuple[int, str], ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+PRACTITIONERS = (
+    Practitioner(10001, "manager@demo.jhe.example", "Morgan", "Reyes",
+                 ((20001, "manager"), (20002, "manager"), (20003, "manager"), (20004, "manager"))),
+    Practitioner(10002, "member@demo.jhe.example", "Sam", "Okafor", ((20003, "member"),)),
+    Practitioner(10003, "viewer@demo.jhe.example", "Vic", "Tran", ((20003, "viewer"),)),
+    Practitioner(10004, "lakeside.manager@demo.jhe.example", "Priya", "Shah",
+                 ((20005, "manager"), (20006, "manager"), (20007, "manager"))),
+    Practitioner(10005, "dana.brooks@demo.jhe.example", "Dana", "Brooks", ()),
+)
+DEMO_LOGINS = {"manager": 10001, "member": 10002, "viewer": 10003}
+
+# id, name, type, supported codeable concepts
+DATA_SOURCES = (
+    (70001, "CareX", "personal_device", (50002, 50003, 50004, 50005, 50006, 50009)),
+    (70002, "Dexcom G7", "personal_device", (50001,)),
+    (70003, "iHealth", "personal_device", (50002, 50003, 50004, 50005, 50009)),
+    (70004, "Oura Ring", "personal_device", (50003, 50004, 50008)),
+)
+# id, name, description, organization, requested scopes, data sources
+STUDIES = (
+    (30001, "Glucose and Blood Pressure Study", "Home blood glucose and blood pressure", 20003,
+     (50001, 50002), (70002, 70003)),
+    (30002, "Cardiac Rhythm Study", "Heart rate, blood pressure and oxygen saturation", 20003,
+     (50004, 50002, 50005), (70001, 70003)),
+    (30003, "Sleep and Steps Study", "Daily steps and heart rate", 20004, (50008, 50004), (70004,)),
+    (30004, "Heart Failure Home Monitoring", "Weight, blood pressure and oxygen saturation after discharge",
+     20007, (50009, 50002, 50005), (70003, 70001)),
+    (30005, "Fever and Breathing Watch", "Body temperature and respiratory rate", 20006, (50003, 50006), (70001,)),
+)
+STUDY_BY_ID = {s[0]: s for s in STUDIES}
+SOURCE_BY_ID = {s[0]: s for s in DATA_SOURCES}
+
+FIRST_NAMES = (
+    "Olivia", "Liam", "Amara", "Noah", "Sofia", "Mateo", "Priya", "Ethan", "Chloe", "Kenji", "Fatima",
+    "Lucas", "Hannah", "Diego", "Grace", "Omar", "Isla", "Mohammed", "Zoe", "Arjun", "Maya", "Samuel",
+    "Leila", "Daniel", "Aisha", "Jonah", "Mei", "Gabriel", "Nora", "Tariq", "Elena", "Henry", "Yara",
+    "Felix", "Ruth", "Kwame", "Ines", "Oscar", "Lena", "Victor", "Naomi", "Hugo", "Alma", "Rafael",
+)
+LAST_NAMES = (
+    "Garcia", "Nguyen", "Okonkwo", "Smith", "Kowalski", "Haddad", "Johnson", "Tanaka", "Rossi", "Patel",
+    "Andersson", "Mensah", "Silva", "Cohen", "Murphy", "Hernandez", "Kim", "Dubois", "Ivanova", "Brown",
+    "Osei", "Lopez", "Fischer", "Ali", "Walker", "Novak", "Reyes", "Schmidt", "Chen", "Moreau",
+    "Adeyemi", "Larsen", "Costa", "Wright", "Yilmaz", "Bianchi", "Hughes", "Sato", "Mwangi", "Ortiz",
+)
+
+
+def _patient_plan(i: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Organizations and studies of the i-th default patient (0-based)."""
+    if i < 30:
+        orgs = (20003, 20004) if i < 5 else (20003,)
+        studies = tuple(s for s, wanted in ((30001, i % 3 != 2), (30002, i % 2 == 0), (30003, i < 3)) if wanted)
+        return orgs, () if i >= 27 else studies
+    if i < 45:
+        return (20004,), () if i >= 43 else (30003,)
+    if i < 53:
+        return ((20007, 20003) if i < 47 else (20007,)), ((30004, 30001) if i == 45 else (30004,))
+    return (20006,), () if i == 59 else (30005,)
+
+
+DEFAULT_PATIENTS = 60
+
+
+class _Clock:
+    """ISO-8601 strings for epoch seconds, fast: the date part is cached per day."""
+
+    def __init__(self) -> None:
+        self._days: dict[int, str] = {}
+
+    def iso(self, seconds: int) -> str:
+        day, rest = divmod(seconds, 86_400)
+        prefix = self._days.get(day)
+        if prefix is None:
+            prefix = self._days[day] = dt.date.fromordinal(day + 719_163).isoformat()
+        return "%sT%02d:%02d:%02dZ" % (prefix, rest // 3600, rest // 60 % 60, rest % 60)
+
+    def iso_micro(self, micros: int) -> str:
+        seconds, fraction = divmod(micros, 1_000_000)
+        return "%s.%06dZ" % (self.iso(seconds)[:-1], fraction)
+
+
+@dataclass
+class _Stream:
+    """One patient's readings of one code from one device."""
+
+    patient_id: int
+    concept_id: int
+    source_id: int
+    baseline: float
+    first_day: int
+    last_day: int
+
+
+class _Seeder:
+    def __init__(self, conn: sqlite3.Connection, now: int) -> None:
+        self.conn = conn
+        self.now = now
+        self.rng = random.Random(SEED)
+        self.clock = _Clock()
+        self.today = now // 86_400
+        self.first_day = self.today - DAYS
+        self.streams: list[_Stream] = []
+        self.scale_streams: list[_Stream] = []
+        self.streamed: set[tuple[int, int]] = set()
+
+    def run(self, scale: bool) -> None:
+        self.reference_data()
+        self.patients(range(DEFAULT_PATIENTS), scale=False)
+        if scale:
+            self.patients(range(DEFAULT_PATIENTS, SCALE_PATIENTS), scale=True)
+        self.observations(scale)
+
+    def reference_data(self) -> None:
+        c = self.conn
+        c.executemany("INSERT INTO organization VALUES (?, ?, ?, ?)", ORGANIZATIONS)
+        c.executemany(
+            "INSERT INTO jhe_user (id, email, first_name, last_name, user_type, password_hash)"
+            " VALUES (?, ?, ?, ?, 'practitioner', ?)",
+            [(p.id, p.email, p.first_name, p.last_name, password_hash(DEMO_PASSWORD, p.id)) for p in PRACTITIONERS],
+        )
+        c.executemany(
+            "INSERT INTO practitioner_organization VALUES (?, ?, ?)",
+            [(p.id, org, role) for p in PRACTITIONERS for org, role in p.roles],
+        )
+        c.executemany(
+            "INSERT INTO codeable_concept VALUES (?, ?, ?, ?)",
+            [(cid, omh.OMH_SYSTEM, code, text) for cid, code, text in omh.CONCEPTS],
+        )
+        c.executemany("INSERT INTO data_source VALUES (?, ?, ?)", [s[:3] for s in DATA_SOURCES])
+        c.executemany(
+            "INSERT INTO data_source_supported_scope VALUES (?, ?)",
+            [(s[0], code) for s in DATA_SOURCES for code in s[3]],
+        )
+        c.executemany("INSERT INTO study VALUES (?, ?, ?, ?, NULL)", [s[:4] for s in STUDIES])
+        c.executemany(
+            "INSERT INTO study_scope_request (study_id, scope_code_id) VALUES (?, ?)",
+            [(s[0], code) for s in STUDIES for code in s[4]],
+        )
+        c.executemany(
+            "INSERT INTO study_data_source (study_id, data_source_id) VALUES (?, ?)",
+            [(s[0], ds) for s in STUDIES for ds in s[5]],
+        )
+        c.executemany(
+            "INSERT INTO oauth_application VALUES (?, ?, ?, ?)",
+            [
+                (1, "JHE Demo Console", CONSOLE_CLIENT_ID, "http://127.0.0.1:8765/auth/callback"),
+                (2, "jhe-tui (loopback)", LOOPBACK_CLIENT_ID, LOOPBACK_REDIRECT),
+            ],
+        )
+
+    def patients(self, indexes: range, *, scale: bool) -> None:
+        rng, clock = self.rng, self.clock
+        users, patients, links, enrolments, consents, invitations = [], [], [], [], [], []
+        emails: set[str] = set()
+        enrolment_id = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM study_patient").fetchone()[0]
+        # At scale the main lab holds a third of everyone, the heaviest case for its lists.
+        scale_plan = ((20003,), (20003,), (20004,), (20006,), (20007,), (20002,))
+        for i in indexes:
+            pid, uid = 40001 + i, 10006 + i
+            first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            if scale:
+                orgs = scale_plan[i % len(scale_plan)]
+                studies = tuple(s[0] for s in STUDIES if s[3] == orgs[0])[: 1 + i % 2]
+                email = f"{first}.{last}.{pid}@example.org".lower()
+            else:
+                orgs, studies = _patient_plan(i)
+                email = f"{first}.{last}@example.org".lower()
+                n = 2
+                while email in emails:
+                    email, n = f"{first}.{last}{n}@example.org".lower(), n + 1
+                emails.add(email)
+            birth = dt.date(1945, 1, 1) + dt.timedelta(days=rng.randrange(60 * 365))
+            phone = f"+1-555-{rng.randrange(200, 1000):03d}-{rng.randrange(10_000):04d}"
+            identifier = f"MRN-{pid * 7919 % 10_000_000:07d}" if rng.random() < 0.7 else None
+            created = self.now - rng.randrange(100, 150) * 86_400
+            users.append((uid, email, first, last))
+            patients.append((pid, uid, identifier, last, first, birth.isoformat(), phone,
+                             clock.iso_micro(created * 1_000_000 + rng.randrange(1_000_000))))
+            links.extend((pid, org) for org in orgs)
+            # Data habits: never connected a device, went silent some days ago, or still active.
+            habit = rng.random()
+            last_day = self.today - rng.randrange(3, 22) if 0.1 <= habit < 0.25 else self.today
+            has_data = scale or habit >= 0.1
+            enrolled_at = created + rng.randrange(1, 15) * 86_400
+            if studies:
+                invitations.append((pid, digest(new_secret(30)), clock.iso_micro(enrolled_at * 1_000_000),
+                                    clock.iso_micro((enrolled_at + 1_209_600) * 1_000_000), int(rng.random() < 0.5)))
+            for study_id in studies:
+                enrolment_id += 1
+                enrolments.append((enrolment_id, study_id, pid))
+                consented_at = enrolled_at + rng.randrange(3_600, 3 * 86_400)
+                scopes = STUDY_BY_ID[study_id][4]
+                answers = [True] * len(scopes) if scale else self._answers(len(scopes))
+                for code, answer in zip(scopes, answers, strict=True):
+                    if answer is None:
+                        continue
+                    consents.append((enrolment_id, code, int(answer), clock.iso_micro(consented_at * 1_000_000)))
+                    if answer and has_data:
+                        self._stream(pid, study_id, code, consented_at // 86_400 + 1, last_day, scale)
+        c = self.conn
+        c.executemany(
+            "INSERT INTO jhe_user (id, email, first_name, last_name, user_type) VALUES (?, ?, ?, ?, 'patient')", users
+        )
+        c.executemany("INSERT INTO patient VALUES (?, ?, ?, ?, ?, ?, ?, ?)", patients)
+        c.executemany("INSERT INTO patient_organization VALUES (?, ?)", links)
+        c.executemany("INSERT INTO study_patient VALUES (?, ?, ?)", enrolments)
+        c.executemany(
+            "INSERT INTO scope_consent (study_patient_id, scope_code_id, consented, consented_time)"
+            " VALUES (?, ?, ?, ?)",
+            consents,
+        )
+        c.executemany(
+            "INSERT INTO invitation (patient_id, code_hash, created, expires, emailed) VALUES (?, ?, ?, ?, ?)",
+            invitations,
+        )
+
+    def _answers(self, n: int) -> list[bool | None]:
+        """A patient's answers to a study's scopes: mostly yes, some pending (None), some no."""
+        r = self.rng.random()
+        if r < 0.70:
+            return [True] * n
+        if r < 0.83:
+            return [None] * n
+        if r < 0.94:
+            answers: list[bool | None] = [True] * n
+            answers[self.rng.randrange(n)] = False
+            return answers
+        return [False] * n
+
+    def _stream(self, pid: int, study_id: int, code: int, first_day: int, last_day: int, scale: bool) -> None:
+        streams = self.scale_streams if scale else self.streams
+        if (pid, code) in self.streamed:
+            return  # the same code requested by a second study: one device, one stream
+        self.streamed.add((pid, code))
+        source = next(ds for ds in STUDY_BY_ID[study_id][5] if code in SOURCE_BY_ID[ds][3])
+        measure = omh.MEASURES[code]
+        streams.append(_Stream(pid, code, source, measure.baseline(self.rng),
+                               max(first_day, self.first_day), last_day))
+
+    def _default_events(self, day: int) -> list[tuple[int, _Stream, int, int | None]]:
+        """(last_updated in µs, stream, effective start, effective end) of one day's uploads."""
+        rng, start = self.rng, day * 86_400
+        events = []
+        for s in self.streams:
+            if not (s.first_day <= day <= s.last_day) or rng.random() < 0.06:
+                continue  # outside the patient's active days, or a day the device stayed home
+            hours = omh.MEASURES[s.concept_id].hours
+            if not hours:
+                events.append(self._daily_total(start, s))
+            for hour in hours:
+                events.append(self._point(start, start + hour * 3_600 + rng.randrange(-1_800, 1_800), s))
+        return [e for e in events if e[0] <= self.now * 1_000_000]
+
+    def _scale_events(self, day: int, count: int) -> list[tuple[int, _Stream, int, int | None]]:
+        rng, start, streams = self.rng, day * 86_400, self.scale_streams
+        events = []
+        for _ in range(count):
+            s = streams[rng.randrange(len(streams))]
+            if omh.MEASURES[s.concept_id].hours:
+                events.append(self._point(start, start + rng.randrange(86_400), s))
+            else:
+                events.append(self._daily_total(start, s))
+        return events
+
+    def _point(self, day_start: int, effective: int, s: _Stream) -> tuple[int, _Stream, int, None]:
+        effective = max(effective, day_start)
+        uploaded = min(effective + self.rng.randrange(60, 1_500), day_start + 86_399)
+        return uploaded * 1_000_000 + self.rng.randrange(1_000_000), s, effective, None
+
+    def _daily_total(self, day_start: int, s: _Stream) -> tuple[int, _Stream, int, int]:
+        """Yesterday's total, uploaded this morning."""
+        uploaded = day_start + 6 * 3_600 + self.rng.randrange(3_600)
+        return uploaded * 1_000_000 + self.rng.randrange(1_000_000), s, day_start - 86_400, day_start - 1
+
+    def observations(self, scale: bool) -> None:
+        """Insert every observation in upload order, so ids grow with ``last_updated``.
+
+        The scale readings fill the days before today up to exactly SCALE_OBSERVATIONS in all.
+        """
+        rng, clock = self.rng, self.clock
+        by_day = {day: self._default_events(day) for day in range(self.first_day, self.today + 1)}
+        quota = [0] * len(by_day)
+        if scale:
+            past_days = len(by_day) - 1
+            wanted = SCALE_OBSERVATIONS - sum(len(events) for events in by_day.values())
+            quota = [wanted // past_days + (1 if n < wanted % past_days else 0) for n in range(past_days)] + [0]
+        next_id = 60_001
+        insert = (
+            "INSERT INTO observation (id, subject_patient_id, codeable_concept_id, data_source_id, status,"
+            " effective_start, effective_end, last_updated) VALUES (?, ?, ?, ?, 'final', ?, ?, ?)"
+        )
+        for (day, events), count in zip(by_day.items(), quota, strict=True):
+            events = sorted(events + self._scale_events(day, count), key=lambda e: e[0])
+            rows, payloads = [], []
+            for uploaded, s, start, end in events:
+                start_iso = clock.iso(start)
+                end_iso = None if end is None else clock.iso(end)
+                data = omh.payload(
+                    omh.MEASURES[s.concept_id], rng, s.baseline, source=SOURCE_BY_ID[s.source_id][1],
+                    created=end_iso or start_iso, start=start_iso, end=end_iso,
+                )
+                rows.append((next_id, s.patient_id, s.concept_id, s.source_id, start_iso, end_iso,
+                             clock.iso_micro(uploaded)))
+                payloads.append((next_id, data))
+                next_id += 1
+            self.conn.executemany(insert, rows)
+            self.conn.executemany("INSERT INTO observation_data VALUES (?, ?)", payloads)
+
+
+def build(path: Path, *, scale: bool = False, now: float | None = None) -> None:
+    """Create a seeded database at ``path`` (replacing any), in one transaction."""
+    building = path.with_name(path.name + ".building")
+    for leftover in (building, Path(f"{building}-journal")):
+        leftover.unlink(missing_ok=True)
+    conn = sqlite3.connect(building, isolation_level=None)
+    try:
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144", "temp_store = MEMORY"):
+            conn.execute(f"PRAGMA {pragma}")
+        db.create_schema(conn)
+        conn.execute("BEGIN")
+        _Seeder(conn, int(time.time() if now is None else now) // 60 * 60).run(scale)
+        db.finish_bulk_load(conn)
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode = WAL")
+    finally:
+        conn.close()
+    os.replace(building, path)
+
+
+_template_lock = threading.Lock()
+_template: bytes | None = None
+
+
+def seed(path: Path, *, scale: bool = False) -> None:
+    """Seed ``path``. The default data set is built once per process and copied afterwards,
+    which keeps test suites that create many backends fast."""
+    global _template
+    if scale:
+        build(path, scale=True)
+        return
+    with _template_lock:
+        if _template is None:
+            build(path)
+            _template = path.read_bytes()
+            return
+    copying = path.with_name(path.name + ".copying")
+    copying.write_bytes(_template)
+    os.replace(copying, path)

@@ -1,0 +1,1 @@
+"""Workflows (import, export, follow-up) that run without any UI."""

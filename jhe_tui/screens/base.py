@@ -1,0 +1,100 @@
+"""What every console screen shares, and the one list of its actions.
+
+Help (F1) and the command palette must both show every action of the current screen,
+including keys of widgets that do not have focus and actions the user's role disables.
+Both read `screen_actions`, which walks the live bindings, so a key added to a screen
+shows up in both without a second list to keep in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+from textual.actions import parse
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from jhe_tui.widgets.session_header import SessionHeader
+
+if TYPE_CHECKING:
+    from jhe_tui.app import JheApp
+
+# Roles that may change patients, enrolments and consents (core/permissions.py of JHE).
+WRITE_ROLES = frozenset({"manager", "member", "super_user"})
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    key: str
+    description: str
+    tooltip: str
+    node: DOMNode
+    action: str
+    enabled: bool
+    reason: str | None
+
+    async def run(self) -> None:
+        await self.node.app.run_action(self.action, self.node)
+
+
+def screen_actions(screen: Screen[object]) -> list[ActionInfo]:
+    """Every key of the app, the screen and the screen's widgets, deduplicated."""
+    app = screen.app
+    nodes: list[DOMNode] = [screen, *screen.walk_children(), app]
+    seen: set[tuple[str, str]] = set()
+    found: list[ActionInfo] = []
+    for node in nodes:
+        # `_bindings` is the class hierarchy's BINDINGS merged, as Textual itself reads them.
+        for key, binding in node._bindings:
+            # Only bindings with an id: ours all have one; Textual's inherited ones (Tab, ctrl+c
+            # copy) are covered by the help's general paragraph.
+            if not binding.id or not binding.description or (key, binding.action) in seen:
+                continue
+            seen.add((key, binding.action))
+            found.append(_describe(node, key, binding))
+    return found
+
+
+def _describe(node: DOMNode, key: str, binding: Binding) -> ActionInfo:
+    destination, name, params = parse(binding.action)
+    target = {"app": node.app, "screen": node.screen}.get(destination, node) if destination else node
+    state = target.check_action(name, params)
+    reason = None
+    if not state and isinstance(target, ConsoleScreen):
+        reason = target.disabled_reason(name)
+    return ActionInfo(
+        key=binding.key_display or node.app.get_key_display(Binding(key, binding.action)),
+        description=binding.description,
+        tooltip=binding.tooltip,
+        node=node,
+        action=binding.action,
+        enabled=bool(state),
+        reason=reason,
+    )
+
+
+ResultT = TypeVar("ResultT")
+
+
+class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
+    """A top-level console screen: session header above, the screen's keys below."""
+
+    @property
+    def console(self) -> JheApp:
+        """The app, typed: client, session, organization and role live there."""
+        return self.app  # type: ignore[return-value]
+
+    def compose_header(self) -> ComposeResult:
+        yield SessionHeader()
+
+    def compose_footer(self) -> Iterator[Footer]:
+        yield Footer(show_command_palette=True)
+
+    def disabled_reason(self, action: str) -> str | None:
+        """Why `action` is disabled right now (shown in help); None when it is not."""
+        return None

@@ -1,0 +1,52 @@
+"""F1: every key of the screen the user was on, and why a greyed one is greyed.
+
+The footer has room for a handful of keys; this lists all of them, including those of
+parts of the screen that do not have focus, so nobody has to guess or read the README.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Label, Static
+
+from jhe_tui.screens.base import screen_actions
+
+GENERAL = (
+    "Tab / Shift+Tab move between parts of the screen; arrows move in tables and lists; "
+    "Enter opens or confirms; Escape closes a dialog or goes back. ctrl+p searches every "
+    "action by name. Copy uses your terminal's clipboard (OSC 52): under tmux run "
+    "`tmux set -s set-clipboard on`; Apple Terminal does not support it, so the copied "
+    "text is always shown as well."
+)
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,f1", "close", "Close help", id="help.close", tooltip="Back to the screen"),
+    ]
+
+    def __init__(self, about: Screen[object]) -> None:
+        super().__init__()
+        self._about = about
+
+    def compose(self) -> ComposeResult:
+        title = getattr(self._about, "TITLE", None) or "this screen"
+        with Vertical(id="dialog", classes="dialog help"):
+            yield Label(f"Keys: {title}", classes="dialog-title", markup=False)
+            yield Static(GENERAL, classes="dialog-line", markup=False)
+            table: DataTable[Text] = DataTable(cursor_type="row", id="keys")
+            table.add_columns("Key", "Action", "What it does")
+            for info in screen_actions(self._about):
+                note = info.tooltip
+                if not info.enabled:
+                    note = f"unavailable: {info.reason}" if info.reason else f"{note} (not available right now)"
+                table.add_row(Text(info.key), Text(info.description), Text(note))
+            yield table
+            yield Label("Escape or F1 closes this help", classes="dialog-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)

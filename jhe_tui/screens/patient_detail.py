@@ -1,0 +1,364 @@
+"""One patient: who they are, where they belong, what they consented to, and their invitation.
+
+Three ids are in play and are easily confused on the phone with IT: the patient record
+id, the login user id and the clinic's own external ids, so each is labelled. Consent is
+shown per data type with the answer in words and a symbol, never colour alone, and with
+its time (the web console showed neither declined answers nor times). Consent can be
+changed here on the patient's behalf, which the web console cannot do; every change asks
+who authorized it and is written to the local audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import DescendantFocus
+from textual.widgets import Button, Checkbox, DataTable, Label, Static, TextArea
+
+from jhe_tui.api import (
+    InvitationClient,
+    JheClient,
+    JheError,
+    Organization,
+    Patient,
+    PatientConsents,
+    ScopeConsent,
+    StudyConsents,
+)
+from jhe_tui.audit import ConsentAudit, record_consent
+from jhe_tui.screens.base import ConsoleScreen
+from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
+from jhe_tui.widgets.choice import ChoiceModal
+from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.widgets.error_panel import ErrorPanel
+from jhe_tui.widgets.loading import loading_after
+from jhe_tui.widgets.patient_form import identifiers_text
+
+WRITES = frozenset({"edit", "remove", "invite", "grant", "revoke"})
+NO_LINK = "No link generated in this session. Press i to generate one."
+
+
+def answer_text(scope: ScopeConsent) -> Text:
+    """Symbol and word, so the answer reads the same in any colour scheme or none."""
+    if scope.consented is None:
+        return Text("… pending")
+    if scope.consented:
+        return Text("✓ consented", style="bold")
+    return Text("✗ declined", style="italic")
+
+
+def email_label(send: bool) -> str:
+    """The state in words: a checkbox glyph alone reads the same on and off in some themes."""
+    return f"E-mail it: {'yes' if send else 'no'}"
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    study: StudyConsents
+    scope: ScopeConsent
+
+    @property
+    def key(self) -> str:
+        return f"{self.study.id}|{self.scope.code.coding_system}|{self.scope.code.coding_code}"
+
+
+class PatientDetailScreen(ConsoleScreen[bool]):
+    """Dismisses with True when something changed, so the list reloads."""
+
+    TITLE = "Patient"
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the patient list"),
+        Binding("i", "invite", "Invite", id="detail.invite", tooltip="Generate a new invitation link (earlier links stop working)"),
+        Binding("t", "toggle_email", "E-mail it", id="detail.email", show=False, tooltip="Also send the invitation link by e-mail, or not"),
+        Binding("c", "copy", "Copy link", id="detail.copy", tooltip="Copy the invitation link to the clipboard"),
+        Binding("g", "grant", "Grant", id="detail.grant", tooltip="Record consent for the data type under the cursor, on the patient's behalf"),
+        Binding("x", "revoke", "Revoke", id="detail.revoke", tooltip="Record a decline/revoke for the data type under the cursor"),
+        Binding("e", "edit", "Edit", id="detail.edit", tooltip="Edit the patient's details"),
+        Binding("d", "remove", "Remove", id="detail.remove", show=False, tooltip="Remove the patient from this organization"),
+        Binding("r", "reload", "Reload", id="detail.reload", show=False, tooltip="Load the patient and consents again"),
+    ]
+
+    def __init__(self, client: JheClient, patient_id: int, organization: Organization) -> None:
+        super().__init__()
+        self._client = client
+        self.patient_id = patient_id
+        self.organization = organization
+        self.patient: Patient | None = None
+        self.consents: PatientConsents | None = None
+        self.link: str | None = None
+        self.changed = False
+        self._rows: dict[str, ConsentRow] = {}
+        self._consent_table_id = "pending"
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with VerticalScroll(id="detail"):
+            yield Static(f"Patient {self.patient_id}", id="detail-title", markup=False)
+            yield ErrorPanel(id="error")
+            with Horizontal(id="detail-top"):
+                yield Static("", id="identity", markup=False)
+                with Vertical(id="invitation"):
+                    with Horizontal(id="invite-controls"):
+                        yield Checkbox(email_label(False), id="send-email", compact=True)
+                        yield Button("Generate", id="generate", compact=True)
+                        yield Button("Copy", id="copy", compact=True)
+                    yield TextArea(
+                        "", id="link", read_only=True, soft_wrap=True, compact=True, placeholder=NO_LINK
+                    )
+                    yield Static("", id="invite-status", markup=False)
+            yield Label("Studies pending response", classes="section-title")
+            pending: DataTable[Text] = DataTable(cursor_type="row", id="pending")
+            pending.add_columns("Study", "Data type", "Answer")
+            yield pending
+            yield Label("Studies responded to", classes="section-title")
+            answered: DataTable[Text] = DataTable(cursor_type="row", id="answered")
+            answered.add_columns("Study", "Data type", "Answer", "Answered at")
+            yield answered
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#invitation").border_title = "Invitation"
+        self.load()
+
+    # --- what is allowed -------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if self.disabled_reason(action) else True
+
+    def disabled_reason(self, action: str) -> str | None:
+        if action in WRITES and not self.console.can_write:
+            return self.console.read_only_reason
+        if action in WRITES and self.patient is None:
+            return "the patient is still loading"
+        if action == "copy" and self.link is None:
+            return "generate a link first (i)"
+        if action in ("grant", "revoke") and not self._rows:
+            return "the patient is in no study that requests data"
+        return None
+
+    # --- loading ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def load(self) -> None:
+        error = self.query_one("#error", ErrorPanel)
+        error.hide()
+        try:
+            with loading_after(self.query_one("#detail")):
+                self.patient = await self._client.patient(self.patient_id)
+                self.consents = await self._client.consents(self.patient_id)
+        except JheError as failure:
+            error.show("Loading the patient", failure.message)
+            return
+        self._show_patient(self.patient)
+        self._show_consents(self.consents)
+        if self.focused is None or self.focused.id not in ("pending", "answered"):
+            # Start where the consent keys act: pending answers first, they need follow-up.
+            first = "pending" if any(row.scope.consented is None for row in self._rows.values()) else "answered"
+            self.query_one(f"#{first}", DataTable).focus()
+        self.refresh_bindings()
+
+    def _show_patient(self, patient: Patient) -> None:
+        self.query_one("#detail-title", Static).update(f"Patient {patient.id} · {patient.display_name}")
+        orgs = "\n".join(f"{org.name or 'organization'} ({org.id})" for org in patient.organizations) or "none"
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        for label, value in (
+            ("Patient ID", f"{patient.id}  (record in JHE)"),
+            ("User ID", f"{patient.jhe_user_id if patient.jhe_user_id is not None else '—'}  (login account)"),
+            ("External IDs", identifiers_text(patient) or "—"),
+            ("Family name", patient.name_family or "—"),
+            ("Given name", patient.name_given or "—"),
+            ("Birth date", patient.birth_date.isoformat() if patient.birth_date else "—"),
+            ("E-mail", patient.telecom_email or "—"),
+            ("Phone", patient.telecom_phone or "—"),
+            ("Organizations", orgs),
+        ):
+            grid.add_row(label, Text(value))  # Text: user data is never markup
+        self.query_one("#identity", Static).update(grid)
+
+    def _show_consents(self, consents: PatientConsents) -> None:
+        self._rows = {}
+        for table_id, studies in (("pending", consents.pending), ("answered", consents.answered)):
+            table = self.query_one(f"#{table_id}", DataTable)
+            cursor = table.cursor_row
+            table.clear()
+            for study in sorted(studies, key=lambda s: (s.name, s.id)):
+                for scope in study.scopes:
+                    row = ConsentRow(study, scope)
+                    self._rows[row.key] = row
+                    cells = [Text(f"{study.name} ({study.id})"), Text(scope.code.display), answer_text(scope)]
+                    if table_id == "answered":
+                        cells.append(Text(when(scope.consented_time)))
+                    table.add_row(*cells, key=row.key)
+            if table.row_count:
+                table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
+            else:
+                table.add_row(Text("none"), key=f"{table_id}-none")
+
+    def action_reload(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        self.dismiss(self.changed)
+
+    # --- consent on the patient's behalf ------------------------------------------------------
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if event.widget.id in ("pending", "answered"):
+            self._consent_table_id = event.widget.id
+
+    def _consent_under_cursor(self) -> ConsentRow | None:
+        table = self.query_one(f"#{self._consent_table_id}", DataTable)
+        if table.row_count == 0 or table.cursor_row < 0:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return self._rows.get(str(key))
+
+    def action_grant(self) -> None:
+        self._change_consent(True)
+
+    def action_revoke(self) -> None:
+        self._change_consent(False)
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def _change_consent(self, consented: bool) -> None:
+        row = self._consent_under_cursor()
+        patient, session = self.patient, self.console.session
+        if row is None or patient is None or session is None:
+            self.notify("Move the cursor to a data type in one of the consent tables first.", severity="warning")
+            return
+        if row.scope.consented is consented:
+            self.notify(f"The answer is already: {answer_text(row.scope).plain}.", markup=False)
+            return
+        verb = "Grant consent" if consented else "Revoke consent"
+        attestation = await self.app.push_screen_wait(
+            ConfirmModal(
+                f"{verb} on the patient's behalf?",
+                [
+                    f"Patient: {patient.display_name} (patient {patient.id})",
+                    f"Study: {row.study.name} (study {row.study.id})",
+                    f"Data type: {row.scope.code.display}",
+                    f"Now: {answer_text(row.scope).plain} → after: {'✓ consented' if consented else '✗ declined'}",
+                    "Record this only with the patient's explicit authorization. It is kept in the local "
+                    "audit log with your name and the answer below.",
+                ],
+                ask="Who authorized it, and how? (e.g. patient in person, clinic visit)",
+                confirm_label=verb,
+                danger=not consented,
+            )
+        )
+        if attestation is None:
+            return
+        try:
+            await self._client.set_consent(patient.id, row.study.id, row.scope.code, consented)
+        except JheError as failure:
+            self.notify(failure.message, title="Consent not changed", severity="error", markup=False)
+            return
+        self.changed = True
+        entry = ConsentAudit(
+            action="grant" if consented else "revoke",
+            practitioner_id=session.user.id or 0,
+            practitioner_email=session.user.email or "",
+            server=self.console.server_url,
+            patient_id=patient.id,
+            study_id=row.study.id,
+            scope_code=row.scope.code.coding_code,
+            attestation=attestation,
+        )
+        try:
+            record_consent(entry)
+        except OSError as failure:
+            self.notify(
+                f"The consent was changed, but the audit log could not be written ({failure.strerror}).",
+                severity="error",
+                markup=False,
+            )
+        else:
+            self.notify(f"{verb}: {row.scope.code.display} in {row.study.name}. Recorded in the audit log.", markup=False)
+        self.load()
+
+    # --- invitation ---------------------------------------------------------------------------
+
+    def action_toggle_email(self) -> None:
+        self.query_one("#send-email", Checkbox).toggle()
+
+    @on(Checkbox.Changed, "#send-email")
+    def _email_toggled(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = email_label(event.value)
+
+    @on(Button.Pressed, "#generate")
+    def _generate_pressed(self) -> None:
+        self.run_action("invite")
+
+    @on(Button.Pressed, "#copy")
+    def _copy_pressed(self) -> None:
+        self.run_action("copy")
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_invite(self) -> None:
+        send = self.query_one("#send-email", Checkbox).value
+        status = self.query_one("#invite-status", Static)
+        try:
+            # v0.0.13 issues links per app; when the patient's studies use several, ask which.
+            apps = [app for app in await self._client.invitation_clients(self.patient_id) if app.invitation_url]
+            client_id = None
+            if len(apps) > 1:
+                chosen: InvitationClient | None = await self.app.push_screen_wait(
+                    ChoiceModal(
+                        "Which app is the invitation for?",
+                        "This patient's studies use several apps. The link opens the one you choose.",
+                        [(f"{app.name} (app {app.id})", app) for app in apps],
+                    )
+                )
+                if chosen is None:
+                    return
+                client_id = chosen.id
+            invitation = await self._client.invitation_link(self.patient_id, send_email=send, client_id=client_id)
+        except JheError as failure:
+            status.update(f"⚠ {failure.message}")
+            return
+        self.link = invitation.link
+        self.query_one("#link", TextArea).text = invitation.link
+        app_name = f" for {invitation.client_name}" if invitation.client_name else ""
+        mailed = " and e-mailed to the patient" if invitation.sent_by_email else ""
+        status.update(f"New link{app_name} generated{mailed}; earlier links no longer work. Press c to copy.")
+        self.refresh_bindings()
+
+    def action_copy(self) -> None:
+        if self.link is None:
+            return
+        self.app.copy_to_clipboard(self.link)
+        # OSC 52 may be swallowed (tmux without set-clipboard, Apple Terminal): show the text too.
+        self.query_one("#invite-status", Static).update(
+            "Copied to the clipboard. If it did not arrive, select the link in the box above."
+        )
+        self.notify(f"Copied to the clipboard:\n{self.link}", markup=False)
+
+    # --- edit and remove ----------------------------------------------------------------------
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_edit(self) -> None:
+        if self.patient is not None and await edit_patient(self, self._client, self.patient, self.organization):
+            self.changed = True
+            self.load()
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_remove(self) -> None:
+        if await remove_from_organization(self, self._client, self.patient_id, self.organization):
+            self.dismiss(True)
+

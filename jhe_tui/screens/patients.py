@@ -1,0 +1,376 @@
+"""The patient list of one organization (optionally one study), a server page at a time.
+
+This is where a coordinator spends the day: pick the organization and study, page,
+tick patients, and act on them. Changing the organization always resets the study
+and the page, the web console's worst trap (its list could stay filtered by another
+organization's study while showing "All Studies").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Label, Select, Static
+
+from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
+from jhe_tui.screens.add_patient import AddPatientModal
+from jhe_tui.screens.base import WRITE_ROLES, ConsoleScreen
+from jhe_tui.screens.patient_detail import PatientDetailScreen
+from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
+from jhe_tui.widgets.choice import ChoiceModal
+from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.widgets.error_panel import ErrorPanel
+from jhe_tui.widgets.loading import loading_after
+from jhe_tui.widgets.paged_table import PagedTable, Row
+
+# External ids early (clinics search by their own record number, as in the web console);
+# the long e-mail last, so a narrow terminal cuts the column that stays recognisable.
+COLUMNS = ("ID", "External ID", "Family name", "Given name", "Birth date", "Phone", "E-mail")
+WRITES = frozenset({"add", "edit", "remove", "enroll", "unenroll"})
+NEEDS_ROW = frozenset({"edit", "remove", "enroll", "unenroll"})
+
+
+def patient_row(patient: Patient) -> Row:
+    return Row(
+        key=str(patient.id),
+        item=patient,
+        cells=(
+            str(patient.id),
+            patient.external_ids,
+            patient.name_family or "",
+            patient.name_given or "",
+            patient.birth_date.isoformat() if patient.birth_date else "",
+            patient.telecom_phone or "",
+            patient.telecom_email or "",
+        ),
+    )
+
+
+class PatientsScreen(ConsoleScreen[None]):
+    TITLE = "Patients"
+    BINDINGS = [
+        Binding("a", "add", "Add", id="patients.add", tooltip="Look up an e-mail, then add or create the patient"),
+        Binding("e", "edit", "Edit", id="patients.edit", tooltip="Edit the patient under the cursor"),
+        Binding("d", "remove", "Remove", id="patients.remove", tooltip="Remove the patient from this organization (with a preview)"),
+        Binding("i", "enroll", "Enroll", id="patients.enroll", tooltip="Enroll the ticked patients (or the current one) in a study"),
+        Binding("u", "unenroll", "Unenroll", id="patients.unenroll", tooltip="Remove the ticked patients (or the current one) from a study"),
+        Binding("o", "focus_organization", "Organization", id="patients.organization", show=False, tooltip="Choose the organization"),
+        Binding("s", "focus_study", "Study", id="patients.study", show=False, tooltip="Filter by a study, or All studies"),
+        Binding("r", "reload", "Reload", id="patients.reload", show=False, tooltip="Load this page again (also retries after an error)"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.study_id: int | None = None
+        self.studies: list[Study] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Horizontal(id="context"):
+            yield Label("Organization", classes="context-label")
+            yield Select[int]([], prompt="(loading…)", allow_blank=True, id="organization")
+            yield Label("Study", classes="context-label")
+            yield Select[int]([], prompt="All studies", allow_blank=True, id="study")
+        yield Static("", id="notice", markup=False)
+        yield PagedTable(COLUMNS, noun="patient", id="patients")
+        yield ErrorPanel(id="error")
+        yield from self.compose_footer()
+
+    @property
+    def table(self) -> PagedTable:
+        return self.query_one("#patients", PagedTable)
+
+    def on_mount(self) -> None:
+        self.table.data_table.focus()
+        self.load_session()
+
+    # --- what is allowed -------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITES and not self.console.can_write:
+            return None
+        tables = self.query(PagedTable)
+        if action in NEEDS_ROW and tables and tables.first().cursor_item is None and not tables.first().selected:
+            return None
+        return True
+
+    def disabled_reason(self, action: str) -> str | None:
+        if action in WRITES and not self.console.can_write:
+            return self.console.read_only_reason
+        if action in NEEDS_ROW:
+            return "there is no patient on this page"
+        return None
+
+    def _show_role(self) -> None:
+        notice = self.query_one("#notice", Static)
+        read_only = self.console.organization is not None and not self.console.can_write
+        notice.update(
+            f"Read only: {self.console.read_only_reason}. Adding, editing, removing, enrolling, "
+            "consent changes and invitations are switched off."
+            if read_only
+            else ""
+        )
+        notice.set_class(read_only, "shown")
+        self.refresh_bindings()
+
+    # --- loading ----------------------------------------------------------------------------
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def load_session(self) -> None:
+        error = self.query_one("#error", ErrorPanel)
+        error.hide()
+        try:
+            session = await self.console.load_session()
+        except JheError as failure:
+            self.table.display = False
+            error.show("Signing in", failure.message)
+            return
+        orgs = session.organizations
+        select = self.query_one("#organization", Select)
+        if not orgs:
+            select.set_options([])
+            select.prompt = "(none)"
+            self.table.display = False
+            error.show("Choosing an organization", "this user belongs to no organization; ask a manager to add you")
+            return
+        select.set_options([(org.name or f"Organization {org.id}", org.id) for org in orgs])
+        # The web console (v0.0.13) remembers the last organization server-side; honour it.
+        remembered = session.user.settings.get("currentOrganizationId")
+        chosen = next((org for org in orgs if org.id == remembered), orgs[0])
+        select.value = chosen.id
+        self._select_organization(chosen)
+
+    @on(Select.Changed, "#organization")
+    def _organization_changed(self, event: Select.Changed) -> None:
+        session = self.console.session
+        if session is None or event.value is Select.NULL:
+            return
+        org = next((o for o in session.organizations if o.id == event.value), None)
+        if org is not None and org != self.console.organization:
+            self._select_organization(org)
+
+    def _select_organization(self, org: Organization) -> None:
+        self.console.organization = org
+        self.study_id = None
+        self.studies = []
+        study_select = self.query_one("#study", Select)
+        study_select.set_options([])
+        study_select.prompt = "All studies"
+        self.table.reset()
+        self._show_role()
+        self.load_studies(org)
+        self.load_patients()
+
+    @work(exclusive=True, group="studies", exit_on_error=False)
+    async def load_studies(self, org: Organization) -> None:
+        try:
+            studies = await self.console.client.studies(org.id)
+        except JheError as failure:
+            self.notify(f"The study list could not be loaded: {failure.message}", severity="warning", markup=False)
+            return
+        if self.console.organization != org:
+            return
+        self.studies = studies
+        self.query_one("#study", Select).set_options([(f"{s.name} ({s.id})", s.id) for s in studies])
+
+    @on(Select.Changed, "#study")
+    def _study_changed(self, event: Select.Changed) -> None:
+        study_id = None if event.value is Select.NULL else int(event.value)  # type: ignore[arg-type]
+        if study_id != self.study_id:
+            self.study_id = study_id
+            self.table.reset()
+            self.load_patients()
+
+    @on(PagedTable.PageRequested)
+    def _page_requested(self) -> None:
+        self.load_patients()
+
+    @work(exclusive=True, group="patients", exit_on_error=False)
+    async def load_patients(self) -> None:
+        org = self.console.organization
+        if org is None:
+            return
+        table, error = self.table, self.query_one("#error", ErrorPanel)
+        error.hide()
+        table.display = True
+        try:
+            with loading_after(table.data_table):
+                page = await self.console.client.patients(
+                    organization_id=org.id, study_id=self.study_id, page=table.page, page_size=table.page_size
+                )
+        except JheError as failure:
+            if isinstance(failure, NotFound) and table.page > 1:
+                table.reset()  # v0.0.13 answers 404 past the last page, e.g. after removals
+                self.load_patients()
+                return
+            table.display = False
+            error.show("Loading patients", failure.message)
+            return
+        if not page.items and page.count and table.page > 1:
+            table.page = page.page_count  # the last page emptied under us: show the new last page
+            self.load_patients()
+            return
+        had_rows = table.data_table.row_count > 0
+        table.show_rows([patient_row(p) for p in page.items], page.count)
+        if had_rows != bool(page.items):
+            self.refresh_bindings()  # row actions switch on or off (the footer redraws: not every page)
+
+    def action_reload(self) -> None:
+        if self.console.session is None:
+            self.load_session()
+        else:
+            self.load_patients()
+
+    # --- actions ----------------------------------------------------------------------------
+
+    def action_focus_organization(self) -> None:
+        self.query_one("#organization", Select).focus()
+
+    def action_focus_study(self) -> None:
+        self.query_one("#study", Select).focus()
+
+    def _chosen(self) -> list[Patient]:
+        """The ticked patients, or the one under the cursor when none is ticked."""
+        if self.table.selected:
+            return list(self.table.selected.values())
+        item = self.table.cursor_item
+        return [item] if item is not None else []
+
+    def open_patient(self, patient_id: int) -> None:
+        org = self.console.organization
+        assert org is not None
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.load_patients()
+
+        self.app.push_screen(PatientDetailScreen(self.console.client, patient_id, org), closed)
+
+    @on(PagedTable.Opened)
+    def _row_opened(self, event: PagedTable.Opened) -> None:
+        self.open_patient(event.item.id)
+
+    def action_add(self) -> None:
+        org = self.console.organization
+        assert org is not None
+
+        def added(patient: Patient | None) -> None:
+            if patient is not None:
+                self.notify(f"Patient {patient.id} is in {org.name}.", markup=False)
+                self.load_patients()
+                self.open_patient(patient.id)
+
+        self.app.push_screen(AddPatientModal(self.console.client, org), added)
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_edit(self) -> None:
+        patient, org = self.table.cursor_item, self.console.organization
+        if patient is not None and org is not None and await edit_patient(self, self.console.client, patient, org):
+            self.load_patients()
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_remove(self) -> None:
+        patient, org = self.table.cursor_item, self.console.organization
+        if (
+            patient is not None
+            and org is not None
+            and await remove_from_organization(self, self.console.client, patient.id, org)
+        ):
+            self.table.selected.pop(str(patient.id), None)
+            self.load_patients()
+
+    async def _writable_studies(self) -> list[tuple[str, Study]]:
+        """Studies of every organization where the user may enroll, this one's first: a patient
+        who belongs to several organizations can join a study of any of them."""
+        session = self.console.session
+        current = self.console.organization
+        assert session is not None and current is not None
+        orgs = [current, *(o for o in session.organizations if o.id != current.id and o.current_user_role in WRITE_ROLES)]
+        choices = []
+        for org in orgs:
+            studies = self.studies if org.id == current.id and self.studies else await self.console.client.studies(org.id)
+            choices += [(f"{study.name} (study {study.id}) · {org.name}", study) for study in studies]
+        return choices
+
+    @staticmethod
+    def _who(patients: list[Patient]) -> str:
+        if len(patients) == 1:
+            return f"{patients[0].display_name} (patient {patients[0].id})"
+        return f"{len(patients)} selected patients"
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_enroll(self) -> None:
+        patients = self._chosen()
+        if not patients:
+            return
+        try:
+            choices = await self._writable_studies()
+        except JheError as failure:
+            self.notify(failure.message, title="Cannot list studies", severity="error", markup=False)
+            return
+        outcome: dict[str, Any] = {}
+
+        async def enroll(study: Study) -> None:
+            outcome["result"] = await self.console.client.enroll_patients(study.id, [p.id for p in patients])
+
+        study = await self.app.push_screen_wait(
+            ChoiceModal(
+                "Enroll in a study",
+                f"Enroll {self._who(patients)} in which study? A study accepts only patients of its own organization.",
+                choices,
+                apply=enroll,
+                empty="You cannot enroll patients in any study: no organization where you are a member or manager has one.",
+            )
+        )
+        if study is None:
+            return
+        result = outcome["result"]
+        already = f"; {len(result.already_enrolled)} already were" if result.already_enrolled else ""
+        self.notify(f"Enrolled {len(result.enrolled)} in {study.name}{already}.", markup=False)
+        self.table.selected.clear()  # done with them; the page stays where the user is
+        self.load_patients()
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_unenroll(self) -> None:
+        patients = self._chosen()
+        if not patients:
+            return
+        study = next((s for s in self.studies if s.id == self.study_id), None)
+        if study is None:
+            study = await self.app.push_screen_wait(
+                ChoiceModal(
+                    "Remove from a study",
+                    f"Remove {self._who(patients)} from which study?",
+                    [(f"{s.name} (study {s.id})", s) for s in self.studies],
+                    empty="This organization has no studies.",
+                )
+            )
+            if study is None:
+                return
+        answer = await self.app.push_screen_wait(
+            ConfirmModal(
+                f"Remove from study {study.name}?",
+                [
+                    f"Patients: {', '.join(f'{p.display_name} ({p.id})' for p in patients[:5])}"
+                    + (f" and {len(patients) - 5} more" if len(patients) > 5 else ""),
+                    f"Study: {study.name} (study {study.id})",
+                    "Their consent answers for this study are deleted; their observations are kept.",
+                ],
+                confirm_label="Remove from study",
+                danger=True,
+            )
+        )
+        if answer is None:
+            return
+        try:
+            await self.console.client.unenroll_patients(study.id, [p.id for p in patients])
+        except JheError as failure:
+            self.notify(failure.message, title="Not removed", severity="error", markup=False)
+            return
+        self.notify(f"Removed {len(patients)} from {study.name}.", markup=False)
+        self.table.selected.clear()
+        self.load_patients()

@@ -1,0 +1,25 @@
+"""A loading indicator that appears only when a load is slow.
+
+Most pages come back in tens of milliseconds; flashing a spinner for each one makes the
+table flicker and costs a redraw. Over a slow link the indicator still shows, so the
+screen never looks frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from textual.widget import Widget
+
+DELAY = 0.3
+
+
+@contextmanager
+def loading_after(widget: Widget, delay: float = DELAY) -> Iterator[None]:
+    timer = widget.set_timer(delay, lambda: setattr(widget, "loading", True))
+    try:
+        yield
+    finally:
+        timer.stop()
+        widget.loading = False

@@ -1,0 +1,244 @@
+"""A table that shows one server page at a time, with the web console's pager and more.
+
+Organizations hold up to 100,000 patients, so rows are never all fetched: the table
+asks its screen for a page (`PageRequested`) and shows what comes back. It also owns
+the multi-selection, which survives paging (tick some on page 1, some on page 3, enroll
+them together) and which the screen clears when the filter changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import DataTable, Input, Label, Select
+
+PAGE_SIZES = (20, 100, 500, 1000)
+PAGING = Binding.Group("Page")
+
+
+def _mark(selected: bool) -> Text:
+    """A ticked box that reads without colour (and as Text: "[x]" would parse as markup)."""
+    return Text("[x]" if selected else "[ ]")
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    item: Any
+    cells: tuple[str, ...]
+
+
+class _Rows(DataTable[Any]):
+    """DataTable with Enter described, so the footer, help and palette offer "Open"."""
+
+    BINDINGS = [Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the row under the cursor")]
+
+
+class PagedTable(Vertical):
+    DEFAULT_CSS = """
+    PagedTable { height: 1fr; }
+    PagedTable > DataTable { height: 1fr; }
+    PagedTable > #pager { height: 1; margin: 0 1; }
+    PagedTable > #pager > Label { padding: 0 1 0 0; }
+    PagedTable > #pager > #page-input { width: 9; height: 1; border: none; padding: 0 1; }
+    PagedTable > #pager > #page-size { width: 16; height: 1; }
+    PagedTable > #pager > #page-size > SelectCurrent { border: none; height: 1; padding: 0 1; }
+    PagedTable > #pager > #selection { color: $text-accent; }
+    """
+
+    BINDINGS = [
+        Binding("n", "next_page", "Next page", group=PAGING, id="page.next", tooltip="Show the next page"),
+        Binding("p", "previous_page", "Previous page", group=PAGING, id="page.previous", tooltip="Show the previous page"),
+        Binding("g", "jump", "Go to page", show=False, id="page.jump", tooltip="Type a page number and press Enter"),
+        Binding("z", "next_page_size", "Page size", show=False, id="page.size", tooltip="Cycle 20/100/500/1000 rows a page"),
+        Binding("space", "toggle_row", "Select", id="select.toggle", tooltip="Select or unselect the row"),
+        Binding("m", "toggle_page", "Select page", show=False, id="select.page", tooltip="Select or unselect every row on this page"),
+        Binding("escape", "focus_table", "Back to table", show=False, id="page.back", tooltip="Leave the page box, back to the rows"),
+    ]
+
+    page: reactive[int] = reactive(1, init=False)
+    page_size: reactive[int] = reactive(PAGE_SIZES[0], init=False)
+
+    class PageRequested(Message):
+        """The user asked for another page or page size; the screen loads it."""
+
+        def __init__(self, table: PagedTable, page: int, page_size: int) -> None:
+            super().__init__()
+            self.table = table
+            self.page = page
+            self.page_size = page_size
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    class Opened(Message):
+        """Enter on a row."""
+
+        def __init__(self, table: PagedTable, item: Any) -> None:
+            super().__init__()
+            self.table = table
+            self.item = item
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    def __init__(self, columns: Sequence[str], *, noun: str, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._columns = ["", *columns]
+        self._noun = noun
+        self._rows: dict[str, Row] = {}
+        self.count = 0
+        self._shown_page = 0
+        self.selected: dict[str, Any] = {}
+
+    def compose(self) -> ComposeResult:
+        table = _Rows(cursor_type="row", zebra_stripes=True, id="rows")
+        table.add_columns(*self._columns)
+        yield table
+        with Horizontal(id="pager"):
+            yield Label("Page")
+            yield Input(str(self.page), id="page-input", type="integer", compact=True)
+            yield Label("of 1", id="page-count")
+            yield Select(
+                [(f"{size} / page", size) for size in PAGE_SIZES],
+                value=self.page_size,
+                allow_blank=False,
+                compact=True,
+                id="page-size",
+            )
+            yield Label("", id="selection")
+
+    @property
+    def data_table(self) -> DataTable[Any]:
+        return self.query_one("#rows", DataTable)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.count / self.page_size))
+
+    @property
+    def cursor_item(self) -> Any | None:
+        table = self.data_table
+        if not self._rows or table.cursor_row < 0:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        return self._rows[key].item if key in self._rows else None
+
+    def reset(self) -> None:
+        """A new filter: back to page 1 with nothing selected (selection is per filter)."""
+        self.selected.clear()
+        self.set_reactive(PagedTable.page, 1)
+        self._update_pager()
+
+    def show_rows(self, rows: Iterable[Row], count: int) -> None:
+        table = self.data_table
+        # A reload of the same page keeps the cursor where the user was; a new page starts at the top.
+        cursor = table.cursor_row if self.page == self._shown_page else 0
+        self._shown_page = self.page
+        self._rows = {row.key: row for row in rows}
+        self.count = count
+        table.clear()
+        for row in self._rows.values():
+                        # Text, not str: DataTable parses str cells as markup and names can hold "[".
+            table.add_row(_mark(row.key in self.selected), *(Text(cell) for cell in row.cells), key=row.key)
+        if self._rows:
+            table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))
+        self._update_pager()
+
+    def _update_pager(self) -> None:
+        self.query_one("#page-input", Input).value = str(self.page)
+        noun = self._noun if self.count == 1 else f"{self._noun}s"
+        self.query_one("#page-count", Label).update(f"of {self.pages:,} · {self.count:,} {noun}")
+        chosen = len(self.selected)
+        self.query_one("#selection", Label).update(f"· {chosen:,} selected" if chosen else "")
+
+    def _request(self, page: int) -> None:
+        self.set_reactive(PagedTable.page, page)
+        self._update_pager()
+        self.post_message(self.PageRequested(self, page, self.page_size))
+
+    def action_next_page(self) -> None:
+        if self.page < self.pages:
+            self._request(self.page + 1)
+        else:
+            self.app.bell()
+
+    def action_previous_page(self) -> None:
+        if self.page > 1:
+            self._request(self.page - 1)
+        else:
+            self.app.bell()
+
+    def action_jump(self) -> None:
+        self.query_one("#page-input", Input).focus()
+
+    def action_focus_table(self) -> None:
+        self.data_table.focus()
+
+    def action_next_page_size(self) -> None:
+        index = PAGE_SIZES.index(self.page_size) if self.page_size in PAGE_SIZES else -1
+        self.query_one("#page-size", Select).value = PAGE_SIZES[(index + 1) % len(PAGE_SIZES)]
+
+    @on(Select.Changed, "#page-size")
+    def _size_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        if isinstance(event.value, int) and event.value != self.page_size:
+            self.set_reactive(PagedTable.page_size, event.value)
+            self._request(1)
+
+    @on(Input.Submitted, "#page-input")
+    def _jump_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            page = int(event.value)
+        except ValueError:
+            page = 0
+        if not 1 <= page <= self.pages:
+            self.notify(f"There are {self.pages:,} pages; type a number from 1 to {self.pages:,}.", severity="warning")
+            return
+        self.data_table.focus()
+        if page != self.page:
+            self._request(page)
+
+    @on(DataTable.RowSelected, "#rows")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        row = self._rows.get(str(event.row_key.value))
+        if row is not None:
+            self.post_message(self.Opened(self, row.item))
+
+    def action_toggle_row(self) -> None:
+        table = self.data_table
+        if not self._rows or table.cursor_row < 0:
+            return
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        self._set_marks([key], key not in self.selected)
+        if table.cursor_row < table.row_count - 1:
+            table.move_cursor(row=table.cursor_row + 1)
+
+    def action_toggle_page(self) -> None:
+        keys = list(self._rows)
+        self._set_marks(keys, not all(key in self.selected for key in keys))
+
+    def _set_marks(self, keys: Iterable[str], on_: bool) -> None:
+        table = self.data_table
+        first_column = table.ordered_columns[0].key
+        for key in keys:
+            if on_:
+                self.selected[key] = self._rows[key].item
+            else:
+                self.selected.pop(key, None)
+            table.update_cell(key, first_column, _mark(on_))
+        self._update_pager()

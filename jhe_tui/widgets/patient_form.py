@@ -1,0 +1,186 @@
+"""The patient fields, shared by "create" and "edit", with a message beside each field.
+
+Checks here are the ones a coordinator can fix on the spot (a 31 February, a birth date
+in the future, a phone number in the e-mail box after a burst of keys over SSH). Each
+field is checked on its own, so a value that landed in the wrong box is caught there
+instead of being filed; the server's own refusals go beside the field it names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, Static
+
+from jhe_tui.api import InvalidInput, JheError, Patient
+from jhe_tui.api.models import DEFAULT_IDENTIFIER_SYSTEM, Identifier
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^[0-9+\-(). ]{7,}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # our field name, as in PatientDraft and InvalidInput.field_errors
+    label: str
+    placeholder: str = ""
+    required: bool = False
+
+
+FIELDS = (
+    Field("email", "E-mail", "name@example.org", required=True),
+    Field("external_id", "External ID", "e.g. MRN-12345"),
+    Field("family", "Family name", required=True),
+    Field("given", "Given name", required=True),
+    Field("birth_date", "Birth date", "YYYY-MM-DD", required=True),
+    Field("phone", "Phone", "with country/area code"),
+)
+
+
+def identifiers_text(patient: Patient) -> str:
+    """Identifiers as typed: a bare value, or system|value when the system says something."""
+    return ", ".join(
+        i.value if i.system in (None, "", DEFAULT_IDENTIFIER_SYSTEM) else f"{i.system}|{i.value}"
+        for i in patient.identifiers
+    )
+
+
+def parse_identifiers(text: str) -> list[Identifier]:
+    found = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        system, bar, value = entry.rpartition("|")
+        found.append(Identifier(system=system.strip() if bar else DEFAULT_IDENTIFIER_SYSTEM, value=value.strip()))
+    return found
+
+
+def check_email(value: str) -> str | None:
+    if not value:
+        return "An e-mail address is required."
+    if not _EMAIL.match(value):
+        return "This is not an e-mail address (name@example.org)."
+    return None
+
+
+def check_birth_date(value: str, today: date | None = None) -> str | None:
+    if not _DATE.match(value):
+        return "Use the form YYYY-MM-DD, e.g. 1980-01-31."
+    try:
+        born = date.fromisoformat(value)
+    except ValueError:
+        return "This date does not exist."
+    if born > (today or date.today()):
+        return "A birth date cannot be in the future."
+    if born.year < 1900:
+        return "A birth date before 1900 is almost certainly a typo."
+    return None
+
+
+def check_phone(value: str) -> str | None:
+    if value and not _PHONE.match(value):
+        return "Use at least 7 digits; + - ( ) . and spaces are allowed."
+    return None
+
+
+class PatientForm(Vertical):
+    def __init__(self, *, email: str, patient: Patient | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._initial = {
+            "email": email,
+            "external_id": identifiers_text(patient) if patient else "",
+            "family": (patient.name_family or "") if patient else "",
+            "given": (patient.name_given or "") if patient else "",
+            "birth_date": patient.birth_date.isoformat() if patient and patient.birth_date else "",
+            "phone": (patient.telecom_phone or "") if patient else "",
+        }
+
+    def compose(self) -> ComposeResult:
+        for field in FIELDS:
+            with Horizontal(classes="form-row"):
+                star = " *" if field.required else ""
+                yield Label(f"{field.label}{star}", classes="form-label")
+                yield Input(
+                    self._initial[field.name],
+                    placeholder=field.placeholder,
+                    id=f"field-{field.name}",
+                    compact=True,
+                    # The e-mail is the patient's login: fixed by the lookup, never edited here.
+                    disabled=field.name == "email",
+                )
+            yield Static("", id=f"error-{field.name}", classes="field-error", markup=False)
+        yield Static("", id="form-problem", classes="form-problem", markup=False)
+
+    def focus_first(self) -> None:
+        self.query_one("#field-external_id", Input).focus()
+
+    def value(self, name: str) -> str:
+        return self.query_one(f"#field-{name}", Input).value.strip()
+
+    def values(self) -> dict[str, str]:
+        return {field.name: self.value(field.name) for field in FIELDS}
+
+    def fields(self, *, only_changed: bool = False) -> dict[str, object]:
+        """The values as PatientDraft/PatientChanges fields (cleared ones become None); with
+        `only_changed`, just what differs from what the form opened with."""
+        found: dict[str, object] = {}
+        for name, value in self.values().items():
+            if name == "email" or (only_changed and value == self._initial[name]):
+                continue
+            if name == "external_id":
+                found["identifiers"] = parse_identifiers(value)
+            else:
+                found[name] = value or None
+        return found
+
+    def problems(self) -> dict[str, list[str]]:
+        values = self.values()
+        found: dict[str, list[str]] = {}
+        for field in FIELDS:
+            value = values[field.name]
+            if field.required and not value and field.name != "email":
+                message: str | None = f"{field.label} is required."
+            elif field.name == "email":
+                message = check_email(value)
+            elif field.name == "birth_date":
+                message = check_birth_date(value)
+            elif field.name == "phone":
+                message = check_phone(value)
+            else:
+                message = None
+            if message:
+                found[field.name] = [message]
+        return found
+
+    def show_problems(self, problems: dict[str, list[str]], general: str | None = None) -> None:
+        """Messages beside fields; anything not tied to a field goes in the line below."""
+        loose = [general] if general else []
+        for field in FIELDS:
+            box = self.query_one(f"#error-{field.name}", Static)
+            messages = problems.get(field.name, [])
+            box.update(" ".join(messages))
+            box.set_class(bool(messages), "shown")
+        known = {field.name for field in FIELDS}
+        loose += [" ".join(msgs) for name, msgs in problems.items() if name not in known]
+        banner = self.query_one("#form-problem", Static)
+        banner.update(" ".join(loose))
+        banner.set_class(bool(loose), "shown")
+        first = next((f.name for f in FIELDS if f.name in problems and f.name != "email"), None)
+        if first:
+            self.query_one(f"#field-{first}", Input).focus()
+
+    def check(self) -> bool:
+        """Show every problem at once (fixing one at a time is slow over SSH); True if none."""
+        problems = self.problems()
+        self.show_problems(problems)
+        return not problems
+
+    def show_error(self, error: JheError) -> None:
+        """A server refusal: beside the fields it names, else as one sentence."""
+        if isinstance(error, InvalidInput) and error.field_errors:
+            self.show_problems(error.field_errors)
+        else:
+            self.show_problems({}, error.message)

@@ -1,0 +1,65 @@
+"""Who is signed in, where, and with which role: always visible, on every screen.
+
+On a shared clinic workstation the first question before any change is "whose session
+is this, on which server, and what may it do here?"; the role changes with the selected
+organization, so the header follows it. The DEMO marker keeps trainees from mistaking
+synthetic data for the real exchange (and the reverse).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+if TYPE_CHECKING:
+    from jhe_tui.app import JheApp
+
+
+class SessionHeader(Horizontal):
+    DEFAULT_CSS = """
+    SessionHeader {
+        dock: top;
+        height: 1;
+        background: $panel;
+        color: $foreground;
+    }
+    SessionHeader > Label { padding: 0 1; }
+    SessionHeader > #demo {
+        display: none;
+        background: $warning;
+        color: $text;
+        text-style: bold;
+    }
+    SessionHeader.demo > #demo { display: block; }
+    SessionHeader > #role { text-style: bold; color: $text-primary; }
+    """
+
+    def compose(self) -> ComposeResult:
+        # Most important first: at 80-100 columns the end of the line is what gets cut.
+        yield Label("DEMO", id="demo")
+        yield Label("", id="role", markup=False)
+        yield Label("", id="who", markup=False)
+        yield Label("", id="where", markup=False)
+
+    def on_mount(self) -> None:
+        app: JheApp = self.app  # type: ignore[assignment]
+        self.set_class(app.demo, "demo")
+        self.watch(app, "session", self._refresh_labels)
+        self.watch(app, "organization", self._refresh_labels)
+
+    def _refresh_labels(self) -> None:
+        app: JheApp = self.app  # type: ignore[assignment]
+        session = app.session
+        if session is None:
+            self.query_one("#where", Label).update(f"Server: {app.server_label}")
+            self.query_one("#who", Label).update("signing in…")
+            return
+        self.query_one("#where", Label).update(f"Server: {session.server}")
+        self.query_one("#who", Label).update(f"User: {session.user_label}")
+        org = app.organization
+        self.query_one("#role", Label).update(
+            f"Role: {org.current_user_role or 'none'} in {org.name}" if org else "Role: no organization"
+        )

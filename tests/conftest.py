@@ -1,0 +1,41 @@
+"""Fixtures every suite shares: an isolated home for jhe-tui's files, and the embedded
+backend reached in process through the same client code path real servers use."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """No test reads or writes the developer's real config, tokens, audit log or demo data,
+    and no test picks up a JHE_URL/JHE_TOKEN from the developer's shell."""
+    home = tmp_path / "jhe-tui-home"
+    monkeypatch.setenv("JHE_TUI_HOME", str(home))
+    monkeypatch.delenv("JHE_URL", raising=False)
+    monkeypatch.delenv("JHE_TOKEN", raising=False)
+    return home
+
+
+@pytest.fixture
+def demo_backend(tmp_path):
+    from jhe_tui.backend import DemoBackend
+
+    return DemoBackend(tmp_path / "demo")
+
+
+@pytest.fixture
+def client_for(demo_backend):
+    """`client_for("viewer")` -> a JheClient signed in as that demo practitioner
+    (use it with `async with`)."""
+    from jhe_tui.api import JheClient
+    from jhe_tui.api.http import ASGITransport
+
+    def make(role: str = "manager") -> JheClient:
+        return JheClient(
+            demo_backend.site_url,
+            demo_backend.token_for(role),
+            transport=ASGITransport(app=demo_backend.app),
+        )
+
+    return make

@@ -1,0 +1,84 @@
+"""The command line: names from design.md, one-sentence errors, the contract's exit codes."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from jhe_tui.cli import EXIT_USAGE, build_parser, main
+
+DESIGN_COMMANDS = ["serve-demo", "login", "logout", "whoami", "import", "export"]
+
+
+def test_help_lists_every_command_of_the_design():
+    text = build_parser().format_help()
+    for command in DESIGN_COMMANDS:
+        assert f"\n  {command}" in text, command
+
+
+def test_server_options_work_before_and_after_the_command():
+    parser = build_parser()
+    assert parser.parse_args(["--server", "https://a.example", "whoami"]).server == "https://a.example"
+    assert parser.parse_args(["whoami", "--server", "https://b.example"]).server == "https://b.example"
+
+
+def test_whoami_on_the_demo_prints_user_and_roles(capsys):
+    assert main(["whoami", "--demo"]) == 0
+    out = capsys.readouterr().out
+    assert "embedded demo backend" in out
+    assert "manager" in out
+    assert "User:" in out
+
+
+def test_whoami_with_a_server_but_no_token_is_a_usage_error(capsys):
+    assert main(["whoami", "--server", "https://jhe.example.org"]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "JHE_TOKEN" in err
+    assert "Traceback" not in err
+
+
+def test_a_server_address_without_scheme_is_refused(capsys):
+    assert main(["whoami", "--server", "jhe.example.org"]) == EXIT_USAGE
+    assert "http://" in capsys.readouterr().err
+
+
+def test_unreachable_server_is_one_sentence_and_exit_1(monkeypatch, capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("JHE_TOKEN", "not-a-real-token")
+    code = main(["whoami", "--server", f"http://127.0.0.1:{port}"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["login", "logout", "import", "export"])
+def test_commands_of_later_issues_say_so(command, capsys, tmp_path):
+    argv = {
+        "login": ["login"],
+        "logout": ["logout"],
+        "import": ["import", str(tmp_path / "x.csv"), "--org", "1"],
+        "export": ["export", "observations", "--org", "1", "--format", "csv", "-o", str(tmp_path / "o.csv")],
+    }[command]
+    assert main(argv) == EXIT_USAGE
+    assert "not available" in capsys.readouterr().err
+
+
+def test_serve_demo_refuses_a_busy_port(capsys):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve-demo", "--port", str(port)]) == EXIT_USAGE
+    assert "already in use" in capsys.readouterr().err
+
+
+def test_module_entry_point_shows_help():
+    result = subprocess.run(
+        [sys.executable, "-m", "jhe_tui", "--help"], capture_output=True, text=True, check=True
+    )
+    assert "serve-demo" in result.stdout

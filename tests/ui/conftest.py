@@ -1,0 +1,121 @@
+"""Fixtures for the console's tests: a private demo backend per test, a client per role,
+and the steadiness rules of conventions B.4 (no blinking cursor, nothing written outside
+tmp_path)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input, TextArea
+
+from jhe_tui.api import ASGITransport, JheClient
+from jhe_tui.app import JheApp
+from jhe_tui.backend import DemoBackend
+
+FROZEN_TIME = "2024-05-01T10:30:00Z"
+FROZEN_CODE = "DEMOCODE" * 3 + "DEMOCO"  # 30 characters, like a real code
+
+
+@pytest.fixture(autouse=True)
+def _steady(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    monkeypatch.setenv("JHE_TUI_HOME", str(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def _seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seed once per session; each test gets its own copy, so writes never leak between tests."""
+    path = tmp_path_factory.mktemp("seeded")
+    DemoBackend(path)
+    return path
+
+
+@pytest.fixture
+def backend(_seeded: Path, tmp_path: Path) -> DemoBackend:
+    data = tmp_path / "demo"
+    shutil.copytree(_seeded, data)
+    return DemoBackend(data)
+
+
+class FrozenTransport(httpx.AsyncBaseTransport):
+    """The demo backend with clock-dependent and random values pinned, for snapshots only:
+    consent times follow the seed's "now" and invitation codes are random."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        if "json" not in response.headers.get("content-type", ""):
+            return response
+        data = json.loads(await response.aread())
+        return httpx.Response(response.status_code, json=_freeze(data))
+
+
+def _freeze(value: object) -> object:
+    if isinstance(value, dict):
+        frozen = {key: _freeze(item) for key, item in value.items()}
+        if frozen.get("consentedTime"):
+            frozen["consentedTime"] = FROZEN_TIME
+        if isinstance(frozen.get("invitationLink"), str):
+            frozen["invitationLink"] = re.sub(r"[A-Za-z0-9]{30}$", FROZEN_CODE, frozen["invitationLink"])
+        return frozen
+    if isinstance(value, list):
+        return [_freeze(item) for item in value]
+    return value
+
+
+@pytest.fixture
+def make_app(backend: DemoBackend) -> Callable[..., JheApp]:
+    def make(role: str = "manager", *, frozen: bool = False) -> JheApp:
+        transport: httpx.AsyncBaseTransport = ASGITransport(app=backend.app)
+        if frozen:
+            transport = FrozenTransport(transport)
+        client = JheClient(backend.site_url, backend.token_for(role), transport=transport)
+        return JheApp(client, demo=True)
+
+    return make
+
+
+@pytest.fixture
+def client(backend: DemoBackend) -> JheClient:
+    """A second client on the same backend, to check what the console did."""
+    return JheClient(backend.site_url, backend.token_for("manager"), transport=ASGITransport(app=backend.app))
+
+
+def _busy(app: JheApp) -> bool:
+    """A worker of the top screen is still running. Workers of screens below are waiting for
+    a dialog (push_screen_wait) and would never finish on their own."""
+    top = app.screen
+    for worker in app.workers:
+        if worker.is_running:
+            node = worker.node
+            screen = node if isinstance(node, Screen) else getattr(node, "screen", None)
+            if screen is top or node is app:
+                return True
+    return False
+
+
+async def _settle(pilot: Pilot) -> None:
+    """Wait until the top screen's workers are done and the screen has caught up."""
+    for _ in range(600):
+        await pilot.pause(0.01)
+        if not _busy(pilot.app):
+            await pilot.pause()
+            if not _busy(pilot.app):
+                return
+    raise AssertionError("workers did not settle")
+
+
+@pytest.fixture
+def settle() -> Callable[[Pilot], object]:
+    return _settle

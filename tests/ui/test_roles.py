@@ -1,0 +1,66 @@
+"""A viewer sees every write disabled, with the reason; a member may write."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from jhe_tui.screens.base import screen_actions
+from jhe_tui.screens.help import HelpScreen
+from jhe_tui.screens.patient_detail import PatientDetailScreen
+from jhe_tui.screens.patients import PatientsScreen
+
+SIZE = (100, 30)
+PATIENT_WRITES = {"add", "edit", "remove", "enroll", "unenroll"}
+DETAIL_WRITES = {"edit", "remove", "invite", "grant", "revoke"}
+
+
+def disabled(screen):
+    return {info.action: info.reason for info in screen_actions(screen) if not info.enabled}
+
+
+async def test_viewer_cannot_write_and_is_told_why(make_app, client, settle):
+    app = make_app("viewer")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert app.role == "viewer" and not app.can_write
+        notice = screen.query_one("#notice", Static)
+        assert notice.has_class("shown") and "viewer" in str(notice.content)
+        off = disabled(screen)
+        assert PATIENT_WRITES <= set(off)
+        assert all("viewers can look but not change" in off[action] for action in PATIENT_WRITES)
+        before = (await client.patients(organization_id=app.organization.id)).count
+        for key in ("a", "e", "d", "i", "u"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is screen  # no dialog opened
+        # Help names the reason; the palette does not offer the writes at all.
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        help_rows = app.screen.query_one("#keys")
+        notes = [str(help_rows.get_row_at(i)[2]) for i in range(help_rows.row_count)]
+        assert sum("unavailable: your role in" in note for note in notes) >= len(PATIENT_WRITES)
+        await pilot.press("escape")
+        offered = {info.action for info in screen_actions(screen) if info.enabled}
+        assert offered.isdisjoint(PATIENT_WRITES)
+        # The record: reading works, every write is off.
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, PatientDetailScreen) and detail.patient is not None
+        assert DETAIL_WRITES <= set(disabled(detail))
+        for key in ("g", "x", "i", "e", "d"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert app.screen is detail
+        assert (await client.patients(organization_id=app.organization.id)).count == before
+
+
+async def test_member_may_write(make_app, settle):
+    app = make_app("member")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, PatientsScreen) and app.role == "member"
+        assert not app.screen.query_one("#notice", Static).has_class("shown")
+        assert PATIENT_WRITES.isdisjoint(disabled(app.screen))

@@ -1,0 +1,123 @@
+"""The app shell: demo marker, header, organization and study selectors, navigation, help,
+palette and quitting."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Label, Select
+
+from jhe_tui.app import ScreenActionsProvider
+from jhe_tui.screens.help import HelpScreen
+from jhe_tui.screens.patients import PatientsScreen
+from jhe_tui.screens.placeholder import PlaceholderScreen
+
+SIZE = (100, 30)
+
+
+async def test_demo_opens_on_patients_with_marker_user_and_role(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, PatientsScreen)
+        header = screen.query_one("SessionHeader")
+        assert header.has_class("demo") and screen.query_one("#demo", Label).display
+        assert "manager@demo.jhe.example" in str(screen.query_one("#who", Label).content)
+        role = str(screen.query_one("#role", Label).content)
+        assert role == f"Role: manager in {app.organization.name}"
+        assert screen.table.count > 0 and screen.table.data_table.row_count == min(20, screen.table.count)
+
+
+async def test_organization_selector_lists_only_organizations_with_a_role(make_app, client, settle):
+    app = make_app("member")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        select = app.screen.query_one("#organization", Select)
+        mine = await client.organizations()
+        member_orgs = {o.id for o in app.session.organizations}
+        assert member_orgs and all(o.current_user_role for o in app.session.organizations)
+        assert len(member_orgs) < len(mine)
+        assert select.value in member_orgs
+        assert "member" in str(app.screen.query_one("#role", Label).content)
+
+
+async def test_changing_organization_resets_study_and_page(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen: PatientsScreen = app.screen
+        first_org = app.organization
+        study = screen.studies[0]
+        screen.query_one("#study", Select).value = study.id
+        await settle(pilot)
+        assert screen.study_id == study.id
+        filtered = screen.table.count
+        screen.table.page = 2  # as if the user had paged on
+        other = next(o for o in app.session.organizations if o.id != first_org.id and o.name.startswith("Sleep"))
+        screen.query_one("#organization", Select).value = other.id
+        await settle(pilot)
+        assert app.organization.id == other.id
+        assert screen.study_id is None
+        assert screen.query_one("#study", Select).value is Select.NULL
+        assert screen.table.page == 1
+        # The list is the whole new organization, not filtered by the old study.
+        assert screen.table.count != filtered
+        assert {s.id for s in screen.studies}.isdisjoint({study.id})
+
+
+async def test_study_selector_has_every_study_of_the_organization(make_app, client, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        expected = await client.studies(app.organization.id)
+        assert [s.id for s in app.screen.studies] == [s.id for s in expected]
+
+
+async def test_navigation_reaches_placeholder_screens_and_back(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for key, title in (("f3", "Studies"), ("f4", "Observations"), ("f5", "Organizations")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, PlaceholderScreen) and app.screen.TITLE == title
+            text = " ".join(str(s.content) for s in app.screen.query("Static"))
+            assert "not built yet" in text
+        await pilot.press("f2")
+        await pilot.pause()
+        assert isinstance(app.screen, PatientsScreen)
+
+
+async def test_help_lists_every_key_of_the_screen(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one("#keys", DataTable)
+        keys = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert {"a", "e", "d", "i", "u", "o", "s", "r", "n", "p", "g", "z", "space", "m", "f1", "f2", "f3", "^q"} <= keys
+        await pilot.press("escape")
+        assert isinstance(app.screen, PatientsScreen)
+
+
+async def test_palette_offers_the_screens_actions_and_runs_them(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        provider = ScreenActionsProvider(app.screen)
+        texts = [hit.text async for hit in provider.discover()]
+        assert "Add (a)" in texts and "Next page (n)" in texts and "Help (f1)" in texts
+        hits = [hit async for hit in provider.search("next page")]
+        await hits[0].command()
+        await settle(pilot)
+        assert app.screen.table.page == 2
+
+
+async def test_ctrl_q_quits(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
