@@ -1,0 +1,42 @@
+"""What every command shares: exit codes, the one-sentence failure, server options."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def fail(message: str, code: int) -> int:
+    print(f"jhe-tui: {message}", file=sys.stderr)
+    return code
+
+
+def add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """The same options before or after a command name; after it they only override
+    (argparse would otherwise reset what was given before the command)."""
+    default = {} if top else {"default": argparse.SUPPRESS}
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--demo", action="store_true", help="use the embedded demo backend", **default)
+    where.add_argument("--server", metavar="URL", help="JHE base URL (default: $JHE_URL)", **default)
+    where.add_argument("--profile", metavar="NAME", help="a saved server profile", **default)
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="do not verify TLS certificates (not advised)",
+        **default,
+    )
+
+
+def target(args: argparse.Namespace):
+    """Where this command connects, from the server options and the environment."""
+    from jhe_tui.connection import ConfigurationError, resolve_target
+
+    if getattr(args, "profile", None):
+        raise ConfigurationError("Server profiles are not available in this version yet; use --server.")
+    return resolve_target(args.server, demo=args.demo, insecure=args.insecure)
+
+
+def not_yet(args: argparse.Namespace) -> int:
+    return fail(f"`{args.command}` is not available in this version yet.", EXIT_USAGE)

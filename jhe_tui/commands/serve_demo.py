@@ -1,0 +1,71 @@
+"""`jhe-tui serve-demo`: the embedded backend on loopback for curl and other JHE clients."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import socket
+import sys
+from pathlib import Path
+
+from jhe_tui.commands.common import EXIT_OK, EXIT_USAGE, fail
+
+
+def register(sub) -> None:
+    serve = sub.add_parser("serve-demo", help="serve the embedded backend on loopback")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    serve.add_argument("--data", type=Path, metavar="DIR", help="data directory")
+    serve.add_argument("--reset", action="store_true", help="delete the demo data and reseed")
+    serve.add_argument(
+        "--scale",
+        action="store_true",
+        help="seed 100,000 patients and 1,000,000 observations (benchmarks)",
+    )
+    serve.set_defaults(handler=run)
+
+
+def _port_free(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def run(args: argparse.Namespace) -> int:
+    from jhe_tui import paths
+
+    try:
+        loopback = ipaddress.ip_address(args.host).is_loopback
+    except ValueError:
+        return fail(f"--host must be an IP address (got {args.host!r}).", EXIT_USAGE)
+    if not 0 < args.port < 65536:
+        return fail("--port must be between 1 and 65535.", EXIT_USAGE)
+    if not _port_free(args.host, args.port):
+        return fail(
+            f"Port {args.port} on {args.host} is already in use; choose another with --port.",
+            EXIT_USAGE,
+        )
+    import uvicorn
+
+    from jhe_tui.backend import DemoBackend
+
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    site_url = f"http://{host}:{args.port}"
+    data = paths.private_dir(args.data or paths.demo_data_dir())
+    if args.scale:
+        print("Seeding 100,000 patients and 1,000,000 observations; this takes a minute...")
+    backend = DemoBackend(data, reset=args.reset, scale=args.scale, site_url=site_url)
+    print(f"JHE_URL={site_url}")
+    print(f"JHE_TOKEN={backend.token_for('manager')}")
+    print(f"# embedded JHE-compatible demo backend, synthetic data in {data}", file=sys.stderr)
+    print("# export the two lines above, then use curl, jupyterhealth-client or `jhe-tui`", file=sys.stderr)
+    if not loopback:
+        print(f"# warning: listening on {args.host}, reachable from other machines", file=sys.stderr)
+    # No access log: it would record query strings, which can hold patient e-mails.
+    uvicorn.run(backend.app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    return EXIT_OK

@@ -1,0 +1,41 @@
+"""`jhe-tui whoami`: which server, which user, which roles."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from jhe_tui.commands.common import EXIT_OK, add_server_options, target
+
+
+def register(sub) -> None:
+    whoami = sub.add_parser("whoami", help="show server, user and roles")
+    add_server_options(whoami)
+    whoami.set_defaults(handler=run)
+
+
+async def _whoami(args: argparse.Namespace) -> list[str]:
+    from jhe_tui.connection import open_client
+
+    where = target(args)
+    async with open_client(where) as client:
+        info = await client.server_info()
+        profile = await client.profile()
+        orgs = await client.my_organizations()
+    where = "embedded demo backend" if where.is_demo else where.url
+    name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
+    lines = [
+        f"Server:  {where} ({info.describe()})",
+        f"User:    {name} <{profile.email}> (user id {profile.id})",
+    ]
+    if orgs:
+        lines.append("Roles:")
+        lines += [f"  {org.current_user_role:<8} {org.name} ({org.id})" for org in orgs]
+    else:
+        lines.append("Roles:   none (this user belongs to no organization)")
+    return lines
+
+
+def run(args: argparse.Namespace) -> int:
+    print("\n".join(asyncio.run(_whoami(args))))
+    return EXIT_OK
