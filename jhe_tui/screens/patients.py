@@ -185,6 +185,13 @@ class PatientsScreen(ConsoleScreen[None]):
             self.table.reset()
             self.load_patients()
 
+    @on(Select.Changed, "#organization, #study")
+    def _back_to_rows(self, event: Select.Changed) -> None:
+        """A choice made from the keyboard lands back on the rows, where the next key acts."""
+        if event.select.has_focus_within:
+            # After the Select has taken focus back from its closing overlay.
+            self.call_after_refresh(self.table.data_table.focus)
+
     @on(PagedTable.PageRequested)
     def _page_requested(self) -> None:
         self.load_patients()
@@ -228,10 +235,16 @@ class PatientsScreen(ConsoleScreen[None]):
     # --- actions ----------------------------------------------------------------------------
 
     def action_focus_organization(self) -> None:
-        self.query_one("#organization", Select).focus()
+        self._open_select("#organization")
 
     def action_focus_study(self) -> None:
-        self.query_one("#study", Select).focus()
+        self._open_select("#study")
+
+    def _open_select(self, selector: str) -> None:
+        """Open the list at once: one key to choose, as the help promises, not focus then Enter."""
+        select = self.query_one(selector, Select)
+        select.focus()
+        select.action_show_overlay()
 
     def _chosen(self) -> list[Patient]:
         """The ticked patients, or the one under the cursor when none is ticked."""

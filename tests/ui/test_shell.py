@@ -64,6 +64,20 @@ async def test_changing_organization_resets_study_and_page(make_app, settle):
         assert {s.id for s in screen.studies}.isdisjoint({study.id})
 
 
+async def test_s_opens_the_study_list_and_a_choice_returns_to_the_rows(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen: PatientsScreen = app.screen
+        await pilot.press("s")
+        select = screen.query_one("#study", Select)
+        assert select.expanded
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert screen.study_id == screen.studies[0].id
+        assert app.focused is screen.table.data_table
+
+
 async def test_study_selector_has_every_study_of_the_organization(make_app, client, settle):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
