@@ -19,6 +19,7 @@ from textual.widgets import Label, Select, Static
 from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
 from jhe_tui.screens.add_patient import AddPatientModal
 from jhe_tui.screens.base import WRITE_ROLES, ConsoleScreen
+from jhe_tui.screens.find_patient import FindPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
 from jhe_tui.widgets.choice import ChoiceModal
@@ -58,6 +59,7 @@ class PatientsScreen(ConsoleScreen[None]):
         Binding("d", "remove", "Remove", id="patients.remove", tooltip="Remove the patient from this organization (with a preview)"),
         Binding("i", "enroll", "Enroll", id="patients.enroll", tooltip="Enroll the ticked patients (or the current one) in a study"),
         Binding("u", "unenroll", "Unenroll", id="patients.unenroll", tooltip="Remove the ticked patients (or the current one) from a study"),
+        Binding("slash", "find", "Find", id="patients.find", tooltip="Find a patient by id, e-mail, name or external id"),
         Binding("o", "focus_organization", "Organization", id="patients.organization", show=False, tooltip="Choose the organization"),
         Binding("s", "focus_study", "Study", id="patients.study", show=False, tooltip="Filter by a study, or All studies"),
         Binding("r", "reload", "Reload", id="patients.reload", show=False, tooltip="Load this page again (also retries after an error)"),
@@ -266,6 +268,16 @@ class PatientsScreen(ConsoleScreen[None]):
     @on(PagedTable.Opened)
     def _row_opened(self, event: PagedTable.Opened) -> None:
         self.open_patient(event.item.id)
+
+    def action_find(self) -> None:
+        org = self.console.organization
+        assert org is not None
+
+        def found(patient_id: int | None) -> None:
+            if patient_id is not None:
+                self.open_patient(patient_id)
+
+        self.app.push_screen(FindPatientModal(self.console.client, org, self.study_id), found)
 
     def action_add(self) -> None:
         org = self.console.organization

@@ -130,3 +130,15 @@ def test_help(snap_compare, make_app, settle):
         await pilot.pause()
 
     assert snap_compare(make_app(frozen=True), terminal_size=SIZE, run_before=run_before)
+
+
+def test_find_by_name(snap_compare, make_app, settle):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        pilot.app.screen.query_one("#find-text", Input).value = "ivanova"
+        await pilot.press("enter")
+        await settle(pilot)
+
+    assert snap_compare(make_app(frozen=True), terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,155 @@
+"""Find a patient of the organization by id, e-mail, name or external id.
+
+JHE has no patient search: only a list by organization and study, a record by id and an
+exact e-mail lookup across the exchange. So an id or an e-mail goes straight to the server,
+and anything else is matched while the organization's pages stream past, a large page at a
+time, stopping once enough matches are found; Escape stops the scan at any moment.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from jhe_tui.api import JheClient, JheError, NotFound, Organization, Patient
+
+MAX_MATCHES = 50
+
+
+def matches(patient: Patient, words: list[str]) -> bool:
+    """Every typed word appears in the names or external ids, in any order and case."""
+    text = " ".join(
+        part for part in (patient.name_family, patient.name_given, patient.external_ids) if part
+    ).casefold()
+    return all(word in text for word in words)
+
+
+def _label(patient: Patient) -> str:
+    born = f" · born {patient.birth_date}" if patient.birth_date else ""
+    ids = f" · {patient.external_ids}" if patient.external_ids else ""
+    return f"{patient.display_name} · patient {patient.id}{born}{ids}"
+
+
+class FindPatientModal(ModalScreen[int | None]):
+    """Dismisses with the id of the patient to open, or None."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="find.cancel", tooltip="Stop searching and close"),
+    ]
+
+    def __init__(self, client: JheClient, organization: Organization, study_id: int | None = None) -> None:
+        super().__init__()
+        self._client = client
+        self._org = organization
+        self._study_id = study_id
+        self._found: list[Patient] = []
+
+    def compose(self) -> ComposeResult:
+        where = "this study" if self._study_id else self._org.name
+        with Vertical(id="dialog", classes="dialog wide"):
+            yield Label(f"Find a patient in {where}", classes="dialog-title", markup=False)
+            yield Static(
+                "A patient id or an e-mail address is looked up directly; "
+                "a name or an external id is matched page by page.",
+                classes="dialog-line",
+                markup=False,
+            )
+            with Horizontal(classes="form-row"):
+                yield Label("Find", classes="form-label")
+                yield Input(placeholder="40015, name@example.org, Rossi Noah, MRN-123", id="find-text", compact=True)
+            yield Static("", id="find-status", classes="dialog-line", markup=False)
+            yield OptionList(id="find-results", markup=False)
+            yield Label("Enter searches, or opens the highlighted patient · Escape closes", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#find-results", OptionList).display = False
+
+    def action_cancel(self) -> None:
+        self.workers.cancel_all()
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#find-text")
+    def _submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if text:
+            self._search(text)
+
+    @on(OptionList.OptionSelected, "#find-results")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self._found[event.option_index].id)
+
+    def _status(self, text: str) -> None:
+        self.query_one("#find-status", Static).update(text)
+
+    def _show(self, patients: list[Patient]) -> None:
+        self._found = patients
+        results = self.query_one("#find-results", OptionList)
+        results.set_options(Option(_label(p)) for p in patients)
+        results.display = bool(patients)
+        if patients:
+            results.highlighted = 0
+            results.focus()
+
+    @work(exclusive=True, exit_on_error=False)
+    async def _search(self, text: str) -> None:
+        self._show([])
+        try:
+            if text.isdigit():
+                await self._by_id(int(text))
+            elif "@" in text:
+                await self._by_email(text)
+            else:
+                await self._by_words(text.casefold().split())
+        except JheError as error:
+            self._status(error.message)
+
+    def _here(self, patient: Patient) -> bool:
+        return self._org.id in patient.organization_ids
+
+    async def _by_id(self, patient_id: int) -> None:
+        self._status(f"Looking up patient {patient_id}...")
+        try:
+            patient = await self._client.patient(patient_id)
+        except NotFound:
+            self._status(f"There is no patient {patient_id} that you can see.")
+            return
+        self._offer(patient)
+
+    async def _by_email(self, email: str) -> None:
+        self._status(f"Looking up {email}...")
+        patient = await self._client.find_patient_by_email(email)
+        if patient is None:
+            self._status(f"No patient has the e-mail {email}. Press a on the list to add them.")
+            return
+        self._offer(patient)
+
+    def _offer(self, patient: Patient) -> None:
+        if self._here(patient):
+            self._status("Found. Enter opens the record.")
+            self._show([patient])
+        else:
+            self._status(
+                f"Patient {patient.id} is not in {self._org.name}. "
+                "To add them here, press a on the list and look up their e-mail."
+            )
+
+    async def _by_words(self, words: list[str]) -> None:
+        found: list[Patient] = []
+        seen = 0
+        self._status("Searching...")
+        async for patient in self._client.iter_patients(self._org.id, self._study_id):
+            seen += 1
+            if matches(patient, words):
+                found.append(patient)
+                if len(found) >= MAX_MATCHES:
+                    break
+            if seen % 1000 == 0:
+                self._status(f"Searching... {seen:,} patients checked, {len(found)} found")
+        more = f" (the first {MAX_MATCHES}; type more to narrow)" if len(found) >= MAX_MATCHES else ""
+        self._status(f"{len(found)} found among {seen:,} patients checked{more}." if found else f"No match among {seen:,} patients.")
+        self._show(found)
