@@ -31,11 +31,14 @@ def add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) ->
 
 def target(args: argparse.Namespace):
     """Where this command connects, from the server options and the environment."""
-    from jhe_tui.connection import ConfigurationError, resolve_target
+    from jhe_tui.connection import resolve_target
 
-    if getattr(args, "profile", None):
-        raise ConfigurationError("Server profiles are not available in this version yet; use --server.")
-    return resolve_target(args.server, demo=args.demo, insecure=args.insecure)
+    return resolve_target(
+        getattr(args, "server", None),
+        demo=getattr(args, "demo", False),
+        insecure=getattr(args, "insecure", False),
+        profile=getattr(args, "profile", None),
+    )
 
 
 def not_yet(args: argparse.Namespace) -> int:
