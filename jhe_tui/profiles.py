@@ -35,7 +35,8 @@ from jhe_tui import paths
 
 FILE_NAME = "profiles.toml"
 DEFAULT_IDLE_MINUTES = 10
-_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class ProfileError(Exception):
@@ -94,7 +95,7 @@ def name_for(url: str) -> str:
     parts = urlsplit(url)
     host = parts.hostname or "server"
     name = f"{host}-{parts.port}" if parts.port else host
-    return re.sub(r"[^A-Za-z0-9_-]", "-", name.replace(".", "_"))[:64]
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:64]
 
 
 def load(file: Path | None = None) -> Profiles:
@@ -133,7 +134,7 @@ def _from_data(data: dict) -> Profiles:
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
             raise ValueError(f"profile {name!r} needs a url")
         if not _NAME.fullmatch(name):
-            raise ValueError(f"profile name {name!r} may only use letters, digits, - and _")
+            raise ValueError(f"profile name {name!r} may only use letters, digits, '.', '-' and '_'")
         org = entry.get("organization")
         if org is not None and (isinstance(org, bool) or not isinstance(org, int)):
             raise ValueError(f"organization of profile {name!r} must be a number")
@@ -160,7 +161,7 @@ def dumps(profiles: Profiles) -> str:
     if profiles.settings.default_profile:
         lines.append(f"default_profile = {_string(profiles.settings.default_profile)}")
     for name, profile in sorted(profiles.profiles.items()):
-        lines += ["", f"[profiles.{_string(name) if not _NAME.fullmatch(name) else name}]", f"url = {_string(profile.url)}"]
+        lines += ["", f"[profiles.{name if _BARE_KEY.fullmatch(name) else _string(name)}]", f"url = {_string(profile.url)}"]
         if profile.client_id:
             lines.append(f"client_id = {_string(profile.client_id)}")
         if profile.ca_bundle:
