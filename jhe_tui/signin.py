@@ -12,6 +12,8 @@ Whatever the method, the result is a ``TokenSet`` stored for the profile (keyrin
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -126,6 +128,26 @@ class SignIn:
         finally:
             self.store.delete(self.profile)
         return confirmed
+
+
+    def apply(self, client, tokens: TokenSet) -> None:
+        """Make ``client`` use new tokens, renewing (and storing) them from now on."""
+        from jhe_tui.api.auth import RefreshingAuth
+
+        if isinstance(client.auth, RefreshingAuth):
+            client.auth.replace_tokens(tokens)
+            return
+        endpoint = tokens.token_endpoint or f"{self.url}/o/token/"
+        client.use_auth(RefreshingAuth(tokens, endpoint, on_update=lambda t: self.store.save(self.profile, t)))
+
+
+def can_open_browser() -> bool:
+    """A local graphical session: not over SSH, and on Linux only with a display."""
+    if os.environ.get("JHE_TUI_NO_BROWSER") or os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
+        return False
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def describe_expiry(tokens: TokenSet | None, now: float | None = None) -> str:

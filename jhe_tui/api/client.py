@@ -132,6 +132,11 @@ class JheClient:
     def auth(self) -> Auth:
         return self._session.auth
 
+    def use_auth(self, auth: Auth) -> None:
+        """Sign the following requests with ``auth`` (after a new sign-in)."""
+        self._session.auth = auth
+        self._session._http.auth = auth
+
     @property
     def on_unauthenticated(self) -> Callable[[], None] | None:
         """Called (with no arguments) whenever a request ends in 401 after any renewal attempt:

@@ -40,17 +40,10 @@ def register(sub) -> None:
     logout.set_defaults(handler=run_logout)
 
 
-def can_open_browser() -> bool:
-    """A local graphical session: not over SSH, and on Linux only with a display."""
-    if os.environ.get("SSH_CONNECTION") or os.environ.get("SSH_TTY"):
-        return False
-    if sys.platform in ("darwin", "win32"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
 def _open(url: str, allowed: bool) -> None:
     print(f"\n  {url}\n", flush=True)
+    from jhe_tui.signin import can_open_browser
+
     if allowed and can_open_browser():
         try:
             if webbrowser.open(url):
