@@ -37,7 +37,7 @@ class SessionHeader(Horizontal):
     SessionHeader.demo > #demo { display: block; }
     SessionHeader > #insecure, SessionHeader > #privacy { display: none; text-style: bold; }
     SessionHeader > #insecure { background: $error; color: $text; }
-    SessionHeader > #privacy { background: $accent; color: $text; }
+    SessionHeader > #privacy { background: $primary; color: $text; }
     SessionHeader.insecure > #insecure { display: block; }
     SessionHeader.privacy > #privacy { display: block; }
     SessionHeader > #role { text-style: bold; color: $text-primary; }

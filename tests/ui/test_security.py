@@ -1,0 +1,240 @@
+"""The console on a shared workstation: sign-in screen, expiry in the middle of a form, idle lock
+(fake clock), privacy mode, and a full session that leaves no patient data or token on disk."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from jhe_tui import lock_pin
+from jhe_tui.api import ASGITransport, JheClient
+from jhe_tui.api.auth import RefreshingAuth
+from jhe_tui.api.tokens import TokenStore
+from jhe_tui.app import JheApp
+from jhe_tui.screens.add_patient import AddPatientModal
+from jhe_tui.screens.patients import PatientsScreen
+from jhe_tui.screens.sign_in import LockScreen, SignInScreen
+from jhe_tui.signin import SignIn
+from jhe_tui.widgets.paged_table import PagedTable
+from jhe_tui.widgets.patient_form import PatientForm
+
+SIZE = (100, 30)
+
+
+class Browser:
+    def __init__(self, backend):
+        self.http = httpx.AsyncClient(transport=ASGITransport(app=backend.app), base_url=backend.site_url)
+
+    async def sign_in(self, authorize_url: str, email: str = "manager@demo.jhe.example") -> str:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+        response = await self.http.post("/o/authorize/", data={**query, "email": email, "password": "demo"})
+        assert response.status_code == 302, response.text
+        return response.headers["location"]
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _signin(backend, home: Path) -> SignIn:
+    store = TokenStore(home / "state", use_keyring=False)
+    return SignIn(backend.site_url, "demo", store=store, transport=ASGITransport(app=backend.app))
+
+
+async def _sign_in_on_screen(pilot, settle, backend) -> None:
+    """Play the user: read the address on the sign-in screen, sign in, paste where it lands."""
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, SignInScreen)
+    url = str(screen.query_one("#url", Static).content)
+    landed = await Browser(backend).sign_in(url)
+    screen.query_one("#pasted", Input).value = landed
+    screen.query_one("#pasted", Input).focus()
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_first_sign_in_then_the_console(backend, settle, tmp_path):
+    signin = _signin(backend, tmp_path / "home")
+    client = JheClient(backend.site_url, transport=ASGITransport(app=backend.app))
+    app = JheApp(client, server_url=backend.site_url, sign_in=signin, signed_in=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        # A pasted address of another attempt is one sentence on the screen, not a traceback.
+        app.screen.query_one("#pasted", Input).value = "https://x/auth/callback?code=abcdefghijkl&state=wrong"
+        app.screen.query_one("#pasted", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "another sign-in attempt" in str(app.screen.query_one("#status", Static).content)
+        await _sign_in_on_screen(pilot, settle, backend)
+        await settle(pilot)
+        assert isinstance(app.screen, PatientsScreen)
+        assert app.session is not None and app.session.user.email == "manager@demo.jhe.example"
+        assert isinstance(client.auth, RefreshingAuth)
+        assert signin.store.load("demo") is not None
+
+
+async def test_expiry_during_a_form_signs_in_and_comes_back_to_it(backend, settle, tmp_path):
+    from jhe_tui.backend import tokens as backend_tokens
+
+    signin = _signin(backend, tmp_path / "home")
+    url = await signin.start_paste_back()
+    tokens, _ = await signin.finish_paste_back(await Browser(backend).sign_in(url))
+    client = JheClient(backend.site_url, auth=RefreshingAuth(tokens, tokens.token_endpoint),
+                       transport=ASGITransport(app=backend.app))
+    app = JheApp(client, server_url=backend.site_url, sign_in=signin)
+    typed = {"external_id": "MRN-77", "family": "Quill", "given": "Ivy", "birth_date": "1981-02-03"}
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, AddPatientModal)
+        modal.query_one("#lookup-email", Input).value = "ivy.quill@example.org"
+        await pilot.press("enter")
+        await settle(pilot)
+        form = modal.query_one(PatientForm)
+        for name, value in typed.items():
+            form.query_one(f"#field-{name}", Input).value = value
+        # The session ends behind the user's back (revoked elsewhere): renewal is refused too.
+        with sqlite3.connect(backend.db_path) as conn:
+            conn.row_factory = sqlite3.Row
+            backend_tokens.revoke(conn, tokens.refresh_token)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        await _sign_in_on_screen(pilot, settle, backend)
+        assert app.screen is modal
+        assert {name: form.value(name) for name in typed} == typed
+        await pilot.press("ctrl+s")  # the same form, sent again, now works
+        await settle(pilot)
+        async with JheClient(backend.site_url, backend.token_for("manager"),
+                             transport=ASGITransport(app=backend.app)) as check:
+            created = await check.find_patient_by_email("ivy.quill@example.org")
+        assert created is not None and created.name_family == "Quill"
+
+
+def _cells(app) -> str:
+    return " ".join(str(cell) for table in app.screen.query(DataTable) for row in range(table.row_count)
+                    for cell in table.get_row_at(row))
+
+
+async def test_idle_lock_hides_and_forgets_patient_data(make_app, settle, backend):
+    clock = Clock()
+    app = make_app()
+    app.idle_minutes, app.clock, app._last_input = 10, clock, clock.now
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        first = app.screen.query_one(PagedTable).cursor_item
+        assert first.name_family in _cells(app)
+        clock.now += 9 * 60
+        app.check_idle_lock()
+        await pilot.pause()
+        assert not app.locked
+        await pilot.press("down")  # input resets the idle time
+        clock.now += 9 * 60
+        app.check_idle_lock()
+        await pilot.pause()
+        assert not app.locked
+        clock.now += 61
+        app.check_idle_lock()
+        await settle(pilot)
+        assert app.locked and isinstance(app.screen, LockScreen)
+        # No screen that could hold patient data is left anywhere.
+        stacks = [s for stack in app._screen_stacks.values() for s in stack]
+        assert stacks == [app.screen]
+        assert not any(isinstance(s, PatientsScreen) for s in stacks)
+        await pilot.press("ctrl+o")  # the demo unlocks without a sign-in
+        await settle(pilot)
+        assert not app.locked and isinstance(app.screen, PatientsScreen)
+        assert first.name_family in _cells(app)  # loaded afresh
+
+
+async def test_the_pin_unlocks_and_wrong_ones_are_counted(make_app, settle):
+    lock_pin.save("2468")
+    assert stat.S_IMODE((lock_pin._file()).stat().st_mode) == 0o600
+    assert "2468" not in lock_pin._file().read_text()
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert isinstance(app.screen, LockScreen)
+        await pilot.press("1", "1", "1", "1", "enter")
+        await pilot.pause()
+        assert "Wrong PIN" in str(app.screen.query_one("#status", Static).content)
+        await pilot.press("2", "4", "6", "8", "enter")
+        await settle(pilot)
+        assert not app.locked and isinstance(app.screen, PatientsScreen)
+
+
+def test_lock_screen_snapshot_shows_no_patient_data(snap_compare, make_app, settle):
+    async def run_before(pilot):
+        await settle(pilot)
+        clock = Clock()
+        pilot.app.clock, pilot.app.idle_minutes, pilot.app._last_input = clock, 10, clock.now
+        clock.now += 600
+        pilot.app.check_idle_lock()
+        await settle(pilot)
+
+    assert snap_compare(make_app(frozen=True), terminal_size=SIZE, run_before=run_before)
+
+
+def test_privacy_mode_snapshot(snap_compare, make_app, settle):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("f9")
+        await settle(pilot)
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(make_app(frozen=True), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_privacy_mode_masks_the_table_and_the_record(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        patient = app.screen.query_one(PagedTable).cursor_item
+        await pilot.press("f9")
+        await pilot.pause()
+        text = _cells(app)
+        for value in (patient.name_family, patient.telecom_email, patient.birth_date.isoformat()):
+            assert value not in text
+        assert str(patient.id) in text  # ids stay: they are how colleagues refer to a record
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = _identity(app)
+        assert patient.name_family not in shown and patient.telecom_email not in shown
+        await pilot.press("f9")
+        await pilot.pause()
+        assert patient.telecom_email in _identity(app)
+
+
+def _identity(app) -> str:
+    grid = app.screen.query_one("#identity", Static).content
+    return " ".join(str(cell) for column in grid.columns for cell in column.cells)
+
+
+def test_mask_rules():
+    from jhe_tui import privacy
+
+    assert privacy.mask("Ada Lovelace", "name") == "A••• L•••"
+    assert privacy.mask("ada@example.org", "email") == "a•••@•••.org"
+    assert privacy.mask("1980-01-31", "birth_date") == "••••-••-••"
+    assert privacy.mask("+1 555 010 9942", "phone") == "•••••42"
+    assert privacy.shown(privacy.Sensitive("Ada", "name"), False) == "Ada"
+    assert privacy.shown("plain", True) == "plain"
+    with pytest.raises(ValueError):
+        privacy.Sensitive("x", "shoe-size")  # type: ignore[arg-type]
