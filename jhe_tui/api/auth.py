@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import time
+from urllib.parse import urlsplit
 from collections.abc import AsyncGenerator, Callable, Generator
 
 from .http import Auth, Request, Response
 from .oauth import split_api_key
 from .tokens import REFRESH_MARGIN_SECONDS, TokenSet
+
+logger = logging.getLogger("jhe_tui.api")
 
 
 class BearerAuth(Auth):
@@ -78,7 +82,8 @@ class RefreshingAuth(Auth):
             headers = {}
         return Request("POST", self.token_endpoint, data=form, headers={"Accept": "application/json", **headers})
 
-    def _apply(self, response: Response) -> None:
+    def _apply(self, response: Response, why: str) -> None:
+        logger.info("POST %s %s (session renewal %s)", urlsplit(self.token_endpoint).path, response.status_code, why)
         data = None
         if response.status_code == 200:
             try:
@@ -103,7 +108,7 @@ class RefreshingAuth(Auth):
                 if self.tokens.renewable and self.tokens.expires_within(self.margin, self.clock()):
                     refreshed = yield self._refresh_request()
                     await refreshed.aread()
-                    self._apply(refreshed)
+                    self._apply(refreshed, "before expiry")
         used = self.tokens.access_token
         request.headers["Authorization"] = f"Bearer {used}"
         response = yield request
@@ -113,7 +118,7 @@ class RefreshingAuth(Auth):
             if self.tokens.access_token == used:
                 refreshed = yield self._refresh_request()
                 await refreshed.aread()
-                self._apply(refreshed)
+                self._apply(refreshed, "after a 401")
         # Again, with the renewed token; or, when renewal failed, to hand the caller the 401 itself
         # (httpx returns the last response of the flow, which would otherwise be the token endpoint's).
         request.headers["Authorization"] = f"Bearer {self.tokens.access_token}"

@@ -1,5 +1,7 @@
 """The console on a shared workstation: sign-in screen, expiry in the middle of a form, idle lock
-(fake clock), privacy mode, and a full session that leaves no patient data or token on disk."""
+(fake clock), privacy mode, and a full session that leaves no patient data or token on disk
+(sign in, browse, create a patient, renewal after a 401, privacy, lock and unlock, log out; then
+every file jhe-tui wrote is searched for the patient's name, e-mail, birth date and every token)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,11 @@ import httpx
 import pytest
 from textual.widgets import DataTable, Input, Static
 
-from jhe_tui import lock_pin
+import os
+
+from jhe_tui import lock_pin, logfile
+from jhe_tui.connection import open_client, resolve_target
+from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.api import ASGITransport, JheClient
 from jhe_tui.api.auth import RefreshingAuth
 from jhe_tui.api.tokens import TokenStore
@@ -238,3 +244,76 @@ def test_mask_rules():
     assert privacy.shown("plain", True) == "plain"
     with pytest.raises(ValueError):
         privacy.Sensitive("x", "shoe-size")  # type: ignore[arg-type]
+
+
+PATIENT = {"family": "Quartzfield", "given": "Zenobia", "birth_date": "1977-07-17", "phone": "+1 555 010 4242"}
+EMAIL = "zenobia.quartzfield@example.org"
+
+
+async def test_a_full_session_leaves_no_patient_data_or_token_on_disk(backend, settle):
+    home = Path(os.environ["JHE_TUI_HOME"])
+    logfile.start_log()
+    seen_tokens: set[str] = set()
+    try:
+        target = resolve_target(backend.site_url)  # creates the profile
+        signin = SignIn(backend.site_url, target.profile_name, transport=ASGITransport(app=backend.app))
+        url = await signin.start_paste_back()
+        tokens, _ = await signin.finish_paste_back(await Browser(backend).sign_in(url))
+        seen_tokens |= {tokens.access_token, tokens.refresh_token}
+        target = resolve_target(backend.site_url)
+        assert target.tokens == tokens
+        client = open_client(target, transport=ASGITransport(app=backend.app))
+        app = JheApp(client, server_url=backend.site_url, sign_in=signin, idle_minutes=10)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, PatientsScreen)
+            # Create the test patient through the form.
+            await pilot.press("a")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, AddPatientModal)
+            modal.query_one("#lookup-email", Input).value = EMAIL
+            await pilot.press("enter")
+            await settle(pilot)
+            form = modal.query_one(PatientForm)
+            for name, value in PATIENT.items():
+                form.query_one(f"#field-{name}", Input).value = value
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, PatientDetailScreen)
+            # The access token dies; the next request renews it without the user noticing.
+            from jhe_tui.backend import tokens as backend_tokens
+
+            with sqlite3.connect(backend.db_path) as conn:
+                conn.execute("DELETE FROM oauth_token WHERE token_hash = ?",
+                             (backend_tokens.digest(client.auth.tokens.access_token),))
+            await pilot.press("f9")
+            await pilot.press("r")
+            await settle(pilot)
+            seen_tokens |= {client.auth.tokens.access_token, client.auth.tokens.refresh_token}
+            assert client.auth.tokens.access_token != tokens.access_token
+            # Lock, then unlock by signing in again.
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+            assert isinstance(app.screen, LockScreen)
+            await pilot.press("ctrl+o")
+            await _sign_in_on_screen(pilot, settle, backend)
+            await settle(pilot)
+            assert not app.locked
+            seen_tokens |= {client.auth.tokens.access_token, client.auth.tokens.refresh_token}
+        assert await signin.logout(client.auth.tokens) is True
+    finally:
+        logfile.stop_log()
+
+    log = home / "log" / logfile.LOG_NAME
+    assert log.exists() and "GET /api/v1/patients/{id} 200" in log.read_text()
+    assert "POST /o/token/ 200 (session renewal after a 401)" in log.read_text()
+    secrets = [PATIENT["family"], PATIENT["given"], PATIENT["birth_date"], EMAIL, "zenobia", "quartzfield",
+               *seen_tokens]
+    written = [p for p in home.rglob("*") if p.is_file()]
+    assert written, "the session wrote nothing at all?"
+    for path in written:
+        text = path.read_bytes().decode("utf-8", errors="replace").lower()
+        for secret in secrets:
+            assert secret.lower() not in text, f"{secret[:4]}… found in {path.relative_to(home)}"
+    assert not list((home / "state" / "tokens").glob("*")), "logout left a token file"
