@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,14 +47,27 @@ class Target:
         return self.profile.name if self.profile else profiles.name_for(self.url or "demo")
 
     @property
-    def verify(self) -> bool | str:
+    def verify(self) -> bool | ssl.SSLContext:
         if self.insecure:
             return False
-        return self.profile.verify if self.profile else True
+        return tls_verify(self.profile.ca_bundle if self.profile else None)
 
     @property
     def signed_in(self) -> bool:
         return bool(self.token or self.tokens)
+
+
+def tls_verify(ca_bundle: str | None) -> bool | ssl.SSLContext:
+    """Certificates are always verified: against the system's roots, or the profile's CA bundle."""
+    if not ca_bundle:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(
+            f"The CA bundle {ca_bundle} cannot be used ({getattr(exc, 'strerror', None) or exc}); fix ca_bundle in "
+            f"{profiles.path()}."
+        ) from None
 
 
 def token_store() -> TokenStore:
@@ -132,6 +146,4 @@ def open_client(target: Target, *, role: str = "manager", require_token: bool = 
         )
     if target.insecure:
         logging.getLogger("jhe_tui.api").warning("TLS verification is off for %s", target.profile_name)
-    if isinstance(target.verify, str) and not Path(target.verify).is_file():
-        raise ConfigurationError(f"The CA bundle {target.verify} does not exist or is not a file.")
     return JheClient(target.url, auth=auth_for(target), verify=target.verify, transport=transport)

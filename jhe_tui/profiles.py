@@ -51,10 +51,6 @@ class Profile:
     ca_bundle: str | None = None
     organization: int | None = None
 
-    @property
-    def verify(self) -> bool | str:
-        return self.ca_bundle or True
-
 
 @dataclass
 class Settings:

@@ -33,12 +33,16 @@ def target(args: argparse.Namespace):
     """Where this command connects, from the server options and the environment."""
     from jhe_tui.connection import resolve_target
 
-    return resolve_target(
+    where = resolve_target(
         getattr(args, "server", None),
         demo=getattr(args, "demo", False),
         insecure=getattr(args, "insecure", False),
         profile=getattr(args, "profile", None),
     )
+    if where.insecure and not where.is_demo:
+        print(f"jhe-tui: WARNING: TLS certificates of {where.url} are NOT verified (--insecure); anyone on the "
+              "network path can read and change what is sent, tokens included.", file=sys.stderr)
+    return where
 
 
 def not_yet(args: argparse.Namespace) -> int:

@@ -93,7 +93,9 @@ async def _login(args: argparse.Namespace, profile) -> tuple[str, str]:
     from jhe_tui.connection import resolve_target
     from jhe_tui.signin import SignIn, describe_expiry
 
-    verify = False if args.insecure else profile.verify
+    from jhe_tui.connection import tls_verify
+
+    verify = False if args.insecure else tls_verify(profile.ca_bundle)
     signin = SignIn(profile.url, profile.name, client_id=profile.client_id, verify=verify)
     token = args.token or os.environ.get("JHE_TOKEN")
     if token:
@@ -141,6 +143,8 @@ def run_login(args: argparse.Namespace) -> int:
     if args.set_pin or args.clear_pin:
         return _set_pin(args.clear_pin)
     profile = _profile(args)
+    if args.insecure:
+        print(f"jhe-tui: WARNING: TLS certificates of {profile.url} are NOT verified (--insecure).", file=sys.stderr)
     try:
         message, _ = asyncio.run(_login(args, profile))
     except LoginFailed as exc:
@@ -162,7 +166,9 @@ async def _logout(args: argparse.Namespace) -> str:
         tokens = store.load(profile.name)
     except TokenStoreError:
         tokens = None  # unreadable or unsafe: deleting it is exactly what logout should do
-    verify = False if args.insecure else profile.verify
+    from jhe_tui.connection import tls_verify
+
+    verify = False if args.insecure else tls_verify(profile.ca_bundle)
     confirmed = await SignIn(profile.url, profile.name, verify=verify, store=store).logout(tokens)
     note = ""
     if os.environ.get("JHE_TOKEN"):
