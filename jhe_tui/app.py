@@ -98,10 +98,10 @@ class JheApp(GuardMixin, App[None]):
             tooltip="Organizations (coming)",
         ),
         Binding(
-            "f9", "toggle_privacy", "Privacy", id="app.privacy", show=False,
+            "f9", "toggle_privacy", "Privacy", id="app.privacy", show=False, priority=True,
             tooltip="Mask patient names, e-mails, birth dates and phones on every screen (screen sharing)",
         ),
-        Binding("ctrl+l", "lock", "Lock", id="app.lock", show=False, tooltip="Lock the console now"),
+        Binding("ctrl+l", "lock", "Lock", id="app.lock", show=False, priority=True, tooltip="Lock the console now"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False, tooltip="Quit jhe-tui"),
     ]
 

@@ -100,6 +100,9 @@ class GuardMixin:
                        severity="warning")
             return
         self.sign_in.apply(app.client, tokens)
+        if app.session is None and callable(getattr(app.screen, "load_session", None)):
+            app.screen.load_session()  # the stored sign-in had expired before anything loaded
+            return
         app.notify("Signed in again. Repeat your last action; any form is as you left it.")
 
     # --- idle lock ---------------------------------------------------------------------------

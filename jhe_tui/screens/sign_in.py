@@ -86,8 +86,13 @@ class SignInScreen(Screen[TokenSet | None]):
 
     def _show_url(self, url: str) -> None:
         self.query_one("#url", Static).update(url)
-        if can_open_browser():
+        # A wrapped address inside a box is hard to select in a terminal: copy it too (OSC 52).
+        self.app.copy_to_clipboard(url)
+        opened = can_open_browser()
+        if opened:
             self.app.open_url(url)
+        self._status(("Opened in your browser; " if opened else "") +
+                     "the address is also on your clipboard (if your terminal allows it).", ok=True)
 
     @work(exclusive=True, group="sign-in", exit_on_error=False)
     async def start(self) -> None:

@@ -131,6 +131,42 @@ async def test_expiry_during_a_form_signs_in_and_comes_back_to_it(backend, settl
         assert created is not None and created.name_family == "Quill"
 
 
+async def test_a_stored_sign_in_that_was_revoked_asks_to_sign_in_then_loads(backend, settle, tmp_path):
+    from jhe_tui.backend import tokens as backend_tokens
+
+    signin = _signin(backend, tmp_path / "home")
+    url = await signin.start_paste_back()
+    tokens, _ = await signin.finish_paste_back(await Browser(backend).sign_in(url))
+    with sqlite3.connect(backend.db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        backend_tokens.revoke(conn, tokens.refresh_token)
+    client = JheClient(backend.site_url, auth=RefreshingAuth(tokens, tokens.token_endpoint),
+                       transport=ASGITransport(app=backend.app))
+    app = JheApp(client, server_url=backend.site_url, sign_in=signin)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        await _sign_in_on_screen(pilot, settle, backend)
+        await settle(pilot)
+        assert isinstance(app.screen, PatientsScreen) and app.session is not None
+        assert app.screen.query_one(PagedTable).count > 0
+
+
+async def test_privacy_mode_hides_what_is_typed_in_a_form(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen.query_one(PatientForm)
+        assert not form.query_one("#field-family", Input).password
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.privacy, app.screen
+        assert all(form.query_one(f"#field-{n}", Input).password for n in ("family", "given", "birth_date", "phone"))
+        assert not form.query_one("#field-external_id", Input).password
+
+
 def _cells(app) -> str:
     return " ".join(str(cell) for table in app.screen.query(DataTable) for row in range(table.row_count)
                     for cell in table.get_row_at(row))
