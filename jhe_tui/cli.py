@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from jhe_tui.api import JheError
+    from jhe_tui.api import JheError, Unauthenticated
     from jhe_tui.connection import ConfigurationError
 
     from jhe_tui.api.tokens import TokenStoreError
@@ -65,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc), EXIT_USAGE)
     except TokenStoreError as exc:
         return fail(exc.message, EXIT_USAGE)
+    except Unauthenticated as exc:
+        return fail(f"{exc.message} Sign in with `jhe-tui login` (see `jhe-tui login --help`).", EXIT_FAILED)
     except JheError as exc:
         return fail(exc.message, EXIT_FAILED)
     except KeyboardInterrupt:

@@ -132,7 +132,15 @@ def test_login_whoami_logout_as_a_new_user(served, monkeypatch, capsys, isolated
     out = capsys.readouterr().out
     assert "viewer" in out and re.search(r"Token:\s+expires \d{4}-\d\d-\d\d", out)
     tokens_dir = isolated_home / "state" / "tokens"
-    assert list(tokens_dir.glob("*.json"))
+    (stored,) = tokens_dir.glob("*.json")
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    # Revoked elsewhere (another device's logout): one sentence that says what to do.
+    import json
+
+    httpx.post(f"{url}/o/revoke_token/", data={"token": json.loads(stored.read_text())["refresh_token"]})
+    assert main(["whoami", "--server", url]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "jhe-tui login" in err and "no longer accepts" in err
     assert main(["logout", "--server", url]) == EXIT_OK
     assert "revoked" in capsys.readouterr().out
     assert not list(tokens_dir.glob("*"))

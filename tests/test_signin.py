@@ -149,6 +149,21 @@ async def test_401_then_refresh_then_retry_is_invisible_to_the_caller(demo_backe
     assert signin.store.load("demo-test").refresh_token != tokens.refresh_token
 
 
+async def test_concurrent_401s_renew_once_with_the_rotating_token(demo_backend, signin):
+    """Six requests hit the dead token at once; only one may spend the refresh token (a second use
+    would be refused, the rotation having killed it), and all six succeed."""
+    import asyncio
+
+    tokens = await _signed_in(demo_backend, signin)
+    _kill_access_token(demo_backend, tokens.access_token)
+    saved = []
+    async with client_with(demo_backend, signin, tokens) as client:
+        client.auth.on_update = saved.append
+        profiles = await asyncio.gather(*(client.profile() for _ in range(6)))
+    assert {p.email for p in profiles} == {EMAIL}
+    assert len(saved) == 1
+
+
 async def test_a_revoked_session_is_one_sentence_and_calls_the_hook(demo_backend, signin):
     tokens = await _signed_in(demo_backend, signin)
     from jhe_tui.backend import tokens as backend_tokens
