@@ -260,3 +260,35 @@ def test_a_failing_keyring_falls_back_to_the_file(tmp_path):
     where = store.save("p", TokenSet("abc"))
     assert where == str(store.file("p"))
     assert store.load("p").access_token == "abc"  # the keyring is off for the rest of the run
+
+
+async def test_console_client_id_from_a_v0_0_7_settings_script():
+    """The shape of JHE's client_settings.js template, rendered; v0.0.7 has no /common/ script."""
+    from jhe_tui.api import oauth
+
+    script = ('const redirectUri = window.location.origin + "/auth/callback";\n'
+              'window.OIDCSettings = {\n  authority: authority,\n  client_id: "Ab12Cd34",\n'
+              '  redirect_uri: redirectUri,\n};\nconst CONSTANTS = {\n  JHE_VERSION: "v0.0.7",\n'
+              '  client_id: "Ab12Cd34",\n};\n')
+
+    def answer(request):
+        if request.url.path == "/portal/settings.js":
+            return httpx.Response(200, text=script, headers={"content-type": "application/javascript"})
+        return httpx.Response(404, text="<html>Not Found</html>", headers={"content-type": "text/html"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        assert await oauth.console_client_id(http, "https://jhe.example.org/") == "Ab12Cd34"
+
+
+async def test_discovery_adds_the_token_endpoints_trailing_slash():
+    from jhe_tui.api import oauth
+
+    def answer(request):
+        return httpx.Response(200, json={"issuer": "https://jhe.example.org/o",
+                                         "authorization_endpoint": "https://jhe.example.org/o/authorize/",
+                                         "token_endpoint": "https://jhe.example.org/o/token"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        endpoints = await oauth.discover(http, "https://jhe.example.org")
+    assert endpoints.token == "https://jhe.example.org/o/token/"
+    assert endpoints.revocation == "https://jhe.example.org/o/revoke_token/"
