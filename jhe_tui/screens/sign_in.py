@@ -34,6 +34,7 @@ SignInScreen > #box, LockScreen > #box {
 #box > Input { margin-bottom: 1; }
 #box > #status { color: $text-error; }
 #box > #status.ok { color: $text-success; }
+#insecure-banner { dock: top; width: 100%; background: $error; color: $text; text-style: bold; padding: 0 1; }
 """
 
 
@@ -54,6 +55,9 @@ class SignInScreen(Screen[TokenSet | None]):
 
     def compose(self) -> ComposeResult:
         loopback = self.signin.method == "loopback"
+        if getattr(self.app, "insecure", False):
+            yield Static("TLS NOT VERIFIED (--insecure): anyone on the network path can read what you send",
+                         id="insecure-banner")
         with Vertical(id="box"):
             yield Static(f"Sign in to {self.signin.url}", classes="title", markup=False)
             yield Static(self.reason, classes="hint", markup=False)
@@ -76,7 +80,7 @@ class SignInScreen(Screen[TokenSet | None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "cancel" and not self.cancellable:
-            return None
+            return False
         return True
 
     def _status(self, text: str, ok: bool = False) -> None:
@@ -91,8 +95,8 @@ class SignInScreen(Screen[TokenSet | None]):
         opened = can_open_browser()
         if opened:
             self.app.open_url(url)
-        self._status(("Opened in your browser; " if opened else "") +
-                     "the address is also on your clipboard (if your terminal allows it).", ok=True)
+        self._status("Opened in your browser; the address is also on your clipboard." if opened
+                     else "The address is also on your clipboard (if your terminal allows it).", ok=True)
 
     @work(exclusive=True, group="sign-in", exit_on_error=False)
     async def start(self) -> None:
