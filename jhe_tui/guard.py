@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from jhe_tui.signin import SignIn
 
 IDLE_CHECK_SECONDS = 5.0
+WARN_SECONDS = 30.0  # a warning this long before the lock
 LOCK_MODE, GATE_MODE = "locked", "gate"
 _ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
 
@@ -110,13 +111,19 @@ class GuardMixin:
     def note_activity(self, event: events.Event) -> None:
         if isinstance(event, _ACTIVITY):
             self._last_input = self.clock()
+            self._warned = False
 
     def check_idle_lock(self) -> None:
         app: Any = self
         if self.idle_minutes <= 0 or self.locked or app.current_mode == GATE_MODE:
             return
-        if self.clock() - self._last_input >= self.idle_minutes * 60:
+        left = self.idle_minutes * 60 - (self.clock() - self._last_input)
+        if left <= 0:
             app.call_later(self.lock, self.idle_minutes)
+        elif left <= WARN_SECONDS and not getattr(self, "_warned", False) and self.idle_minutes * 60 > 2 * WARN_SECONDS:
+            self._warned = True
+            app.notify(f"The console locks in {int(left)} seconds without input; press any key to stay.",
+                       severity="warning", timeout=WARN_SECONDS)
 
     async def lock(self, minutes: float | None = None) -> None:
         """Show the lock screen and drop every screen that may hold patient data."""
@@ -132,6 +139,7 @@ class GuardMixin:
             await app.remove_mode(LOCK_MODE)
         app.add_mode(LOCK_MODE, lambda: LockScreen(who=who, server=server, minutes=minutes, demo=app.demo))
         await app.switch_mode(LOCK_MODE)
+        app.clear_notifications()  # toasts float above every screen and may name a patient
         for mode in [m for m in list(app._screen_stacks) if m != LOCK_MODE]:
             factory = app._modes.get(mode)
             await app.remove_mode(mode)

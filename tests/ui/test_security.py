@@ -189,7 +189,11 @@ async def test_idle_lock_hides_and_forgets_patient_data(make_app, settle, backen
         app.check_idle_lock()
         await pilot.pause()
         assert not app.locked
-        clock.now += 61
+        clock.now += 45
+        app.check_idle_lock()
+        await pilot.pause()
+        assert not app.locked and any("locks in" in n.message for n in app._notifications)
+        clock.now += 16
         app.check_idle_lock()
         await settle(pilot)
         assert app.locked and isinstance(app.screen, LockScreen)
