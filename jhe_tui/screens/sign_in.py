@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 
 from jhe_tui import lock_pin
 from jhe_tui.api import JheError
+from jhe_tui.api.oauth import split_api_key
 from jhe_tui.api.tokens import TokenSet
 from jhe_tui.signin import SignIn, can_open_browser
 
@@ -71,7 +72,7 @@ class SignInScreen(Screen[TokenSet | None]):
             yield Static("(preparing the sign-in address…)", id="url", markup=False)
             yield Input(placeholder="Paste the address you land on, or just the code", id="pasted",
                         disabled=loopback)
-            yield Input(placeholder="…or paste an access token, then Enter", id="token", password=True)
+            yield Input(placeholder="…or paste an access token or a practitioner API key, then Enter", id="token", password=True)
             yield Static("", id="status", markup=False)
         yield Footer()
 
@@ -138,9 +139,14 @@ class SignInScreen(Screen[TokenSet | None]):
 
     @work(exclusive=True, group="finish", exit_on_error=False)
     async def use_token(self, token: str) -> None:
-        self._status("Checking the token…", ok=True)
+        self._status("Checking…", ok=True)
         try:
-            tokens, _ = await self.signin.token(token)
+            try:
+                split_api_key(token)
+            except JheError:
+                tokens, _ = await self.signin.token(token)
+            else:
+                tokens, _ = await self.signin.api_key(token)
         except JheError as failure:
             self.query_one("#token", Input).value = ""
             self._status(failure.message)

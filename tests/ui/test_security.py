@@ -83,10 +83,17 @@ async def test_first_sign_in_then_the_console(backend, settle, tmp_path):
         await pilot.press("enter")
         await settle(pilot)
         assert "another sign-in attempt" in str(app.screen.query_one("#status", Static).content)
-        await _sign_in_on_screen(pilot, settle, backend)
+        # A practitioner API key pasted in the token box works as well.
+        async with JheClient(backend.site_url, backend.token_for("viewer"),
+                             transport=ASGITransport(app=backend.app)) as viewer:
+            key = (await viewer.request("POST", "/api/v1/practitioner_clients", json={"label": "t"}))["key"]
+        app.screen.query_one("#token", Input).value = key
+        app.screen.query_one("#token", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
         await settle(pilot)
         assert isinstance(app.screen, PatientsScreen)
-        assert app.session is not None and app.session.user.email == "manager@demo.jhe.example"
+        assert app.session is not None and app.session.user.email == "viewer@demo.jhe.example"
         assert isinstance(client.auth, RefreshingAuth)
         assert signin.store.load("demo") is not None
 
