@@ -364,3 +364,11 @@ async def test_a_full_session_leaves_no_patient_data_or_token_on_disk(backend, s
         for secret in secrets:
             assert secret.lower() not in text, f"{secret[:4]}… found in {path.relative_to(home)}"
     assert not list((home / "state" / "tokens").glob("*")), "logout left a token file"
+
+
+def test_sign_in_screen_snapshot(snap_compare, backend, settle, tmp_path, monkeypatch):
+    monkeypatch.setattr("jhe_tui.api.oauth.generate_token", lambda n: "S" * n)
+    signin = _signin(backend, tmp_path / "home")
+    client = JheClient(backend.site_url, transport=ASGITransport(app=backend.app))
+    app = JheApp(client, server_url=backend.site_url, sign_in=signin, signed_in=False, insecure=True)
+    assert snap_compare(app, terminal_size=SIZE, run_before=settle)
