@@ -12,6 +12,7 @@ Whatever the method, the result is a ``TokenSet`` stored for the profile (keyrin
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
@@ -20,8 +21,17 @@ from dataclasses import replace
 
 from jhe_tui.api import oauth
 from jhe_tui.api.http import AsyncBaseTransport, AsyncClient
+from jhe_tui.api.session import path_template
 from jhe_tui.api.oauth import Endpoints, LoginFailed, PkceLogin
 from jhe_tui.api.tokens import TokenSet, TokenStore
+
+
+logger = logging.getLogger("jhe_tui.api")
+
+
+async def _log(response) -> None:
+    """Sign-in requests in the request log too: method, path template, status; nothing else."""
+    logger.info("%s %s %s", response.request.method, path_template(response.request.url.path), response.status_code)
 
 
 class SignIn:
@@ -39,7 +49,7 @@ class SignIn:
         self.pending: PkceLogin | None = None
 
     def http(self) -> AsyncClient:
-        return AsyncClient(follow_redirects=False, **self._http_args)
+        return AsyncClient(follow_redirects=False, event_hooks={"response": [_log]}, **self._http_args)
 
     async def endpoints(self, http: AsyncClient) -> Endpoints:
         if self._endpoints is None:

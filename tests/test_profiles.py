@@ -73,6 +73,15 @@ def test_unknown_profile_and_missing_ca_bundle(isolated_home, tmp_path):
         resolve_target("https://jhe.example.org", ca_bundle=str(tmp_path / "missing.pem"))
 
 
+def test_a_failed_login_leaves_no_new_profile(isolated_home, capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert main(["login", "--server", f"http://127.0.0.1:{port}", "--token", "x" * 40]) == 1
+    assert "Could not reach" in capsys.readouterr().err
+    assert f"127.0.0.1-{port}" not in profiles.path().read_text()
+
+
 def test_insecure_is_loud(isolated_home, capsys, monkeypatch):
     from jhe_tui.cli import build_parser
     from jhe_tui.commands.common import target
@@ -141,6 +150,8 @@ def test_login_whoami_logout_as_a_new_user(served, monkeypatch, capsys, isolated
     assert main(["whoami", "--server", url]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "jhe-tui login" in err and "no longer accepts" in err
+    log = (isolated_home / "log" / "jhe-tui.log").read_text()
+    assert "POST /o/token/ 200" in log and "GET /o/.well-known/openid-configuration 200" in log
     assert main(["logout", "--server", url]) == EXIT_OK
     assert "revoked" in capsys.readouterr().out
     assert not list(tokens_dir.glob("*"))

@@ -142,15 +142,22 @@ def run_login(args: argparse.Namespace) -> int:
 
     if args.set_pin or args.clear_pin:
         return _set_pin(args.clear_pin)
+    from jhe_tui import profiles
+
+    known = set(profiles.load().profiles)
     profile = _profile(args)
     if args.insecure:
         print(f"jhe-tui: WARNING: TLS certificates of {profile.url} are NOT verified (--insecure).", file=sys.stderr)
     try:
         message, _ = asyncio.run(_login(args, profile))
-    except LoginFailed as exc:
+    except (LoginFailed, _Cancelled) as exc:
+        if profile.name not in known:  # a mistyped --server should not leave a profile behind
+            store = profiles.load()
+            store.profiles.pop(profile.name, None)
+            profiles.save(store)
+        if isinstance(exc, _Cancelled):
+            return fail("Sign-in cancelled; nothing was stored.", EXIT_FAILED)
         return fail(exc.message, EXIT_FAILED)
-    except _Cancelled:
-        return fail("Sign-in cancelled; nothing was stored.", EXIT_FAILED)
     print(message)
     return EXIT_OK
 
