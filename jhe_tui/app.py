@@ -9,10 +9,12 @@ switches away and back.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -20,10 +22,14 @@ from textual.reactive import reactive
 from textual.screen import Screen
 
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
+from jhe_tui.guard import GuardMixin
 from jhe_tui.screens.base import WRITE_ROLES, ActionInfo, screen_actions
 from jhe_tui.screens.help import HelpScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.placeholder import PlaceholderScreen
+
+if TYPE_CHECKING:
+    from jhe_tui.signin import SignIn
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,7 @@ class ScreenActionsProvider(Provider):
                 yield Hit(score, matcher.highlight(text), info.run, text=text, help=info.tooltip)
 
 
-class JheApp(App[None]):
+class JheApp(GuardMixin, App[None]):
     TITLE = "jhe-tui"
     CSS_PATH = "jhe_tui.tcss"
     COMMANDS = App.COMMANDS | {ScreenActionsProvider}
@@ -91,19 +97,53 @@ class JheApp(App[None]):
             "f5", "switch_mode('organizations')", "Organizations", id="nav.organizations", show=False,
             tooltip="Organizations (coming)",
         ),
+        Binding(
+            "f9", "toggle_privacy", "Privacy", id="app.privacy", show=False, priority=True,
+            tooltip="Mask patient names, e-mails, birth dates and phones on every screen (screen sharing)",
+        ),
+        Binding("ctrl+l", "lock", "Lock", id="app.lock", show=False, priority=True, tooltip="Lock the console now"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False, tooltip="Quit jhe-tui"),
     ]
 
     session: reactive[Session | None] = reactive(None)
     organization: reactive[Organization | None] = reactive(None)
+    privacy: reactive[bool] = reactive(False)
 
-    def __init__(self, client: JheClient, demo: bool = False, *, server_url: str | None = None) -> None:
+    def __init__(
+        self,
+        client: JheClient,
+        demo: bool = False,
+        *,
+        server_url: str | None = None,
+        sign_in: SignIn | None = None,
+        signed_in: bool = True,
+        idle_minutes: float = 0,
+        insecure: bool = False,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         super().__init__()
         self.client = client
         self.demo = demo
+        self.insecure = insecure
         self.server_label = "embedded demo" if demo else _host(server_url) or "the configured server"
         self.server_url = server_url or ("demo" if demo else "")
         self._session_lock = asyncio.Lock()
+        self.setup_guard(sign_in, signed_in=signed_in, idle_minutes=idle_minutes, clock=clock)
+
+    def on_mount(self) -> None:
+        self.mount_guard()
+
+    async def on_event(self, event: events.Event) -> None:
+        self.note_activity(event)
+        await super().on_event(event)
+
+    def action_toggle_privacy(self) -> None:
+        self.privacy = not self.privacy
+        self.notify("Privacy mode on: names, e-mails, birth dates and phones are masked (F9 to show them)."
+                    if self.privacy else "Privacy mode off.")
+
+    async def action_lock(self) -> None:
+        await self.lock()
 
     async def load_session(self) -> Session:
         """Who we are and where we may act; fetched once, shared by every screen."""

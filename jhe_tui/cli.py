@@ -28,7 +28,8 @@ commands:
   import        bulk-onboard patients from a CSV file
   export        export observations as CSV, NDJSON or a FHIR Bundle
 
-Server from --server or JHE_URL, token from JHE_TOKEN (as jupyterhealth-client does).
+Server from --profile, --server or JHE_URL; token from --token, JHE_TOKEN (as
+jupyterhealth-client does) or the profile's stored sign-in (`jhe-tui login`).
 Exit codes: 0 all done, 1 some rows or calls failed, 2 bad usage or configuration.
 """
 
@@ -50,14 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from jhe_tui.api import JheError
+    from jhe_tui.api import JheError, Unauthenticated
     from jhe_tui.connection import ConfigurationError
 
+    from jhe_tui.api.tokens import TokenStoreError
+    from jhe_tui.logfile import start_log
+
     args = build_parser().parse_args(argv)
+    start_log()
     try:
         return args.handler(args)
     except ConfigurationError as exc:
         return fail(str(exc), EXIT_USAGE)
+    except TokenStoreError as exc:
+        return fail(exc.message, EXIT_USAGE)
+    except Unauthenticated as exc:
+        return fail(f"{exc.message} Sign in with `jhe-tui login` (see `jhe-tui login --help`).", EXIT_FAILED)
     except JheError as exc:
         return fail(exc.message, EXIT_FAILED)
     except KeyboardInterrupt:

@@ -8,13 +8,18 @@ machine still gets a working console.
 
 from __future__ import annotations
 
+import logging
 import os
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
-from jhe_tui import paths
+from jhe_tui import paths, profiles
 from jhe_tui.api import JheClient
-from jhe_tui.api.http import ASGITransport
+from jhe_tui.api.auth import BearerAuth, RefreshingAuth
+from jhe_tui.api.http import ASGITransport, Auth
+from jhe_tui.api.tokens import TokenSet, TokenStore, TokenStoreError
+from jhe_tui.profiles import Profile
 
 
 class ConfigurationError(Exception):
@@ -23,16 +28,50 @@ class ConfigurationError(Exception):
 
 @dataclass(frozen=True)
 class Target:
-    """Where to connect: a real server (url + token) or the demo (data_dir)."""
+    """Where to connect: a real server (url + token or stored tokens) or the demo (data_dir)."""
 
     url: str | None
     token: str | None
     demo_data: Path | None = None
     insecure: bool = False
+    profile: Profile | None = None
+    tokens: TokenSet | None = None  # stored OAuth tokens of the profile (renewed as they age)
+    token_source: str | None = None  # "--token", "JHE_TOKEN" or where the stored token lives
 
     @property
     def is_demo(self) -> bool:
         return self.url is None
+
+    @property
+    def profile_name(self) -> str:
+        return self.profile.name if self.profile else profiles.name_for(self.url or "demo")
+
+    @property
+    def verify(self) -> bool | ssl.SSLContext:
+        if self.insecure:
+            return False
+        return tls_verify(self.profile.ca_bundle if self.profile else None)
+
+    @property
+    def signed_in(self) -> bool:
+        return bool(self.token or self.tokens)
+
+
+def tls_verify(ca_bundle: str | None) -> bool | ssl.SSLContext:
+    """Certificates are always verified: against the system's roots, or the profile's CA bundle."""
+    if not ca_bundle:
+        return True
+    try:
+        return ssl.create_default_context(cafile=ca_bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(
+            f"The CA bundle {ca_bundle} cannot be used ({getattr(exc, 'strerror', None) or exc}); fix ca_bundle in "
+            f"{profiles.path()}."
+        ) from None
+
+
+def token_store() -> TokenStore:
+    return TokenStore(paths.private_dir(paths.state_dir()))
 
 
 def resolve_target(
@@ -42,22 +81,53 @@ def resolve_target(
     token: str | None = None,
     demo_data: Path | None = None,
     insecure: bool = False,
+    profile: str | None = None,
+    ca_bundle: str | None = None,
+    client_id: str | None = None,
+    save_profile: bool = True,
 ) -> Target:
-    """`--demo` wins, then `--server`, then `JHE_URL`; no server at all means the demo."""
+    """`--demo` wins, then `--profile`, `--server`, `JHE_URL`, the default profile; else the demo.
+
+    A server given by URL gets a profile (created on first use) so its tokens have a home.
+    The token is `--token`, else `JHE_TOKEN`, else the profile's stored one.
+    """
     if demo:
         return Target(None, None, demo_data or paths.demo_data_dir())
-    url = server or os.environ.get("JHE_URL") or None
-    if url is None:
-        return Target(None, None, demo_data or paths.demo_data_dir())
-    if not url.startswith(("http://", "https://")):
-        raise ConfigurationError(
-            f"The server address must start with http:// or https:// (got {url!r})."
-        )
-    token = token or os.environ.get("JHE_TOKEN") or None
-    return Target(url.rstrip("/"), token, insecure=insecure)
+    try:
+        store = profiles.load()
+        url = server or os.environ.get("JHE_URL") or None
+        if profile is None and url is None and store.settings.default_profile:
+            profile = store.settings.default_profile
+        if profile is None and url is None:
+            return Target(None, None, demo_data or paths.demo_data_dir())
+        chosen = profiles.resolve(profile, url, client_id=client_id, ca_bundle=ca_bundle, create=save_profile)
+    except profiles.ProfileError as exc:
+        raise ConfigurationError(str(exc)) from None
+    explicit = token or os.environ.get("JHE_TOKEN") or None
+    if explicit:
+        source = "--token" if token else "JHE_TOKEN"
+        return Target(chosen.url, explicit, insecure=insecure, profile=chosen, token_source=source)
+    stored_in = token_store()
+    try:
+        stored = stored_in.load(chosen.name)
+    except TokenStoreError as exc:
+        raise ConfigurationError(exc.message) from None
+    return Target(chosen.url, None, insecure=insecure, profile=chosen, tokens=stored,
+                  token_source=stored_in.kind if stored else None)
 
 
-def open_client(target: Target, *, role: str = "manager") -> JheClient:
+def auth_for(target: Target, *, clock=None) -> Auth:
+    """Static bearer auth for a given token; self-renewing auth (saved on each renewal) for stored tokens."""
+    if target.tokens is None:
+        return BearerAuth(target.token)
+    store, name = token_store(), target.profile_name
+    endpoint = target.tokens.token_endpoint or f"{target.url}/o/token/"
+    kwargs = {"clock": clock} if clock else {}
+    return RefreshingAuth(target.tokens, endpoint, on_update=lambda t: store.save(name, t), **kwargs)
+
+
+def open_client(target: Target, *, role: str = "manager", require_token: bool = True,
+                transport=None) -> JheClient:
     """A client for the target; for the demo, one reaching the embedded backend in
     process through ASGI (no port), signed in as the demo practitioner of `role`."""
     if target.is_demo:
@@ -69,8 +139,11 @@ def open_client(target: Target, *, role: str = "manager") -> JheClient:
             backend.token_for(role),
             transport=ASGITransport(app=backend.app),
         )
-    if not target.token:
+    if not target.signed_in and require_token:
         raise ConfigurationError(
-            "No access token: set JHE_TOKEN (or run `jhe-tui login` once it is available)."
+            f"Not signed in to {target.url}: run `jhe-tui login --profile {target.profile_name}` "
+            "(or set JHE_TOKEN)."
         )
-    return JheClient(target.url, target.token, verify=not target.insecure)
+    if target.insecure:
+        logging.getLogger("jhe_tui.api").warning("TLS verification is off for %s", target.profile_name)
+    return JheClient(target.url, auth=auth_for(target), verify=target.verify, transport=transport)

@@ -14,6 +14,10 @@ def isolated_home(tmp_path, monkeypatch):
     monkeypatch.setenv("JHE_TUI_HOME", str(home))
     monkeypatch.delenv("JHE_URL", raising=False)
     monkeypatch.delenv("JHE_TOKEN", raising=False)
+    monkeypatch.delenv("JHE_TUI_IDLE_LOCK", raising=False)
+    # Never the developer's real OS keyring, and never a browser window.
+    monkeypatch.setenv("JHE_TUI_KEYRING", "0")
+    monkeypatch.setenv("JHE_TUI_NO_BROWSER", "1")
     return home
 
 

@@ -56,7 +56,7 @@ def test_unreachable_server_is_one_sentence_and_exit_1(monkeypatch, capsys):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", ["login", "logout", "import", "export"])
+@pytest.mark.parametrize("command", ["import", "export"])
 def test_commands_of_later_issues_say_so(command, capsys, tmp_path):
     argv = {
         "login": ["login"],
@@ -66,6 +66,12 @@ def test_commands_of_later_issues_say_so(command, capsys, tmp_path):
     }[command]
     assert main(argv) == EXIT_USAGE
     assert "not available" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["login", "logout"])
+def test_login_and_logout_without_a_server_ask_which(command, capsys):
+    assert main([command]) == EXIT_USAGE
+    assert "Which server?" in capsys.readouterr().err
 
 
 def test_serve_demo_refuses_a_busy_port(capsys):

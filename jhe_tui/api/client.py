@@ -9,7 +9,7 @@ server's 500s (duplicate e-mail, cross-organization enrolment, consent rows that
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -114,10 +114,11 @@ class JheClient:
         generation: Generation | None = None,
         verify: bool | str = True,
         retry: RetryPolicy | None = None,
+        auth: Auth | None = None,
     ):
         self._session = ApiSession(
             base_url,
-            BearerAuth(token),
+            auth or BearerAuth(token),
             transport=transport,
             timeout=timeout,
             max_concurrency=max_concurrency,
@@ -130,6 +131,21 @@ class JheClient:
     @property
     def auth(self) -> Auth:
         return self._session.auth
+
+    def use_auth(self, auth: Auth) -> None:
+        """Sign the following requests with ``auth`` (after a new sign-in)."""
+        self._session.auth = auth
+        self._session._http.auth = auth
+
+    @property
+    def on_unauthenticated(self) -> Callable[[], None] | None:
+        """Called (with no arguments) whenever a request ends in 401 after any renewal attempt:
+        the console uses it to send the user to its sign-in screen."""
+        return self._session.on_unauthenticated
+
+    @on_unauthenticated.setter
+    def on_unauthenticated(self, hook: Callable[[], None] | None) -> None:
+        self._session.on_unauthenticated = hook
 
     async def __aenter__(self) -> JheClient:
         return self

@@ -8,10 +8,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import error_from_response, network_failure
+from .errors import Unauthenticated, _capitalised, error_from_response, network_failure
 from .http import AsyncBaseTransport, AsyncClient, Auth, Response, TransportError
 from .retry import RetryPolicy
 
@@ -40,6 +40,7 @@ class ApiSession:
     ):
         self.auth = auth
         self.retry = retry
+        self.on_unauthenticated: Callable[[], None] | None = None
         self._limit = asyncio.Semaphore(max_concurrency)
         self._http = AsyncClient(
             base_url=base_url.rstrip("/"),
@@ -83,9 +84,16 @@ class ApiSession:
                     method, response.status_code, response.headers.get("Retry-After"), attempt
                 )
                 if delay is None:
-                    raise error_from_response(
+                    error = error_from_response(
                         response.status_code, response.headers.get("content-type", ""), response.text, doing
                     )
+                    if isinstance(error, Unauthenticated):
+                        failure = getattr(self.auth, "failure", None)
+                        if failure:
+                            error = Unauthenticated(f"{_capitalised(doing)} failed: {failure}", 401)
+                        if self.on_unauthenticated is not None:
+                            self.on_unauthenticated()
+                    raise error
             attempt += 1
             await self.retry.sleep(delay)
 

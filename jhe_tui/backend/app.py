@@ -13,10 +13,11 @@ from starlette.exceptions import HTTPException
 from .casing import QueryNamesMiddleware
 from .deps import Settings
 from .errors import ApiError, CatchAllMiddleware, api_error_handler, http_error_handler
-from .routes import consents, data_sources, fhir, oauth, observations, organizations, patients, server, studies, users
+from .routes import (consents, data_sources, fhir, oauth, observations, organizations, patients,
+                     practitioner_clients, server, studies, users)
 
 ROUTERS = tuple(module.router for module in (server, oauth, users, organizations, studies, patients, consents,
-                                             observations, data_sources, fhir))
+                                             observations, data_sources, fhir, practitioner_clients))
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -31,11 +31,18 @@ def add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) ->
 
 def target(args: argparse.Namespace):
     """Where this command connects, from the server options and the environment."""
-    from jhe_tui.connection import ConfigurationError, resolve_target
+    from jhe_tui.connection import resolve_target
 
-    if getattr(args, "profile", None):
-        raise ConfigurationError("Server profiles are not available in this version yet; use --server.")
-    return resolve_target(args.server, demo=args.demo, insecure=args.insecure)
+    where = resolve_target(
+        getattr(args, "server", None),
+        demo=getattr(args, "demo", False),
+        insecure=getattr(args, "insecure", False),
+        profile=getattr(args, "profile", None),
+    )
+    if where.insecure and not where.is_demo:
+        print(f"jhe-tui: WARNING: TLS certificates of {where.url} are NOT verified (--insecure); anyone on the "
+              "network path can read and change what is sent, tokens included.", file=sys.stderr)
+    return where
 
 
 def not_yet(args: argparse.Namespace) -> int:

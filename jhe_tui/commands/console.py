@@ -3,16 +3,50 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from jhe_tui.commands.common import EXIT_OK, target
 
 
+def idle_minutes() -> float:
+    """``JHE_TUI_IDLE_LOCK`` (minutes, 0 = off) overrides ``idle_lock_minutes`` of profiles.toml."""
+    from jhe_tui import profiles
+    from jhe_tui.connection import ConfigurationError
+
+    raw = os.environ.get("JHE_TUI_IDLE_LOCK")
+    if raw is not None:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = -1
+        if value < 0:
+            raise ConfigurationError(f"JHE_TUI_IDLE_LOCK must be a number of minutes, 0 to turn the lock off (got {raw!r}).")
+        return value
+    try:
+        return profiles.load().settings.idle_lock_minutes
+    except profiles.ProfileError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from jhe_tui.connection import open_client
+    from jhe_tui.signin import SignIn
 
     where = target(args)
-    client = open_client(where)
+    minutes = idle_minutes()
+    client = open_client(where, require_token=False)
+    sign_in = None
+    if not where.is_demo and where.profile is not None and not where.token:
+        sign_in = SignIn(where.url, where.profile.name, client_id=where.profile.client_id, verify=where.verify)
     from jhe_tui.app import JheApp
 
-    JheApp(client, demo=where.is_demo, server_url=where.url).run()
+    JheApp(
+        client,
+        demo=where.is_demo,
+        server_url=where.url,
+        sign_in=sign_in,
+        signed_in=where.signed_in,
+        idle_minutes=minutes,
+        insecure=where.insecure,
+    ).run()
     return EXIT_OK

@@ -1,19 +1,193 @@
-"""`jhe-tui login` and `jhe-tui logout`: sign-in and token storage."""
+"""`jhe-tui login` and `jhe-tui logout`: sign-in and token storage.
+
+Method, best first: `--token`/`JHE_TOKEN` and `--api-key` when given; otherwise a loopback
+redirect when the profile has a client id registered for it (`--client-id`, remembered in the
+profile); otherwise paste-back with the web console's public client.
+"""
 
 from __future__ import annotations
 
-from jhe_tui.commands.common import add_server_options, not_yet
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+import webbrowser
+
+from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail
 
 
 def register(sub) -> None:
-    login = sub.add_parser("login", help="sign in and store the token")
+    login = sub.add_parser(
+        "login",
+        help="sign in and store the token",
+        description="Sign in to a JHE server and store the token for its profile.",
+    )
     add_server_options(login)
     how = login.add_mutually_exclusive_group()
     how.add_argument("--token", metavar="T", help="an access token (default: $JHE_TOKEN)")
     how.add_argument("--api-key", metavar="K", help="a v0.0.13 practitioner API key")
-    how.add_argument("--client-id", metavar="ID", help="an OAuth client registered for loopback")
-    login.set_defaults(handler=not_yet)
+    how.add_argument("--client-id", metavar="ID", help="an OAuth client registered for http://127.0.0.1/callback")
+    how.add_argument("--paste", action="store_true", help="use paste-back even if the profile has a client id")
+    how.add_argument("--set-pin", action="store_true", help="set a local PIN that unlocks the idle lock")
+    how.add_argument("--clear-pin", action="store_true", help="remove the local PIN")
+    login.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for this profile")
+    login.add_argument("--no-browser", action="store_true", help="print the sign-in address, do not open a browser")
+    login.set_defaults(handler=run_login)
 
     logout = sub.add_parser("logout", help="revoke and forget the stored token")
     add_server_options(logout)
-    logout.set_defaults(handler=not_yet)
+    logout.set_defaults(handler=run_logout)
+
+
+def _open(url: str, allowed: bool) -> None:
+    print(f"\n  {url}\n", flush=True)
+    from jhe_tui.signin import can_open_browser
+
+    if allowed and can_open_browser():
+        try:
+            if webbrowser.open(url):
+                print("A browser window has been opened with that address.", flush=True)
+        except webbrowser.Error:
+            pass
+
+
+def _profile(args: argparse.Namespace):
+    from jhe_tui import profiles
+    from jhe_tui.connection import ConfigurationError
+
+    server = getattr(args, "server", None) or os.environ.get("JHE_URL") or None
+    name = getattr(args, "profile", None)
+    if getattr(args, "demo", False) or (server is None and name is None
+                                        and not profiles.load().settings.default_profile):
+        raise ConfigurationError(
+            "Which server? Use --server URL (or --profile NAME); the embedded demo needs no sign-in."
+        )
+    try:
+        return profiles.resolve(name or (None if server else profiles.load().settings.default_profile), server,
+                                client_id=getattr(args, "client_id", None),
+                                ca_bundle=getattr(args, "ca_bundle", None))
+    except profiles.ProfileError as exc:
+        raise ConfigurationError(str(exc)) from None
+
+
+def _set_pin(clear: bool) -> int:
+    from jhe_tui import lock_pin
+
+    if clear:
+        lock_pin.clear()
+        print("The local PIN is removed; unlocking the console now needs a new sign-in.")
+        return EXIT_OK
+    first = getpass.getpass("New PIN (4 or more digits or characters): ")
+    problem = lock_pin.check_new(first)
+    if problem:
+        return fail(problem, EXIT_USAGE)
+    if getpass.getpass("The same PIN again: ") != first:
+        return fail("The two PINs differ; nothing was changed.", EXIT_USAGE)
+    lock_pin.save(first)
+    print("PIN set: it unlocks the console after the idle lock on this computer account (stored as a salted hash).")
+    return EXIT_OK
+
+
+async def _login(args: argparse.Namespace, profile) -> tuple[str, str]:
+    from jhe_tui.connection import resolve_target
+    from jhe_tui.signin import SignIn, describe_expiry
+
+    from jhe_tui.connection import tls_verify
+
+    verify = False if args.insecure else tls_verify(profile.ca_bundle)
+    signin = SignIn(profile.url, profile.name, client_id=profile.client_id, verify=verify)
+    token = args.token or os.environ.get("JHE_TOKEN")
+    if token:
+        tokens, where = await signin.token(token)
+        how = "with the given access token (no renewal: sign in again when it expires)"
+    elif args.api_key:
+        tokens, where = await signin.api_key(args.api_key)
+        how = "with the practitioner API key"
+    elif profile.client_id and not args.paste:
+        print(f"Signing in to {profile.url} in your browser (client {profile.client_id}, loopback redirect).")
+        print("Open this address if no browser window appears; jhe-tui waits for the browser to come back:")
+        tokens, where = await signin.loopback(lambda url: _open(url, not args.no_browser))
+        how = "in the browser (loopback)"
+    else:
+        print(f"Signing in to {profile.url} through the web console's sign-in page.")
+        url = await signin.start_paste_back()
+        print("Open this address, sign in, then copy the address the browser lands on (it contains ?code=):")
+        _open(url, not args.no_browser)
+        print("Paste it here within 60 seconds of signing in: JHE sign-in codes expire after one minute.")
+        try:
+            pasted = await asyncio.to_thread(input, "Address or code: ")
+        except EOFError:
+            raise _Cancelled() from None
+        tokens, where = await signin.finish_paste_back(pasted)
+        how = "in the browser (paste-back)"
+    target = resolve_target(profile=profile.name, insecure=args.insecure, save_profile=False)
+    from jhe_tui.connection import open_client
+
+    async with open_client(target) as client:
+        user = await client.profile()
+    return (
+        f"Signed in to {profile.url} as {user.email or user.display_name} {how}.\n"
+        f"Profile: {profile.name} · token stored in {where} · expires {describe_expiry(tokens)}",
+        where,
+    )
+
+
+class _Cancelled(Exception):
+    pass
+
+
+def run_login(args: argparse.Namespace) -> int:
+    from jhe_tui.api.oauth import LoginFailed
+
+    if args.set_pin or args.clear_pin:
+        return _set_pin(args.clear_pin)
+    from jhe_tui import profiles
+
+    known = set(profiles.load().profiles)
+    profile = _profile(args)
+    if args.insecure:
+        print(f"jhe-tui: WARNING: TLS certificates of {profile.url} are NOT verified (--insecure).", file=sys.stderr)
+    try:
+        message, _ = asyncio.run(_login(args, profile))
+    except (LoginFailed, _Cancelled) as exc:
+        if profile.name not in known:  # a mistyped --server should not leave a profile behind
+            store = profiles.load()
+            store.profiles.pop(profile.name, None)
+            profiles.save(store)
+        if isinstance(exc, _Cancelled):
+            return fail("Sign-in cancelled; nothing was stored.", EXIT_FAILED)
+        return fail(exc.message, EXIT_FAILED)
+    print(message)
+    return EXIT_OK
+
+
+async def _logout(args: argparse.Namespace) -> str:
+    from jhe_tui.api.tokens import TokenStoreError
+    from jhe_tui.connection import token_store
+    from jhe_tui.signin import SignIn
+
+    profile = _profile(args)
+    store = token_store()
+    try:
+        tokens = store.load(profile.name)
+    except TokenStoreError:
+        tokens = None  # unreadable or unsafe: deleting it is exactly what logout should do
+    from jhe_tui.connection import tls_verify
+
+    verify = False if args.insecure else tls_verify(profile.ca_bundle)
+    confirmed = await SignIn(profile.url, profile.name, verify=verify, store=store).logout(tokens)
+    note = ""
+    if os.environ.get("JHE_TOKEN"):
+        note = "\nJHE_TOKEN is still set in this shell; unset it to stop using that token."
+    if confirmed is None:
+        return f"No stored sign-in for {profile.url} (profile {profile.name}); nothing to do.{note}"
+    if confirmed:
+        return f"Signed out of {profile.url}: the server revoked the token and it was deleted from {store.kind}.{note}"
+    return (f"Signed out of {profile.url} on this computer: the token was deleted from {store.kind}, but the server "
+            f"could not confirm revoking it (unreachable?).{note}")
+
+
+def run_logout(args: argparse.Namespace) -> int:
+    print(asyncio.run(_logout(args)))
+    return EXIT_OK

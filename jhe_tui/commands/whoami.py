@@ -22,6 +22,7 @@ async def _whoami(args: argparse.Namespace) -> list[str]:
         info = await client.server_info()
         profile = await client.profile()
         orgs = await client.my_organizations()
+    chosen = where
     where = "embedded demo backend" if where.is_demo else where.url
     name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
     lines = [
@@ -33,6 +34,28 @@ async def _whoami(args: argparse.Namespace) -> list[str]:
         lines += [f"  {org.current_user_role:<8} {org.name} ({org.id})" for org in orgs]
     else:
         lines.append("Roles:   none (this user belongs to no organization)")
+    lines += _token_lines(chosen, client)
+    return lines
+
+
+def _token_lines(target, client) -> list[str]:
+    from jhe_tui.api.auth import RefreshingAuth
+    from jhe_tui.signin import describe_expiry
+
+    if target.is_demo:
+        return ["Token:   the demo practitioner's, in memory only"]
+    lines = []
+    if target.profile is not None:
+        lines.append(f"Profile: {target.profile.name}")
+    auth = client.auth
+    if isinstance(auth, RefreshingAuth):
+        tokens = auth.tokens
+        lines.append(f"Token:   expires {describe_expiry(tokens)}")
+        lines.append(f"         signed in by {tokens.method}, stored in {target.token_source}")
+    else:
+        lines.append(f"Token:   from {target.token_source}; expiry unknown to jhe-tui (no renewal)")
+    if target.insecure:
+        lines.append("TLS:     NOT VERIFIED (--insecure)")
     return lines
 
 

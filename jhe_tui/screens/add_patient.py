@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 
 from jhe_tui.api import JheClient, JheError, Organization, Patient, PatientDraft
+from jhe_tui import privacy
 from jhe_tui.widgets.patient_form import PatientForm, check_email
 
 
@@ -124,10 +125,11 @@ class AddPatientModal(ModalScreen[Patient | None]):
     def _show_found(self, patient: Patient) -> None:
         where = ", ".join(f"{org.name or 'organization'} ({org.id})" for org in patient.organizations) or "no organization"
         already = self._org.id in patient.organization_ids
-        born = patient.birth_date.isoformat() if patient.birth_date else "not recorded"
+        masked = privacy.is_on(self)
+        born = privacy.birth_date(patient.birth_date, masked) or "not recorded"
         lines = [
             "A patient with this e-mail already exists:",
-            f"  {patient.display_name} · patient id {patient.id} · born {born}",
+            f"  {privacy.name(patient.display_name, masked)} · patient id {patient.id} · born {born}",
             f"  in: {where}",
             "",
             f"They are already in {self._org.name}. Open their record instead."

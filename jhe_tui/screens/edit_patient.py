@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from jhe_tui import privacy
 from jhe_tui.api import JheClient, JheError, Organization, Patient, PatientChanges
 from jhe_tui.widgets.patient_form import PatientForm
 
@@ -34,7 +35,7 @@ class EditPatientModal(ModalScreen[Patient | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="dialog wide"):
             yield Label(
-                f"Edit patient {self._patient.id} · {self._patient.display_name}", classes="dialog-title", markup=False
+                f"Edit patient {self._patient.id} · {privacy.name(self._patient.display_name, privacy.is_on(self))}", classes="dialog-title", markup=False
             )
             yield Static(
                 "The e-mail is the patient's login and cannot be changed here.", classes="dialog-line", markup=False

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from jhe_tui import privacy
 from jhe_tui.api import JheClient, JheError, NotFound, Organization, Patient
 
 MAX_MATCHES = 50
@@ -29,10 +30,10 @@ def matches(patient: Patient, words: list[str]) -> bool:
     return all(word in text for word in words)
 
 
-def _label(patient: Patient) -> str:
-    born = f" · born {patient.birth_date}" if patient.birth_date else ""
+def _label(patient: Patient, masked: bool) -> str:
+    born = f" · born {privacy.birth_date(patient.birth_date, masked)}" if patient.birth_date else ""
     ids = f" · {patient.external_ids}" if patient.external_ids else ""
-    return f"{patient.display_name} · patient {patient.id}{born}{ids}"
+    return f"{privacy.name(patient.display_name, masked)} · patient {patient.id}{born}{ids}"
 
 
 class FindPatientModal(ModalScreen[int | None]):
@@ -89,7 +90,8 @@ class FindPatientModal(ModalScreen[int | None]):
     def _show(self, patients: list[Patient]) -> None:
         self._found = patients
         results = self.query_one("#find-results", OptionList)
-        results.set_options(Option(_label(p)) for p in patients)
+        masked = privacy.is_on(self)
+        results.set_options(Option(_label(p, masked)) for p in patients)
         results.display = bool(patients)
         if patients:
             results.highlighted = 0
@@ -121,10 +123,11 @@ class FindPatientModal(ModalScreen[int | None]):
         self._offer(patient)
 
     async def _by_email(self, email: str) -> None:
-        self._status(f"Looking up {email}...")
+        shown = privacy.email(email, privacy.is_on(self))
+        self._status(f"Looking up {shown}...")
         patient = await self._client.find_patient_by_email(email)
         if patient is None:
-            self._status(f"No patient has the e-mail {email}. Press a on the list to add them.")
+            self._status(f"No patient has the e-mail {shown}. Press a on the list to add them.")
             return
         self._offer(patient)
 

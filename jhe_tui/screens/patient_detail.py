@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import DescendantFocus
 from textual.widgets import Button, Checkbox, DataTable, Label, Static, TextArea
 
+from jhe_tui import privacy
 from jhe_tui.api import (
     InvitationClient,
     JheClient,
@@ -132,7 +133,13 @@ class PatientDetailScreen(ConsoleScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#invitation").border_title = "Invitation"
+        if hasattr(self.app, "privacy"):
+            self.watch(self.app, "privacy", self._privacy_changed, init=False)
         self.load()
+
+    def _privacy_changed(self) -> None:
+        if getattr(self, "patient", None) is not None:
+            self._show_patient(self.patient)
 
     # --- what is allowed -------------------------------------------------------------------
 
@@ -172,7 +179,10 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self.refresh_bindings()
 
     def _show_patient(self, patient: Patient) -> None:
-        self.query_one("#detail-title", Static).update(f"Patient {patient.id} · {patient.display_name}")
+        masked = privacy.is_on(self)
+        self.query_one("#detail-title", Static).update(
+            f"Patient {patient.id} · {privacy.name(patient.display_name, masked)}"
+        )
         orgs = "\n".join(f"{org.name or 'organization'} ({org.id})" for org in patient.organizations) or "none"
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
@@ -181,11 +191,11 @@ class PatientDetailScreen(ConsoleScreen[bool]):
             ("Patient ID", f"{patient.id}  (record in JHE)"),
             ("User ID", f"{patient.jhe_user_id if patient.jhe_user_id is not None else '—'}  (login account)"),
             ("External IDs", identifiers_text(patient) or "—"),
-            ("Family name", patient.name_family or "—"),
-            ("Given name", patient.name_given or "—"),
-            ("Birth date", patient.birth_date.isoformat() if patient.birth_date else "—"),
-            ("E-mail", patient.telecom_email or "—"),
-            ("Phone", patient.telecom_phone or "—"),
+            ("Family name", privacy.name(patient.name_family, masked) or "—"),
+            ("Given name", privacy.name(patient.name_given, masked) or "—"),
+            ("Birth date", privacy.birth_date(patient.birth_date, masked) or "—"),
+            ("E-mail", privacy.email(patient.telecom_email, masked) or "—"),
+            ("Phone", privacy.phone(patient.telecom_phone, masked) or "—"),
             ("Organizations", orgs),
         ):
             grid.add_row(label, Text(value))  # Text: user data is never markup
@@ -250,7 +260,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
             ConfirmModal(
                 f"{verb} on the patient's behalf?",
                 [
-                    f"Patient: {patient.display_name} (patient {patient.id})",
+                    f"Patient: {privacy.name(patient.display_name, privacy.is_on(self))} (patient {patient.id})",
                     f"Study: {row.study.name} (study {row.study.id})",
                     f"Data type: {row.scope.code.display}",
                     f"Now: {answer_text(row.scope).plain} → after: {'✓ consented' if consented else '✗ declined'}",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from textual.screen import Screen
 
+from jhe_tui import privacy
 from jhe_tui.api import JheClient, JheError, Organization, Patient, PatientConsents
 from jhe_tui.screens.edit_patient import EditPatientModal
 from jhe_tui.widgets.confirm import ConfirmModal
@@ -28,9 +29,9 @@ class RemovalImpact:
     last_organization: bool  # then the server deletes observations and the account too
     other_organizations: list[str]
 
-    def lines(self) -> list[str]:
+    def lines(self, masked: bool = False) -> list[str]:
         return [
-            f"Patient: {self.patient.display_name} (patient id {self.patient.id})",
+            f"Patient: {privacy.name(self.patient.display_name, masked)} (patient id {self.patient.id})",
             f"Leaves: {self.organization.name} (organization {self.organization.id})",
             f"Studies that lose the patient: {', '.join(self.studies) or 'none'}",
             f"Consent answers deleted: {self.consents}",
@@ -91,7 +92,7 @@ async def remove_from_organization(
     answer = await screen.app.push_screen_wait(
         ConfirmModal(
             f"Remove patient {patient.id} from {org.name}?",
-            [line for line in impact.lines() if line],
+            [line for line in impact.lines(privacy.is_on(screen)) if line],
             warning=impact.warning,
             confirm_label="Remove from organization",
             type_word=str(patient.id),

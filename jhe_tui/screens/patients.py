@@ -17,6 +17,8 @@ from textual.containers import Horizontal
 from textual.widgets import Label, Select, Static
 
 from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
+from jhe_tui import privacy
+from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.add_patient import AddPatientModal
 from jhe_tui.screens.base import WRITE_ROLES, ConsoleScreen
 from jhe_tui.screens.find_patient import FindPatientModal
@@ -42,11 +44,11 @@ def patient_row(patient: Patient) -> Row:
         cells=(
             str(patient.id),
             patient.external_ids,
-            patient.name_family or "",
-            patient.name_given or "",
-            patient.birth_date.isoformat() if patient.birth_date else "",
-            patient.telecom_phone or "",
-            patient.telecom_email or "",
+            Sensitive(patient.name_family or "", "name"),
+            Sensitive(patient.name_given or "", "name"),
+            Sensitive(patient.birth_date.isoformat() if patient.birth_date else "", "birth_date"),
+            Sensitive(patient.telecom_phone or "", "phone"),
+            Sensitive(patient.telecom_email or "", "email"),
         ),
     )
 
@@ -321,10 +323,9 @@ class PatientsScreen(ConsoleScreen[None]):
             choices += [(f"{study.name} (study {study.id}) · {org.name}", study) for study in studies]
         return choices
 
-    @staticmethod
-    def _who(patients: list[Patient]) -> str:
+    def _who(self, patients: list[Patient]) -> str:
         if len(patients) == 1:
-            return f"{patients[0].display_name} (patient {patients[0].id})"
+            return f"{privacy.name(patients[0].display_name, privacy.is_on(self))} (patient {patients[0].id})"
         return f"{len(patients)} selected patients"
 
     @work(exclusive=True, group="write", exit_on_error=False)
@@ -380,7 +381,7 @@ class PatientsScreen(ConsoleScreen[None]):
             ConfirmModal(
                 f"Remove from study {study.name}?",
                 [
-                    f"Patients: {', '.join(f'{p.display_name} ({p.id})' for p in patients[:5])}"
+                    f"Patients: {', '.join(f'{privacy.name(p.display_name, privacy.is_on(self))} ({p.id})' for p in patients[:5])}"
                     + (f" and {len(patients) - 5} more" if len(patients) > 5 else ""),
                     f"Study: {study.name} (study {study.id})",
                     "Their consent answers for this study are deleted; their observations are kept.",

@@ -22,6 +22,9 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Label, Select
 
+from jhe_tui import privacy
+from jhe_tui.privacy import Sensitive
+
 PAGE_SIZES = (20, 100, 500, 1000)
 PAGING = Binding.Group("Page")
 
@@ -33,9 +36,12 @@ def _mark(selected: bool) -> Text:
 
 @dataclass(frozen=True)
 class Row:
+    """One table row; wrap a patient's name, e-mail, birth date or phone in ``Sensitive`` so
+    privacy mode masks it."""
+
     key: str
     item: Any
-    cells: tuple[str, ...]
+    cells: tuple[str | Sensitive, ...]
 
 
 class _Rows(DataTable[Any]):
@@ -120,6 +126,25 @@ class PagedTable(Vertical):
             )
             yield Label("", id="selection")
 
+    def on_mount(self) -> None:
+        if hasattr(self.app, "privacy"):
+            self.watch(self.app, "privacy", self._privacy_changed, init=False)
+
+    def _privacy_changed(self) -> None:
+        """Re-render the cells privacy mode masks; nothing is fetched again."""
+        table, masked = self.data_table, privacy.is_on(self)
+        columns = table.ordered_columns[1:]
+        for row in self._rows.values():
+            for column, cell in zip(columns, row.cells, strict=False):
+                if isinstance(cell, Sensitive):
+                    table.update_cell(row.key, column.key, Text(cell.shown(masked)))
+
+    def forget_rows(self) -> None:
+        """Drop every row and selection from memory (the idle lock calls this)."""
+        self._rows = {}
+        self.selected.clear()
+        self.data_table.clear()
+
     @property
     def data_table(self) -> DataTable[Any]:
         return self.query_one("#rows", DataTable)
@@ -149,10 +174,12 @@ class PagedTable(Vertical):
         self._shown_page = self.page
         self._rows = {row.key: row for row in rows}
         self.count = count
+        masked = privacy.is_on(self)
         table.clear()
         for row in self._rows.values():
                         # Text, not str: DataTable parses str cells as markup and names can hold "[".
-            table.add_row(_mark(row.key in self.selected), *(Text(cell) for cell in row.cells), key=row.key)
+            table.add_row(_mark(row.key in self.selected), *(Text(privacy.shown(cell, masked)) for cell in row.cells),
+                          key=row.key)
         if self._rows:
             table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))
         self._update_pager()

@@ -58,6 +58,9 @@ def parse_identifiers(text: str) -> list[Identifier]:
     return found
 
 
+SENSITIVE_FIELDS = ("email", "family", "given", "birth_date", "phone")
+
+
 def check_email(value: str) -> str | None:
     if not value:
         return "An e-mail address is required."
@@ -113,6 +116,15 @@ class PatientForm(Vertical):
                 )
             yield Static("", id=f"error-{field.name}", classes="field-error", markup=False)
         yield Static("", id="form-problem", classes="form-problem", markup=False)
+
+    def on_mount(self) -> None:
+        if hasattr(self.app, "privacy"):
+            self.watch(self.app, "privacy", self._privacy_changed)
+
+    def _privacy_changed(self, masked: bool) -> None:
+        """Privacy mode hides what is typed in the identifying fields, as a password box does."""
+        for name in SENSITIVE_FIELDS:
+            self.query_one(f"#field-{name}", Input).password = masked
 
     def focus_first(self) -> None:
         self.query_one("#field-external_id", Input).focus()

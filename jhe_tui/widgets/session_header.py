@@ -2,7 +2,8 @@
 
 On a shared clinic workstation the first question before any change is "whose session
 is this, on which server, and what may it do here?"; the role changes with the selected
-organization, so the header follows it. The DEMO marker keeps trainees from mistaking
+organization, so the header follows it. PRIVACY shows while names, e-mails, birth dates and
+phones are masked; a red TLS NOT VERIFIED for the whole of an --insecure session. The DEMO marker keeps trainees from mistaking
 synthetic data for the real exchange (and the reverse).
 """
 
@@ -34,12 +35,19 @@ class SessionHeader(Horizontal):
         text-style: bold;
     }
     SessionHeader.demo > #demo { display: block; }
+    SessionHeader > #insecure, SessionHeader > #privacy { display: none; text-style: bold; }
+    SessionHeader > #insecure { background: $error; color: $text; }
+    SessionHeader > #privacy { background: $primary; color: $text; }
+    SessionHeader.insecure > #insecure { display: block; }
+    SessionHeader.privacy > #privacy { display: block; }
     SessionHeader > #role { text-style: bold; color: $text-primary; }
     """
 
     def compose(self) -> ComposeResult:
         # Most important first: at 80-100 columns the end of the line is what gets cut.
+        yield Label("TLS NOT VERIFIED", id="insecure")
         yield Label("DEMO", id="demo")
+        yield Label("PRIVACY", id="privacy")
         yield Label("", id="role", markup=False)
         yield Label("", id="who", markup=False)
         yield Label("", id="where", markup=False)
@@ -47,6 +55,9 @@ class SessionHeader(Horizontal):
     def on_mount(self) -> None:
         app: JheApp = self.app  # type: ignore[assignment]
         self.set_class(app.demo, "demo")
+        self.set_class(bool(getattr(app, "insecure", False)), "insecure")
+        if hasattr(app, "privacy"):
+            self.watch(app, "privacy", lambda on: self.set_class(on, "privacy"))
         self.watch(app, "session", self._refresh_labels)
         self.watch(app, "organization", self._refresh_labels)
 

@@ -98,7 +98,7 @@ ROUTE_BODIES = {
 }
 METHODS = st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 ROLES = st.sampled_from(["manager", "manager", "manager", "member", "member", "viewer", None, "bad"])
-NOT_JSON = re.compile(r"^/(o/authorize/|portal/settings\.js|common/server-settings\.js)$")
+NOT_JSON = re.compile(r"^/(o/authorize/|portal/settings\.js|common/server-settings\.js|auth/callback/?)$")
 
 
 ENDPOINTS = sorted((route.path, method) for router in ROUTERS for route in router.routes for method in route.methods)

@@ -33,6 +33,7 @@ from ..auth import authenticate
 from ..deps import Conn
 from ..errors import ApiError
 from ..seed import DEMO_PASSWORD
+from . import practitioner_clients
 
 router = APIRouter()
 
@@ -220,9 +221,29 @@ def _required(form: Mapping[str, str], *names: str) -> list[str]:
     return [form[name] for name in names]
 
 
+def _client_credentials(request: Request, conn: sqlite3.Connection, form: Mapping[str, str]) -> Response:
+    """A practitioner API key (HTTP Basic, or form fields); the console applications may not use it."""
+    client_id, secret = form.get("client_id", ""), form.get("client_secret", "")
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            client_id, _, secret = base64.b64decode(value.strip()).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            client_id, secret = "", ""
+    with db.transaction(conn):
+        if conn.execute("SELECT 1 FROM oauth_application WHERE client_id = ?", (client_id,)).fetchone():
+            raise oauth_error(400, "unauthorized_client")
+        issued = practitioner_clients.issue_for_client(conn, client_id, secret)
+    if issued is None:
+        raise oauth_error(401, "invalid_client")
+    return JSONResponse(issued, headers=NO_STORE)
+
+
 @router.post("/o/token/")
-def token(conn: Conn, form: Form) -> Response:
+def token(request: Request, conn: Conn, form: Form) -> Response:
     grant_type = form.get("grant_type")
+    if grant_type == "client_credentials":
+        return _client_credentials(request, conn, form)
     if grant_type not in ("authorization_code", "refresh_token"):
         raise oauth_error(400, "unsupported_grant_type")
     application = _application(conn, form.get("client_id"), status=401)

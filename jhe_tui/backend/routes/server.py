@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from fastapi import APIRouter
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from ..auth import MANAGERS, WRITERS
 from ..deps import Conn, ServerSettings
@@ -72,3 +72,18 @@ const CONSTANTS = {{
 }};
 """
     return Response(script, media_type="application/javascript")
+
+
+@router.get("/auth/callback")
+@router.get("/auth/callback/")
+def console_callback() -> Response:
+    """Where the console's sign-in lands. A terminal client signing in by paste-back asks the user
+    to copy this page's address; the page says so (the real console would exchange the code)."""
+    page = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Signed in - JupyterHealth Exchange (demo)</title>
+<style>body{font-family:sans-serif;max-width:36em;margin:3em auto}</style></head>
+<body><h1>Signed in</h1>
+<p>If you are signing in to <strong>jhe-tui</strong>: copy the whole address of this page from the
+address bar and paste it into the terminal now. The code in it expires after 60 seconds.</p>
+</body></html>"""
+    return HTMLResponse(page, headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})

@@ -1,0 +1,174 @@
+"""What keeps an unattended or expired console safe, mixed into ``JheApp``.
+
+* First sign-in: with a server profile and no valid token, the console opens on the sign-in screen.
+* Session expiry: a 401 that renewal cannot fix pushes the sign-in screen on top of the current
+  screen; after signing in the user is back where they were, forms still filled.
+* Idle lock: after ``idle_minutes`` without a key, click or paste (0 = never) the console switches
+  to the lock screen and throws away every other screen, so no patient data stays in memory or on
+  screen; unlocking needs a new sign-in or the local PIN, and starts the screens afresh.
+* Privacy mode (``privacy`` reactive on the app): see ``jhe_tui.privacy``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from textual import events
+from textual.screen import Screen
+
+from jhe_tui.api.tokens import TokenSet
+from jhe_tui.screens.sign_in import LockScreen, SignInScreen
+
+if TYPE_CHECKING:
+    from jhe_tui.signin import SignIn
+
+IDLE_CHECK_SECONDS = 5.0
+WARN_SECONDS = 30.0  # a warning this long before the lock
+LOCK_MODE, GATE_MODE = "locked", "gate"
+_ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
+
+
+class _Gate(Screen[None]):
+    """The empty screen under the first sign-in."""
+
+
+class GuardMixin:
+    """Needs the App's mode machinery plus ``client``, ``demo``, ``session``, ``server_label``."""
+
+    sign_in: SignIn | None
+    idle_minutes: float
+    locked: bool
+
+    def setup_guard(self, sign_in: SignIn | None, *, signed_in: bool, idle_minutes: float,
+                    clock: Callable[[], float] | None) -> None:
+        app: Any = self
+        self.sign_in = sign_in
+        self.idle_minutes = idle_minutes
+        self.clock = clock or time.monotonic
+        self.locked = False
+        self._last_input = self.clock()
+        self._signing_in = False
+        self._mode_before_lock = app.DEFAULT_MODE
+        if sign_in is not None and not signed_in:
+            # Start on an empty screen with the sign-in above it: nothing loads before a token exists.
+            app.add_mode(GATE_MODE, _Gate)
+            app._current_mode = GATE_MODE
+            app._screen_stacks = {GATE_MODE: []}
+            self._signing_in = True
+
+    def mount_guard(self) -> None:
+        app: Any = self
+        app.client.on_unauthenticated = self._session_expired
+        if self.idle_minutes > 0:
+            app.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock, name="idle-lock")
+        if app.current_mode == GATE_MODE and self.sign_in is not None:
+            app.push_screen(
+                SignInScreen(self.sign_in, "You are not signed in to this server yet (or the stored sign-in "
+                             "is no longer valid).", cancellable=False),
+                self._after_first_sign_in,
+            )
+
+    async def _after_first_sign_in(self, tokens: TokenSet | None) -> None:
+        app: Any = self
+        if tokens is None or self.sign_in is None:
+            return
+        self.sign_in.apply(app.client, tokens)
+        self._signing_in = False
+        await app.switch_mode(app.DEFAULT_MODE)
+        await app.remove_mode(GATE_MODE)
+
+    # --- expiry ------------------------------------------------------------------------------
+
+    def _session_expired(self) -> None:
+        app: Any = self
+        if self.sign_in is None or self._signing_in or self.locked:
+            return
+        self._signing_in = True
+        app.call_later(
+            app.push_screen,
+            SignInScreen(self.sign_in, "Your session has expired or was signed out elsewhere. Sign in again to "
+                         "carry on: what you were doing is kept as it was."),
+            self._after_expiry,
+        )
+
+    def _after_expiry(self, tokens: TokenSet | None) -> None:
+        app: Any = self
+        self._signing_in = False
+        if tokens is None or self.sign_in is None:
+            app.notify("Not signed in: actions that reach the server will fail until you sign in.",
+                       severity="warning")
+            return
+        self.sign_in.apply(app.client, tokens)
+        if app.session is None and callable(getattr(app.screen, "load_session", None)):
+            app.screen.load_session()  # the stored sign-in had expired before anything loaded
+            return
+        app.notify("Signed in again. Repeat your last action; any form is as you left it.")
+
+    # --- idle lock ---------------------------------------------------------------------------
+
+    def note_activity(self, event: events.Event) -> None:
+        if isinstance(event, _ACTIVITY):
+            self._last_input = self.clock()
+            self._warned = False
+
+    def check_idle_lock(self) -> None:
+        app: Any = self
+        if self.idle_minutes <= 0 or self.locked or app.current_mode == GATE_MODE:
+            return
+        left = self.idle_minutes * 60 - (self.clock() - self._last_input)
+        if left <= 0:
+            app.call_later(self.lock, self.idle_minutes)
+        elif left <= WARN_SECONDS and not getattr(self, "_warned", False) and self.idle_minutes * 60 > 2 * WARN_SECONDS:
+            self._warned = True
+            app.notify(f"The console locks in {int(left)} seconds without input; press any key to stay.",
+                       severity="warning", timeout=WARN_SECONDS)
+
+    async def lock(self, minutes: float | None = None) -> None:
+        """Show the lock screen and drop every screen that may hold patient data."""
+        app: Any = self
+        if self.locked or app.current_mode == GATE_MODE:
+            return
+        self.locked = True
+        self._mode_before_lock = app.current_mode
+        session = app.session
+        who = session.user_label if session else "nobody signed in yet"
+        server = session.server if session else app.server_label
+        if LOCK_MODE in app._modes:
+            await app.remove_mode(LOCK_MODE)
+        app.add_mode(LOCK_MODE, lambda: LockScreen(who=who, server=server, minutes=minutes, demo=app.demo))
+        await app.switch_mode(LOCK_MODE)
+        app.clear_notifications()  # toasts float above every screen and may name a patient
+        for mode in [m for m in list(app._screen_stacks) if m != LOCK_MODE]:
+            factory = app._modes.get(mode)
+            await app.remove_mode(mode)
+            if factory is not None:
+                app.add_mode(mode, factory)
+
+    def unlock(self) -> None:
+        self._last_input = self.clock()
+        app: Any = self
+        app.call_later(self._unlock)
+
+    async def _unlock(self) -> None:
+        app: Any = self
+        if not self.locked:
+            return
+        await app.switch_mode(self._mode_before_lock)
+        await app.remove_mode(LOCK_MODE)
+        self.locked = False
+        self._last_input = self.clock()
+
+    def unlock_by_sign_in(self) -> None:
+        app: Any = self
+        if app.demo or self.sign_in is None:
+            self.unlock()
+            return
+
+        def done(tokens: TokenSet | None) -> None:
+            if tokens is not None and self.sign_in is not None:
+                self.sign_in.apply(app.client, tokens)
+                self.unlock()
+
+        app.push_screen(SignInScreen(self.sign_in, "Sign in again to unlock."), done)

@@ -1,0 +1,210 @@
+"""Server profiles and console settings: ``profiles.toml`` in the user config directory.
+
+A profile names a server (base URL), optionally the OAuth client id registered there for a
+loopback redirect, a CA bundle and a default organization. No secret ever goes in this file:
+tokens live in the keyring or the token file (``jhe_tui.api.token_store``), the PIN hash in the
+state directory.
+
+Read with ``tomllib``; written with the small writer below, which only ever writes the keys this
+module knows, as TOML basic strings, integers and booleans.
+
+```toml
+[settings]
+idle_lock_minutes = 10       # 0 turns the idle lock off
+default_profile = "clinic"
+
+[profiles.clinic]
+url = "https://jhe.example.org"
+client_id = "AbC123"         # optional: a public app registered with http://127.0.0.1/callback
+ca_bundle = "/etc/ssl/clinic-ca.pem"   # optional
+organization = 20003         # optional
+```
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from jhe_tui import paths
+
+FILE_NAME = "profiles.toml"
+DEFAULT_IDLE_MINUTES = 10
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class ProfileError(Exception):
+    """A profiles file or profile that cannot be used; the message is one sentence."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    url: str
+    client_id: str | None = None
+    ca_bundle: str | None = None
+    organization: int | None = None
+
+
+@dataclass
+class Settings:
+    idle_lock_minutes: float = DEFAULT_IDLE_MINUTES
+    default_profile: str | None = None
+
+
+@dataclass
+class Profiles:
+    settings: Settings = field(default_factory=Settings)
+    profiles: dict[str, Profile] = field(default_factory=dict)
+
+    def by_url(self, url: str) -> Profile | None:
+        url = normalise_url(url)
+        return next((p for p in self.profiles.values() if p.url == url), None)
+
+
+def path() -> Path:
+    return paths.config_dir() / FILE_NAME
+
+
+def normalise_url(url: str) -> str:
+    return url.strip().rstrip("/")
+
+
+def check_url(url: str) -> str:
+    url = normalise_url(url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ProfileError(f"The server address must start with http:// or https:// and name a host (got {url!r}).")
+    if parts.query or parts.fragment:
+        raise ProfileError("The server address must be the JHE base URL, without ?query or #fragment.")
+    return url
+
+
+def name_for(url: str) -> str:
+    """A profile name made from the host (and port): ``jhe.example.org``, ``127.0.0.1-8803``."""
+    parts = urlsplit(url)
+    host = parts.hostname or "server"
+    name = f"{host}-{parts.port}" if parts.port else host
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:64]
+
+
+def load(file: Path | None = None) -> Profiles:
+    file = file or path()
+    if not file.exists():
+        return Profiles()
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProfileError(f"The profiles file {file} cannot be read ({exc.strerror}); fix its permissions.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(
+            f"The profiles file {file} is not valid TOML ({exc}); fix it or move it away to start afresh."
+        ) from None
+    try:
+        return _from_data(data)
+    except (TypeError, ValueError) as exc:
+        raise ProfileError(f"The profiles file {file} has a bad entry: {exc}; fix it or move it away.") from None
+
+
+def _from_data(data: dict) -> Profiles:
+    raw_settings = data.get("settings", {})
+    if not isinstance(raw_settings, dict):
+        raise ValueError("[settings] must be a table")
+    minutes = raw_settings.get("idle_lock_minutes", DEFAULT_IDLE_MINUTES)
+    if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes < 0:
+        raise ValueError("idle_lock_minutes must be a number of minutes, 0 to turn the lock off")
+    default = raw_settings.get("default_profile")
+    if default is not None and not isinstance(default, str):
+        raise ValueError("default_profile must be a profile name")
+    result = Profiles(Settings(minutes, default))
+    raw_profiles = data.get("profiles", {})
+    if not isinstance(raw_profiles, dict):
+        raise ValueError("[profiles] must be a table")
+    for name, entry in raw_profiles.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+            raise ValueError(f"profile {name!r} needs a url")
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"profile name {name!r} may only use letters, digits, '.', '-' and '_'")
+        org = entry.get("organization")
+        if org is not None and (isinstance(org, bool) or not isinstance(org, int)):
+            raise ValueError(f"organization of profile {name!r} must be a number")
+        for key in ("client_id", "ca_bundle"):
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                raise ValueError(f"{key} of profile {name!r} must be a string")
+        try:
+            url = check_url(entry["url"])
+        except ProfileError as exc:
+            raise ValueError(f"profile {name!r}: {exc}") from None
+        result.profiles[name] = Profile(name, url, entry.get("client_id"), entry.get("ca_bundle"), org)
+    return result
+
+
+def _string(value: str) -> str:
+    # A JSON string is a valid TOML basic string for everything json.dumps produces.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def dumps(profiles: Profiles) -> str:
+    lines = ["# jhe-tui server profiles and settings. No secrets here: tokens live in the keyring", "# or the state directory.", "", "[settings]"]
+    minutes = profiles.settings.idle_lock_minutes
+    lines.append(f"idle_lock_minutes = {int(minutes) if float(minutes).is_integer() else minutes}")
+    if profiles.settings.default_profile:
+        lines.append(f"default_profile = {_string(profiles.settings.default_profile)}")
+    for name, profile in sorted(profiles.profiles.items()):
+        lines += ["", f"[profiles.{name if _BARE_KEY.fullmatch(name) else _string(name)}]", f"url = {_string(profile.url)}"]
+        if profile.client_id:
+            lines.append(f"client_id = {_string(profile.client_id)}")
+        if profile.ca_bundle:
+            lines.append(f"ca_bundle = {_string(profile.ca_bundle)}")
+        if profile.organization is not None:
+            lines.append(f"organization = {int(profile.organization)}")
+    return "\n".join(lines) + "\n"
+
+
+def save(profiles: Profiles, file: Path | None = None) -> Path:
+    file = file or path()
+    paths.private_dir(file.parent)
+    tmp = file.with_suffix(".toml.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(dumps(profiles))
+    os.replace(tmp, file)
+    return file
+
+
+def resolve(name: str | None = None, url: str | None = None, *, client_id: str | None = None,
+            ca_bundle: str | None = None, create: bool = True) -> Profile:
+    """The profile named, or the one for ``url`` (created and saved when new and ``create``)."""
+    store = load()
+    if name:
+        if name not in store.profiles:
+            known = ", ".join(sorted(store.profiles)) or "none yet"
+            raise ProfileError(
+                f"There is no profile named {name!r} (known: {known}); create one with `jhe-tui login --server URL`."
+            )
+        profile = store.profiles[name]
+    elif url:
+        url = check_url(url)
+        profile = store.by_url(url) or Profile(_free_name(store, name_for(url)), url)
+    else:
+        raise ProfileError("No server given: use --server URL or --profile NAME.")
+    changed = replace(profile, client_id=client_id or profile.client_id, ca_bundle=ca_bundle or profile.ca_bundle)
+    if ca_bundle and not Path(ca_bundle).is_file():
+        raise ProfileError(f"The CA bundle {ca_bundle} does not exist or is not a file.")
+    if create and store.profiles.get(changed.name) != changed:
+        store.profiles[changed.name] = changed
+        save(store)
+    return changed
+
+
+def _free_name(store: Profiles, base: str) -> str:
+    name, n = base, 2
+    while name in store.profiles:
+        name, n = f"{base}-{n}", n + 1
+    return name

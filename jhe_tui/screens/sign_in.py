@@ -1,0 +1,207 @@
+"""Sign-in and lock screens: full screens, so nothing of the work beneath them shows.
+
+``SignInScreen`` runs the same flows as `jhe-tui login` (loopback when the profile has a client
+id, otherwise paste-back; or a pasted access token) and dismisses with the new ``TokenSet``.
+Pushed on top of whatever the user was doing when the session expired, it leaves that screen,
+and any form on it, exactly as it was.
+
+``LockScreen`` is what the idle lock shows: no patient data, only how to unlock (sign in again,
+or the local PIN when one is set).
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from jhe_tui import lock_pin
+from jhe_tui.api import JheError
+from jhe_tui.api.oauth import split_api_key
+from jhe_tui.api.tokens import TokenSet
+from jhe_tui.signin import SignIn, can_open_browser
+
+_CSS = """
+SignInScreen, LockScreen { align: center middle; }
+SignInScreen > #box, LockScreen > #box {
+    width: 84; height: auto; max-height: 100%; border: round $primary; padding: 1 2; background: $surface;
+}
+#box > .title { text-style: bold; margin-bottom: 1; }
+#box > .hint { color: $text-muted; margin-bottom: 1; }
+#box > #url { color: $text-accent; margin-bottom: 1; }
+#box > Input { margin-bottom: 1; }
+#box > #status { color: $text-error; }
+#box > #status.ok { color: $text-success; }
+#insecure-banner { dock: top; width: 100%; background: $error; color: $text; text-style: bold; padding: 0 1; }
+"""
+
+
+class SignInScreen(Screen[TokenSet | None]):
+    DEFAULT_CSS = _CSS
+    AUTO_FOCUS = "#pasted"
+    BINDINGS = [
+        Binding("ctrl+o", "restart", "Open sign-in page", id="signin.open",
+                tooltip="Start a new sign-in and open the page in the browser (the address is also shown)"),
+        Binding("escape", "cancel", "Cancel", id="signin.cancel", tooltip="Back without signing in"),
+    ]
+
+    def __init__(self, signin: SignIn, reason: str, *, cancellable: bool = True) -> None:
+        super().__init__()
+        self.signin = signin
+        self.reason = reason
+        self.cancellable = cancellable
+
+    def compose(self) -> ComposeResult:
+        loopback = self.signin.method == "loopback"
+        if getattr(self.app, "insecure", False):
+            yield Static("TLS NOT VERIFIED (--insecure): anyone on the network path can read what you send",
+                         id="insecure-banner")
+        with Vertical(id="box"):
+            yield Static(f"Sign in to {self.signin.url}", classes="title", markup=False)
+            yield Static(self.reason, classes="hint", markup=False)
+            if loopback:
+                yield Static("Sign in in the browser window that opens (or open the address below); "
+                             "this screen continues by itself when you are done.", classes="hint")
+            else:
+                yield Static("Open the address below and sign in. Then copy the address the browser lands on "
+                             "(it contains ?code=) and paste it here within 60 seconds: codes expire after a minute.",
+                             classes="hint")
+            yield Static("(preparing the sign-in address…)", id="url", markup=False)
+            yield Input(placeholder="Paste the address you land on, or just the code", id="pasted",
+                        disabled=loopback)
+            yield Input(placeholder="…or paste an access token or a practitioner API key, then Enter", id="token", password=True)
+            yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.start()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel" and not self.cancellable:
+            return False
+        return True
+
+    def _status(self, text: str, ok: bool = False) -> None:
+        status = self.query_one("#status", Static)
+        status.update(text)
+        status.set_class(ok, "ok")
+
+    def _show_url(self, url: str) -> None:
+        self.query_one("#url", Static).update(url)
+        # A wrapped address inside a box is hard to select in a terminal: copy it too (OSC 52).
+        self.app.copy_to_clipboard(url)
+        opened = can_open_browser()
+        if opened:
+            self.app.open_url(url)
+        self._status("Opened in your browser; the address is also on your clipboard." if opened
+                     else "The address is also on your clipboard (if your terminal allows it).", ok=True)
+
+    @work(exclusive=True, group="sign-in", exit_on_error=False)
+    async def start(self) -> None:
+        try:
+            if self.signin.method == "loopback":
+                tokens, _ = await self.signin.loopback(self._show_url)
+                self.dismiss(tokens)
+                return
+            self._show_url(await self.signin.start_paste_back())
+        except JheError as failure:
+            self._status(f"{failure.message} Press ctrl+o to try again.")
+
+    def action_restart(self) -> None:
+        self._status("")
+        self.start()
+
+    def action_cancel(self) -> None:
+        if self.cancellable:
+            self.dismiss(None)
+
+    @on(Input.Submitted, "#pasted")
+    def _pasted(self, event: Input.Submitted) -> None:
+        self.finish(event.value)
+
+    @on(Input.Submitted, "#token")
+    def _token(self, event: Input.Submitted) -> None:
+        self.use_token(event.value)
+
+    @work(exclusive=True, group="finish", exit_on_error=False)
+    async def finish(self, pasted: str) -> None:
+        self._status("Signing in…", ok=True)
+        try:
+            tokens, _ = await self.signin.finish_paste_back(pasted)
+        except JheError as failure:
+            self.query_one("#pasted", Input).value = ""
+            self._status(failure.message)
+            return
+        self.dismiss(tokens)
+
+    @work(exclusive=True, group="finish", exit_on_error=False)
+    async def use_token(self, token: str) -> None:
+        self._status("Checking…", ok=True)
+        try:
+            try:
+                split_api_key(token)
+            except JheError:
+                tokens, _ = await self.signin.token(token)
+            else:
+                tokens, _ = await self.signin.api_key(token)
+        except JheError as failure:
+            self.query_one("#token", Input).value = ""
+            self._status(failure.message)
+            return
+        self.dismiss(tokens)
+
+
+class LockScreen(Screen[None]):
+    """The idle lock: nothing of the session's data, only how to get back in."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS = [
+        Binding("ctrl+o", "sign_in", "Sign in again", id="lock.sign_in", tooltip="Unlock by signing in again"),
+    ]
+    MAX_PIN_TRIES = 5
+
+    def __init__(self, *, who: str, server: str, minutes: float | None, demo: bool) -> None:
+        super().__init__()
+        self.who, self.server, self.minutes, self.demo = who, server, minutes, demo
+        self.tries = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="box"):
+            yield Static("jhe-tui is locked", classes="title")
+            why = (f"Locked after {self.minutes:g} minutes without input." if self.minutes
+                   else "Locked.")
+            yield Static(f"{why} Session of {self.who} on {self.server}.", classes="hint", markup=False)
+            if lock_pin.is_set():
+                yield Static("Type your PIN and press Enter, or press ctrl+o to sign in again.", classes="hint")
+                yield Input(placeholder="PIN", password=True, id="pin")
+            elif self.demo:
+                yield Static("Press ctrl+o to unlock (the demo needs no sign-in).", classes="hint")
+            else:
+                yield Static("Press ctrl+o to sign in again.", classes="hint")
+            yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        pins = self.query("#pin")
+        if pins:
+            pins.first().focus()
+
+    @on(Input.Submitted, "#pin")
+    def _pin(self, event: Input.Submitted) -> None:
+        event.input.value = ""
+        if lock_pin.verify(event.value):
+            self.app.unlock()  # type: ignore[attr-defined]
+            return
+        self.tries += 1
+        status = self.query_one("#status", Static)
+        if self.tries >= self.MAX_PIN_TRIES:
+            event.input.disabled = True
+            status.update("Too many wrong PINs: press ctrl+o to sign in again.")
+        else:
+            status.update("Wrong PIN; try again, or press ctrl+o to sign in again.")
+
+    def action_sign_in(self) -> None:
+        self.app.unlock_by_sign_in()  # type: ignore[attr-defined]
