@@ -177,9 +177,9 @@ class PagedTable(Vertical):
         masked = privacy.is_on(self)
         table.clear()
         for row in self._rows.values():
-                        # Text, not str: DataTable parses str cells as markup and names can hold "[".
-            table.add_row(_mark(row.key in self.selected), *(Text(privacy.shown(cell, masked)) for cell in row.cells),
-                          key=row.key)
+            # Text, not str: DataTable parses str cells as markup and names can hold "[".
+            cells = (Text(privacy.shown(cell, masked)) for cell in row.cells)
+            table.add_row(_mark(row.key in self.selected), *cells, key=row.key)
         if self._rows:
             table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))
         self._update_pager()

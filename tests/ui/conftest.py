@@ -14,7 +14,7 @@ import httpx
 import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input, TextArea
+from textual.widgets import DataTable, Input, TextArea
 
 from jhe_tui.api import ASGITransport, JheClient
 from jhe_tui.app import JheApp
@@ -102,7 +102,13 @@ def _busy(app: JheApp) -> bool:
             screen = node if isinstance(node, Screen) else getattr(node, "screen", None)
             if screen is top or node is app:
                 return True
-    return False
+    # A DataTable sizes its columns on its next idle, and a screen lays itself out only while
+    # it is on top: a dialog opened before that would sit over, and snapshot, the old widths.
+    return (
+        top._layout_required
+        or any(table._require_update_dimensions for table in top.query(DataTable))
+        or any(widget._layout_required for widget in top.walk_children())
+    )
 
 
 async def _settle(pilot: Pilot) -> None:
