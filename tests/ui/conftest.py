@@ -93,11 +93,12 @@ def client(backend: DemoBackend) -> JheClient:
 
 
 def _busy(app: JheApp) -> bool:
-    """A worker of the top screen is still running. Workers of screens below are waiting for
-    a dialog (push_screen_wait) and would never finish on their own."""
+    """A worker of the top screen is pending or running, or the screen is not laid out yet.
+    Workers of screens below are waiting for a dialog (push_screen_wait) and would never
+    finish on their own."""
     top = app.screen
     for worker in app.workers:
-        if worker.is_running:
+        if not worker.is_finished:  # pending counts: a message may have just started it
             node = worker.node
             screen = node if isinstance(node, Screen) else getattr(node, "screen", None)
             if screen is top or node is app:
