@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Stored as ``PRAGMA user_version``; a database of another version is rebuilt, not reused."""
 
 SCHEMA = """

@@ -19,8 +19,13 @@ def register(sub) -> None:
     serve.add_argument("--reset", action="store_true", help="delete the demo data and reseed")
     serve.add_argument(
         "--scale",
-        action="store_true",
-        help="seed 100,000 patients and 1,000,000 observations (benchmarks)",
+        nargs="?",
+        const=True,
+        default=False,
+        type=int,
+        metavar="N",
+        help="serve a data set of N patients (default 100,000) and 10 observations each, for"
+        " benchmarks; kept in a file of its own beside the demo data",
     )
     serve.set_defaults(handler=run)
 
@@ -34,6 +39,15 @@ def _port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def _announce_scale(path: Path, *, reset: bool) -> None:
+    """Say which file the scale data set lives in, and whether building it will take a while."""
+    if path.exists() and not reset:
+        print(f"# scale data set: {path} (built earlier; --reset rebuilds it)", file=sys.stderr)
+    else:
+        print(f"# building the scale data set in {path}; this takes a minute or so. The demo data"
+              " (demo.sqlite3) is kept as it is.", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,15 +64,19 @@ def run(args: argparse.Namespace) -> int:
             f"Port {args.port} on {args.host} is already in use; choose another with --port.",
             EXIT_USAGE,
         )
-    import uvicorn
+    from jhe_tui.backend import DemoBackend, database_name
 
-    from jhe_tui.backend import DemoBackend
+    try:
+        database = database_name(args.scale)
+    except ValueError as exc:
+        return fail(f"--scale: {exc}", EXIT_USAGE)
+    import uvicorn
 
     host = f"[{args.host}]" if ":" in args.host else args.host
     site_url = f"http://{host}:{args.port}"
     data = paths.private_dir(args.data or paths.demo_data_dir())
     if args.scale:
-        print("Seeding 100,000 patients and 1,000,000 observations; this takes a minute...")
+        _announce_scale(data / database, reset=args.reset)
     backend = DemoBackend(data, reset=args.reset, scale=args.scale, site_url=site_url)
     print(f"JHE_URL={site_url}")
     print(f"JHE_TOKEN={backend.token_for('manager')}")
