@@ -16,7 +16,7 @@ def register(sub) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     serve.add_argument("--data", type=Path, metavar="DIR", help="data directory")
-    serve.add_argument("--reset", action="store_true", help="delete the demo data and reseed")
+    serve.add_argument("--reset", action="store_true", help="delete the data set (the demo one, or the --scale one) and reseed")
     serve.add_argument(
         "--scale",
         nargs="?",
@@ -52,7 +52,12 @@ def _announce_scale(path: Path, *, reset: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from jhe_tui import paths
+    from jhe_tui.backend import DemoBackend, database_name
 
+    try:
+        database = database_name(args.scale)
+    except ValueError as exc:
+        return fail(f"--scale: {exc}", EXIT_USAGE)
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
@@ -64,12 +69,6 @@ def run(args: argparse.Namespace) -> int:
             f"Port {args.port} on {args.host} is already in use; choose another with --port.",
             EXIT_USAGE,
         )
-    from jhe_tui.backend import DemoBackend, database_name
-
-    try:
-        database = database_name(args.scale)
-    except ValueError as exc:
-        return fail(f"--scale: {exc}", EXIT_USAGE)
     import uvicorn
 
     host = f"[{args.host}]" if ":" in args.host else args.host
@@ -80,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     backend = DemoBackend(data, reset=args.reset, scale=args.scale, site_url=site_url)
     print(f"JHE_URL={site_url}")
     print(f"JHE_TOKEN={backend.token_for('manager')}")
-    print(f"# embedded JHE-compatible demo backend, synthetic data in {data}", file=sys.stderr)
+    print(f"# embedded JHE-compatible demo backend, synthetic data in {backend.db_path}", file=sys.stderr)
     print("# export the two lines above, then use curl, jupyterhealth-client or `jhe-tui`", file=sys.stderr)
     if not loopback:
         print(f"# warning: listening on {args.host}, reachable from other machines", file=sys.stderr)
