@@ -1,9 +1,11 @@
 """Deterministic synthetic data for the demo backend.
 
 The default data set (about 60 patients and 90 days of readings) is small enough to build in a
-fraction of a second; the scale data set (100,000 patients, 1,000,000 observations) is for
-benchmarks. Both come from a fixed random seed, anchored at the time of building so the readings
-always end "now" and silent patients stay silent for the same number of days.
+fraction of a second; the scale data set (100,000 patients and 1,000,000 observations, or N
+patients and 10 x N observations) is for benchmarks: the demo patients plus scale ones, every one
+of them in the Cardiometabolic Research Lab. Both come from a fixed random seed, anchored at the
+time of building so the readings always end "now" and silent patients stay silent for the same
+number of days.
 
 The shapes are chosen so every workflow of the user guide has material: patients in two
 organizations, patients in the organization tree where the demo practitioners have no role,
