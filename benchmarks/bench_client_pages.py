@@ -162,7 +162,8 @@ def main() -> int:
             seed_ok = seeded["seconds"] <= SEED_TARGET_S and seeded["peak_mb"] <= RSS_TARGET_MB
             ok = seed_ok
             print(f"seeding {args.patients:,} patients: {seeded['seconds']:.1f} s (target {SEED_TARGET_S:.0f} s), "
-                  f"peak RSS {seeded['peak_mb']:.0f} MB (target {RSS_TARGET_MB:.0f} MB)  {'ok' if seed_ok else 'MISSED'}")
+                  f"peak RSS {seeded['peak_mb']:.0f} MB (target {RSS_TARGET_MB:.0f} MB)"
+                  f"  {'ok' if seed_ok else 'MISSED'}")
         else:
             print(f"reusing {directory / database_name(args.patients)} (seeding not measured; --reset rebuilds)")
         backend = DemoBackend(directory, scale=args.patients)

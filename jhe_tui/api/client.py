@@ -231,7 +231,8 @@ class JheClient:
     async def organizations(self, *, page_size: int = LARGE_PAGE) -> list[Organization]:
         """Every organization on the server, each with the caller's role (None where there is none)."""
 
-        walk = self._walk(Organization, "organizations", "/api/v1/organizations", {}, page_size, "listing organizations")
+        path, doing = "/api/v1/organizations", "listing organizations"
+        walk = self._walk(Organization, "organizations", path, {}, page_size, doing)
         return [organization async for organization in walk]
 
     async def my_organizations(self, *, page_size: int = LARGE_PAGE) -> list[Organization]:

@@ -16,7 +16,9 @@ def register(sub) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     serve.add_argument("--data", type=Path, metavar="DIR", help="data directory")
-    serve.add_argument("--reset", action="store_true", help="delete the data set (the demo one, or the --scale one) and reseed")
+    serve.add_argument(
+        "--reset", action="store_true", help="delete the data set (the demo one, or the --scale one) and reseed"
+    )
     serve.add_argument(
         "--scale",
         nargs="?",
