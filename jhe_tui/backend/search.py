@@ -17,9 +17,11 @@ Observation ids grow with ``last_updated`` (data arrives in that order), so "new
 
 Page numbers stay DRF's (a page is an offset), but a deep page is not found by ``OFFSET`` from
 the top, which would walk every entry before it (up to a million). Each list remembers
-*bookmarks*, the key at every ``STRIDE``-th position, found once by hopping ``STRIDE`` entries at
-a time, as far down as pages have been asked for; a page then starts from the nearest bookmark
-above it (``key < bookmark``, a seek on the same index) and skips fewer than ``STRIDE`` entries. The keys
+*bookmarks*, the key at every ``STRIDE``-th position, found the first time a page past the first
+``STRIDE`` entries is asked for, by hopping ``STRIDE`` entries at a time to the end of the list
+(about as long as its COUNT took; doing it all at once means one slow request per list, not one
+for every page deeper than any before). A page then starts from the nearest bookmark above it
+(``key < bookmark``, a seek on the same index) and skips fewer than ``STRIDE`` entries. The keys
 are unique in every list (an organization's patients, an observation id...), so the rows are
 exactly those ``OFFSET`` would give.
 
@@ -38,11 +40,11 @@ from .serializers import marks
 
 
 class _Walk:
-    """What is known about one list at one revision: its length and its bookmarks so far."""
+    """What is known about one list at one revision: its length and, once needed, its bookmarks."""
 
     def __init__(self, count: int) -> None:
         self.count = count
-        self.bookmarks: list[object] = []  # bookmarks[n]: the key at position (n + 1) * STRIDE - 1
+        self.bookmarks: list[object] | None = None  # [n]: the key at position (n + 1) * STRIDE - 1
         self.lock = threading.Lock()
 
 
@@ -104,18 +106,25 @@ class _Query:
         return [row[0] for row in rows]
 
     def _bookmark_before(self, conn: sqlite3.Connection, walk: _Walk, offset: int) -> tuple[object, int]:
-        """(key to start after, entries still to skip) for the page at ``offset``; the bookmarks
-        down to it are found first, each by skipping STRIDE entries past the one before."""
+        """(key to start after, entries still to skip) for the page at ``offset``."""
+        if offset < STRIDE:
+            return None, offset
         with walk.lock:
-            while len(walk.bookmarks) < offset // STRIDE:
-                found = self._keys(conn, walk.bookmarks[-1] if walk.bookmarks else None, STRIDE - 1, 1)
-                if not found:
-                    break  # rows went away under a write not yet seen in the revision
-                walk.bookmarks += found
-            known = min(offset // STRIDE, len(walk.bookmarks))
+            if walk.bookmarks is None:
+                walk.bookmarks = self._bookmarks(conn)
+        # Fewer bookmarks than the count implies: rows went away under a write that the
+        # revision did not show yet. The page is then read from the last bookmark there is.
+        known = min(offset // STRIDE, len(walk.bookmarks))
         if known == 0:
             return None, offset
         return walk.bookmarks[known - 1], offset - known * STRIDE
+
+    def _bookmarks(self, conn: sqlite3.Connection) -> list[object]:
+        """The key at every STRIDE-th position, each found by skipping STRIDE entries past the last."""
+        bookmarks: list[object] = []
+        while found := self._keys(conn, bookmarks[-1] if bookmarks else None, STRIDE - 1, 1):
+            bookmarks += found
+        return bookmarks
 
     def run(self, conn: sqlite3.Connection, offset: int, limit: int) -> tuple[int, list[int]]:
         select, params = self._select(None)
