@@ -48,8 +48,8 @@ def _announce_scale(path: Path, *, reset: bool) -> None:
     if path.exists() and not reset:
         print(f"# scale data set: {path} (built earlier; --reset rebuilds it)", file=sys.stderr)
     else:
-        print(f"# building the scale data set in {path}; this takes a minute or so. The demo data"
-              " (demo.sqlite3) is kept as it is.", file=sys.stderr, flush=True)
+        print(f"# building the scale data set in {path}; this takes a minute or so (the demo data,"
+              " demo.sqlite3, is a separate file and is left alone)", file=sys.stderr, flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
