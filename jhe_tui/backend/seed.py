@@ -19,12 +19,12 @@ never leaves a half-seeded database to be reused.
 from __future__ import annotations
 
 import datetime as dt
-from array import array
 import os
 import random
 import sqlite3
 import threading
 import time
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
