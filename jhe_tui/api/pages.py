@@ -71,8 +71,8 @@ async def iterate(fetch: Callable[[int, str | None], Awaitable[Page[T]]]) -> Asy
     """Every item of every page: ``fetch(1, None)`` asks for the first page, then
     ``fetch(n, link)`` follows each ``next`` link (see ``on_own_origin``) until there is none.
 
-    A page without items, or a ``next`` link pointing back at the page just read, ends the walk,
-    so a misbehaving server cannot keep it going forever.
+    A page without items, or a ``next`` link pointing back at the page just read, ends the walk:
+    a server that repeats a page would otherwise keep it going forever.
     """
     number, link = 1, None
     while True:
