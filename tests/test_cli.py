@@ -88,3 +88,12 @@ def test_module_entry_point_shows_help():
         [sys.executable, "-m", "jhe_tui", "--help"], capture_output=True, text=True, check=True
     )
     assert "serve-demo" in result.stdout
+
+
+def test_serve_demo_scale_alone_or_with_a_patient_count(capsys):
+    parser = build_parser()
+    assert parser.parse_args(["serve-demo"]).scale is False
+    assert parser.parse_args(["serve-demo", "--scale"]).scale is True
+    assert parser.parse_args(["serve-demo", "--scale", "5000"]).scale == 5000
+    assert main(["serve-demo", "--scale", "50"]) == EXIT_USAGE
+    assert "at least 2,000 patients" in capsys.readouterr().err

@@ -48,7 +48,7 @@ from .models import (
     Study,
     UserProfile,
 )
-from .pages import DEFAULT_PAGE_SIZE, Page, drf_page, iterate
+from .pages import DEFAULT_PAGE_SIZE, Page, drf_page, iterate, on_own_origin
 from .retry import RetryPolicy
 from .session import ApiSession
 
@@ -208,14 +208,35 @@ class JheClient:
             "page": page if page != 1 else None,
             "page_size": page_size if page_size != DEFAULT_PAGE_SIZE else None,
         }
+        return await self._drf_page(item_type, path, adapter.query(endpoint, {**filters, **paging}), page, page_size,
+                                    doing)
+
+    async def _drf_page(
+        self, item_type: type[M], path: str, params: Mapping[str, Any] | None, page: int, page_size: int, doing: str
+    ) -> Page[M]:
         try:
-            data = await self._get(path, doing, adapter.query(endpoint, {**filters, **paging}))
+            data = await self._get(path, doing, params)
         except NotFound as exc:
             if exc.detail != "No results found":  # v0.0.7's answer for an empty list
                 raise
             data = {}
         with _reading(doing):
             return drf_page(item_type, data, page=page, page_size=page_size)
+
+    def _walk(
+        self, item_type: type[M], endpoint: str, path: str, filters: Mapping[str, Any], page_size: int, doing: str
+    ) -> AsyncIterator[M]:
+        """Every item of a paginated list: the first page as asked, then each ``next`` link."""
+
+        def fetch(number: int, link: str | None) -> Awaitable[Page[M]]:
+            if link is None:
+                return self._page(item_type, endpoint, path, filters, number, page_size, doing)
+            return self._drf_page(item_type, self._link(link), None, number, page_size, doing)
+
+        return iterate(fetch)
+
+    def _link(self, link: str) -> str:
+        return on_own_origin(link, self._session.base_url)
 
     # --- people and organizations ---------------------------------------------------------------
 
@@ -226,11 +247,9 @@ class JheClient:
     async def organizations(self, *, page_size: int = LARGE_PAGE) -> list[Organization]:
         """Every organization on the server, each with the caller's role (None where there is none)."""
 
-        def fetch(number: int) -> Awaitable[Page[Organization]]:
-            path, doing = "/api/v1/organizations", "listing organizations"
-            return self._page(Organization, "organizations", path, {}, number, page_size, doing)
-
-        return [organization async for organization in iterate(fetch)]
+        path, doing = "/api/v1/organizations", "listing organizations"
+        walk = self._walk(Organization, "organizations", path, {}, page_size, doing)
+        return [organization async for organization in walk]
 
     async def my_organizations(self, *, page_size: int = LARGE_PAGE) -> list[Organization]:
         """The organizations where the caller has a role."""
@@ -258,7 +277,9 @@ class JheClient:
         return await self._page(Study, "studies", "/api/v1/studies", filters, page, page_size, "listing studies")
 
     async def studies(self, organization_id: int | None = None, *, page_size: int = LARGE_PAGE) -> list[Study]:
-        return [study async for study in iterate(lambda n: self.studies_page(organization_id, n, page_size))]
+        filters = {"organization_id": organization_id}
+        return [study async for study in self._walk(Study, "studies", "/api/v1/studies", filters, page_size,
+                                                    "listing studies")]
 
     async def study(self, study_id: int) -> Study:
         doing = "loading the study"
@@ -295,7 +316,8 @@ class JheClient:
     def iter_patients(
         self, organization_id: int | None = None, study_id: int | None = None, page_size: int = LARGE_PAGE
     ) -> AsyncIterator[Patient]:
-        return iterate(lambda n: self.patients(organization_id, study_id, page=n, page_size=page_size))
+        filters = {"organization_id": organization_id, "study_id": study_id}
+        return self._walk(Patient, "patients", "/api/v1/patients", filters, page_size, "listing patients")
 
     async def patient(self, patient_id: int) -> Patient:
         doing = "loading the patient"
@@ -553,7 +575,9 @@ class JheClient:
         patient_id: int | None = None,
         page_size: int = LARGE_PAGE,
     ) -> AsyncIterator[Observation]:
-        return iterate(lambda n: self.observations(organization_id, study_id, patient_id, page=n, page_size=page_size))
+        filters = {"organization_id": organization_id, "study_id": study_id, "patient_id": patient_id}
+        return self._walk(Observation, "observations", "/api/v1/observations", filters, page_size,
+                          "listing observations")
 
     async def _fhir_search(
         self,
@@ -564,13 +588,21 @@ class JheClient:
         date_le: Day | None,
         page: int,
         count: int,
+        link: str | None = None,
     ) -> tuple[Page[FhirObservation], bool]:
-        """One page as the server returns it, and whether the date range must be applied locally."""
+        """One page as the server returns it (``link``: the previous page's ``next``), and whether
+        the date range must be applied locally."""
         adapter = await self._adapter()
         if adapter.fhir_needs_patient and patient_id is None:
             raise InvalidInput(
                 "This server (JHE before v0.0.13) searches FHIR observations one patient at a time; choose a patient."
             )
+        doing = "searching FHIR observations"
+        local_dates = not adapter.fhir_date_filter and (date_ge is not None or date_le is not None)
+        if link is not None:
+            data = await self._get(self._link(link), doing)
+            with _reading(doing):
+                return observation_page(data, page=page, count=count), local_dates
         query = adapter.query(
             "fhir_observations",
             {
@@ -582,9 +614,7 @@ class JheClient:
                 "_page": page if page != 1 else None,
             },
         )
-        doing = "searching FHIR observations"
         data = await self._get(f"{adapter.fhir_base}/Observation", doing, query)
-        local_dates = not adapter.fhir_date_filter and (date_ge is not None or date_le is not None)
         with _reading(doing):
             return observation_page(data, page=page, count=count), local_dates
 
@@ -622,9 +652,11 @@ class JheClient:
         """Every matching FHIR observation; pages are fetched whole and, on v0.0.7, filtered here."""
         local_dates = False
 
-        async def fetch(number: int) -> Page[FhirObservation]:
+        async def fetch(number: int, link: str | None) -> Page[FhirObservation]:
             nonlocal local_dates
-            result, local_dates = await self._fhir_search(patient_id, study_id, code, date_ge, date_le, number, count)
+            result, local_dates = await self._fhir_search(
+                patient_id, study_id, code, date_ge, date_le, number, count, link
+            )
             return result
 
         async for observation in iterate(fetch):

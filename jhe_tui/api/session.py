@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import Unauthenticated, _capitalised, error_from_response, network_failure
 from .http import AsyncBaseTransport, AsyncClient, Auth, Response, TransportError
@@ -22,8 +23,9 @@ _TOKEN_SEGMENT = re.compile(r"/[A-Za-z0-9]{20,}(?=/|$)")
 
 
 def path_template(path: str) -> str:
-    """The path with ids and tokens replaced, safe to log (``/api/v1/patients/{id}/consents``)."""
-    return _TOKEN_SEGMENT.sub("/{token}", _ID_SEGMENT.sub("/{id}", path.split("?", 1)[0]))
+    """The path with ids and tokens replaced, safe to log (``/api/v1/patients/{id}/consents``);
+    a full URL (a followed page link) loses its origin and query too."""
+    return _TOKEN_SEGMENT.sub("/{token}", _ID_SEGMENT.sub("/{id}", urlsplit(path).path))
 
 
 class ApiSession:
@@ -50,6 +52,10 @@ class ApiSession:
             verify=verify,
             headers={"Accept": "application/json"},
         )
+
+    @property
+    def base_url(self) -> str:
+        return str(self._http.base_url)
 
     async def aclose(self) -> None:
         await self._http.aclose()

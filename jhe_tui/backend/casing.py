@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -36,6 +37,7 @@ def to_snake(name: str) -> str:
     return name if name in IGNORE_KEYS or snake in IGNORE_KEYS else snake
 
 
+@lru_cache(maxsize=4096)  # a page of 100 observations renames the same ten keys 100 times
 def to_camel(name: str) -> str:
     if name in IGNORE_KEYS or "_" not in name:
         return name

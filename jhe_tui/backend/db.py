@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Stored as ``PRAGMA user_version``; a database of another version is rebuilt, not reused."""
 
 SCHEMA = """
@@ -229,17 +229,18 @@ TRIGGERS = (
     END""",
 )
 
-FILL = (
-    """INSERT INTO observation_organization (organization_id, observation_id)
-        SELECT po.organization_id, o.id
-        FROM observation o JOIN patient_organization po ON po.patient_id = o.subject_patient_id
-        ORDER BY po.organization_id, o.id""",
-    """INSERT INTO observation_study (study_id, observation_id)
-        SELECT sp.study_id, o.id
-        FROM observation o JOIN study_patient sp ON sp.patient_id = o.subject_patient_id
-        JOIN study_scope_request r ON r.study_id = sp.study_id AND r.scope_code_id = o.codeable_concept_id
-        ORDER BY sp.study_id, o.id""",
-)
+# One organization's (one study's) rows of the derived tables, in id order: a walk of the
+# observation table that appends to the table's B-tree. Filling a whole table in one statement
+# would sort a million rows or more, which spills to disk under the build's capped page cache.
+FILL_ORGANIZATION = """INSERT INTO observation_organization (organization_id, observation_id)
+    SELECT :id, o.id FROM observation o NOT INDEXED
+    WHERE o.subject_patient_id IN (SELECT patient_id FROM patient_organization WHERE organization_id = :id)
+    ORDER BY o.id"""
+FILL_STUDY = """INSERT INTO observation_study (study_id, observation_id)
+    SELECT :id, o.id FROM observation o NOT INDEXED
+    WHERE o.subject_patient_id IN (SELECT patient_id FROM study_patient WHERE study_id = :id)
+      AND o.codeable_concept_id IN (SELECT scope_code_id FROM study_scope_request WHERE study_id = :id)
+    ORDER BY o.id"""
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -301,6 +302,10 @@ def finish_bulk_load(conn: sqlite3.Connection) -> None:
 
     Runs inside the caller's transaction, so a half-built database is never committed.
     """
-    for statement in FILL + INDEXES + TRIGGERS:
+    for (organization_id,) in conn.execute("SELECT DISTINCT organization_id FROM patient_organization").fetchall():
+        conn.execute(FILL_ORGANIZATION, {"id": organization_id})
+    for (study_id,) in conn.execute("SELECT DISTINCT study_id FROM study_patient").fetchall():
+        conn.execute(FILL_STUDY, {"id": study_id})
+    for statement in INDEXES + TRIGGERS:
         conn.execute(statement)
     conn.execute("ANALYZE")

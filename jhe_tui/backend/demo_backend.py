@@ -31,21 +31,33 @@ class DemoUser:
     description: str
 
 
+def database_name(scale: bool | int = False) -> str:
+    """The file of a data set: ``demo.sqlite3``, or ``demo-scale-N.sqlite3`` for N patients.
+
+    A scale data set lives beside the demo one, never in its place, so a benchmark run neither
+    wipes what a trainee did in the demo nor reuses a database of another size.
+    """
+    patients = seed.scale_patients(scale)
+    return f"demo-scale-{patients}.sqlite3" if patients else "demo.sqlite3"
+
+
 class DemoBackend:
     """The demo server of one data directory.
 
-    Constructing it seeds ``demo.sqlite3`` when missing (the scale data set with ``scale=True``),
-    rebuilds it with ``reset=True`` or when an older version of this code made it, and otherwise
-    reuses it as it is, changes included. ``site_url`` is where clients reach the server: OAuth
-    discovery, invitation links and the console application's redirect URI are built from it
-    (page links use the host of each request instead).
+    Constructing it seeds the data set's database when missing (``demo.sqlite3``; with
+    ``scale=True`` 100,000 patients, with ``scale=N`` N patients, each in a file of its own, see
+    ``database_name``), rebuilds it with ``reset=True`` or when an older version of this code made
+    it, and otherwise reuses it as it is, changes included. ``site_url`` is where clients reach the
+    server: OAuth discovery, invitation links and the console application's redirect URI are built
+    from it (page links use the host of each request instead).
     """
 
-    def __init__(self, data_dir: Path, *, reset: bool = False, scale: bool = False,
+    def __init__(self, data_dir: Path, *, reset: bool = False, scale: bool | int = False,
                  site_url: str = DEFAULT_SITE_URL) -> None:
         self.data_dir = Path(data_dir)
-        self.db_path = self.data_dir / "demo.sqlite3"
-        self.outbox_dir = self.data_dir / "outbox"
+        self.db_path = self.data_dir / database_name(scale)
+        # Each data set keeps its own outbox, so resetting one leaves the other's mail alone.
+        self.outbox_dir = self.data_dir / ("outbox" + self.db_path.stem.removeprefix("demo"))
         self.site_url = site_url.rstrip("/")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.db_path.exists() and db.schema_version(self.db_path) != db.SCHEMA_VERSION:

@@ -1,9 +1,11 @@
 """Deterministic synthetic data for the demo backend.
 
 The default data set (about 60 patients and 90 days of readings) is small enough to build in a
-fraction of a second; the scale data set (100,000 patients, 1,000,000 observations) is for
-benchmarks. Both come from a fixed random seed, anchored at the time of building so the readings
-always end "now" and silent patients stay silent for the same number of days.
+fraction of a second; the scale data set (100,000 patients and 1,000,000 observations, or N
+patients and 10 x N observations) is for benchmarks: the demo patients plus scale ones, every one
+of them in the Cardiometabolic Research Lab. Both come from a fixed random seed, anchored at the
+time of building so the readings always end "now" and silent patients stay silent for the same
+number of days.
 
 The shapes are chosen so every workflow of the user guide has material: patients in two
 organizations, patients in the organization tree where the demo practitioners have no role,
@@ -19,19 +21,38 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import secrets
 import sqlite3
 import threading
 import time
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import db, omh
-from .tokens import digest, new_secret, password_hash
+from .tokens import password_hash
 
 SEED = 20_240_501
 DAYS = 90
-SCALE_PATIENTS = 100_000
-SCALE_OBSERVATIONS = 1_000_000
+SCALE_PATIENTS = 100_000  # ``scale=True``; ``scale=N`` asks for N
+OBSERVATIONS_PER_PATIENT = 10  # at scale, N patients come with 10 x N observations in all
+# Below this the demo patients' own readings (about 15,500) would already pass 10 a patient.
+MIN_SCALE_PATIENTS = 2_000
+# At scale this lab holds every patient: it is the demo manager's first organization (the one the
+# console opens on), so the heaviest case for its lists is the one the benchmarks meet.
+SCALE_ORGANIZATION = 20003
+# (extra organizations, studies) of the i-th scale patient, by i % 6: the lab's two studies overlap
+# and a sixth of the patients each also belong to a second organization and its study.
+SCALE_PLAN = (
+    ((), (30001, 30002)),
+    ((20004,), (30001, 30003)),
+    ((), (30002,)),
+    ((20007,), (30001, 30004)),
+    ((), (30001, 30002)),
+    ((20006,), (30005,)),
+)
+BUILD_CACHE_KIB = -16_384  # SQLite's page cache while building (negative: KiB)
+CHUNK = 5_000  # scale patients inserted per batch, so their rows never pile up in memory
 DEMO_PASSWORD = "demo"
 CONSOLE_CLIENT_ID = "jhe-demo-console"
 LOOPBACK_CLIENT_ID = "jhe-tui"
@@ -142,7 +163,7 @@ class _Clock:
         return "%s.%06dZ" % (self.iso(seconds)[:-1], fraction)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Stream:
     """One patient's readings of one code from one device."""
 
@@ -154,24 +175,44 @@ class _Stream:
     last_day: int
 
 
+class _ScaleStreams:
+    """The scale patients' streams in flat arrays: a few bytes each instead of an object, since
+    there are about 3.5 for each of 100,000 patients. Readings at scale are drawn from any day, so
+    only who, what, which device and the baseline are kept."""
+
+    def __init__(self) -> None:
+        self._fields = array("q"), array("q"), array("q"), array("d")
+
+    def __len__(self) -> int:
+        return len(self._fields[0])
+
+    def append(self, s: _Stream) -> None:
+        for values, value in zip(self._fields, (s.patient_id, s.concept_id, s.source_id, s.baseline), strict=True):
+            values.append(value)
+
+    def __getitem__(self, n: int) -> _Stream:
+        patient, concept, source, baseline = self._fields
+        return _Stream(patient[n], concept[n], source[n], baseline[n], 0, 0)
+
+
 class _Seeder:
-    def __init__(self, conn: sqlite3.Connection, now: int) -> None:
+    def __init__(self, conn: sqlite3.Connection, now: int, scale: int) -> None:
         self.conn = conn
         self.now = now
+        self.scale = scale  # patients of the scale data set; 0 for the default one
         self.rng = random.Random(SEED)
         self.clock = _Clock()
         self.today = now // 86_400
         self.first_day = self.today - DAYS
         self.streams: list[_Stream] = []
-        self.scale_streams: list[_Stream] = []
-        self.streamed: set[tuple[int, int]] = set()
+        self.scale_streams = _ScaleStreams()
 
-    def run(self, scale: bool) -> None:
+    def run(self) -> None:
         self.reference_data()
-        self.patients(range(DEFAULT_PATIENTS), scale=False)
-        if scale:
-            self.patients(range(DEFAULT_PATIENTS, SCALE_PATIENTS), scale=True)
-        self.observations(scale)
+        self.patients(range(DEFAULT_PATIENTS))
+        for start in range(DEFAULT_PATIENTS, self.scale, CHUNK):
+            self.patients(range(start, min(start + CHUNK, self.scale)))
+        self.observations(self.scale * OBSERVATIONS_PER_PATIENT)
 
     def reference_data(self) -> None:
         c = self.conn
@@ -211,22 +252,24 @@ class _Seeder:
             ],
         )
 
-    def patients(self, indexes: range, *, scale: bool) -> None:
+    def patients(self, indexes: range) -> None:
+        """Insert one batch of patients: the default ones (i < 60), then scale ones."""
         rng, clock = self.rng, self.clock
         users, patients, links, enrolments, consents, invitations = [], [], [], [], [], []
         emails: set[str] = set()
         enrolment_id = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM study_patient").fetchone()[0]
-        # At scale the main lab holds a third of everyone, the heaviest case for its lists.
-        scale_plan = ((20003,), (20003,), (20004,), (20006,), (20007,), (20002,))
         for i in indexes:
             pid, uid = 40001 + i, 10006 + i
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+            scale = i >= DEFAULT_PATIENTS
             if scale:
-                orgs = scale_plan[i % len(scale_plan)]
-                studies = tuple(s[0] for s in STUDIES if s[3] == orgs[0])[: 1 + i % 2]
+                extra, studies = SCALE_PLAN[i % len(SCALE_PLAN)]
+                orgs = (SCALE_ORGANIZATION, *extra)
                 email = f"{first}.{last}.{pid}@example.org".lower()
             else:
                 orgs, studies = _patient_plan(i)
+                if self.scale and SCALE_ORGANIZATION not in orgs:
+                    orgs = (*orgs, SCALE_ORGANIZATION)
                 email = f"{first}.{last}@example.org".lower()
                 n = 2
                 while email in emails:
@@ -245,8 +288,11 @@ class _Seeder:
             last_day = self.today - rng.randrange(3, 22) if 0.1 <= habit < 0.25 else self.today
             has_data = scale or habit >= 0.1
             enrolled_at = created + rng.randrange(1, 15) * 86_400
+            streamed: set[int] = set()  # a code requested by two studies: one device, one stream
             if studies:
-                invitations.append((pid, digest(new_secret(30)), clock.iso_micro(enrolled_at * 1_000_000),
+                # A code nobody knows: random bytes stand in for its digest (one system call, where
+                # drawing a code character by character took seconds at scale).
+                invitations.append((pid, secrets.token_hex(32), clock.iso_micro(enrolled_at * 1_000_000),
                                     clock.iso_micro((enrolled_at + 1_209_600) * 1_000_000), int(rng.random() < 0.5)))
             for study_id in studies:
                 enrolment_id += 1
@@ -258,7 +304,8 @@ class _Seeder:
                     if answer is None:
                         continue
                     consents.append((enrolment_id, code, int(answer), clock.iso_micro(consented_at * 1_000_000)))
-                    if answer and has_data:
+                    if answer and has_data and code not in streamed:
+                        streamed.add(code)
                         self._stream(pid, study_id, code, consented_at // 86_400 + 1, last_day, scale)
         c = self.conn
         c.executemany(
@@ -292,9 +339,6 @@ class _Seeder:
 
     def _stream(self, pid: int, study_id: int, code: int, first_day: int, last_day: int, scale: bool) -> None:
         streams = self.scale_streams if scale else self.streams
-        if (pid, code) in self.streamed:
-            return  # the same code requested by a second study: one device, one stream
-        self.streamed.add((pid, code))
         source = next(ds for ds in STUDY_BY_ID[study_id][5] if code in SOURCE_BY_ID[ds][3])
         measure = omh.MEASURES[code]
         streams.append(_Stream(pid, code, source, measure.baseline(self.rng),
@@ -315,12 +359,13 @@ class _Seeder:
         return [e for e in events if e[0] <= self.now * 1_000_000]
 
     def _scale_events(self, day: int, count: int) -> list[tuple[int, _Stream, int, int | None]]:
+        # random() scaled rather than randrange(): a million draws, each several times cheaper.
         rng, start, streams = self.rng, day * 86_400, self.scale_streams
         events = []
         for _ in range(count):
-            s = streams[rng.randrange(len(streams))]
+            s = streams[int(rng.random() * len(streams))]
             if omh.MEASURES[s.concept_id].hours:
-                events.append(self._point(start, start + rng.randrange(86_400), s))
+                events.append(self._point(start, start + int(rng.random() * 86_400), s))
             else:
                 events.append(self._daily_total(start, s))
         return events
@@ -335,17 +380,17 @@ class _Seeder:
         uploaded = day_start + 6 * 3_600 + self.rng.randrange(3_600)
         return uploaded * 1_000_000 + self.rng.randrange(1_000_000), s, day_start - 86_400, day_start - 1
 
-    def observations(self, scale: bool) -> None:
+    def observations(self, total: int) -> None:
         """Insert every observation in upload order, so ids grow with ``last_updated``.
 
-        The scale readings fill the days before today up to exactly SCALE_OBSERVATIONS in all.
+        At scale, the scale readings fill the days before today up to exactly ``total`` in all.
         """
         rng, clock = self.rng, self.clock
         by_day = {day: self._default_events(day) for day in range(self.first_day, self.today + 1)}
         quota = [0] * len(by_day)
-        if scale:
+        if total:
             past_days = len(by_day) - 1
-            wanted = SCALE_OBSERVATIONS - sum(len(events) for events in by_day.values())
+            wanted = total - sum(len(events) for events in by_day.values())
             quota = [wanted // past_days + (1 if n < wanted % past_days else 0) for n in range(past_days)] + [0]
         next_id = 60_001
         insert = (
@@ -370,18 +415,31 @@ class _Seeder:
             self.conn.executemany("INSERT INTO observation_data VALUES (?, ?)", payloads)
 
 
-def build(path: Path, *, scale: bool = False, now: float | None = None) -> None:
-    """Create a seeded database at ``path`` (replacing any), in one transaction."""
+def scale_patients(scale: bool | int) -> int:
+    """The patient count ``scale`` asks for: 0 (the default data set), SCALE_PATIENTS for True, or N."""
+    if scale is True:
+        return SCALE_PATIENTS
+    if scale and scale < MIN_SCALE_PATIENTS:
+        raise ValueError(f"A scale data set has at least {MIN_SCALE_PATIENTS:,} patients (got {scale:,}).")
+    return int(scale)
+
+
+def build(path: Path, *, scale: bool | int = False, now: float | None = None) -> None:
+    """Create a seeded database at ``path`` (replacing any), in one transaction.
+
+    The page cache is capped (SQLite's sorter, which builds the indexes, spills to temporary files
+    beyond it), so a build at scale stays well within the backend's memory budget.
+    """
     building = path.with_name(path.name + ".building")
     for leftover in (building, Path(f"{building}-journal")):
         leftover.unlink(missing_ok=True)
     conn = sqlite3.connect(building, isolation_level=None)
     try:
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "cache_size = -262144", "temp_store = MEMORY"):
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", f"cache_size = {BUILD_CACHE_KIB}"):
             conn.execute(f"PRAGMA {pragma}")
         db.create_schema(conn)
         conn.execute("BEGIN")
-        _Seeder(conn, int(time.time() if now is None else now) // 60 * 60).run(scale)
+        _Seeder(conn, int(time.time() if now is None else now) // 60 * 60, scale_patients(scale)).run()
         db.finish_bulk_load(conn)
         conn.execute("COMMIT")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -394,12 +452,12 @@ _template_lock = threading.Lock()
 _template: bytes | None = None
 
 
-def seed(path: Path, *, scale: bool = False) -> None:
+def seed(path: Path, *, scale: bool | int = False) -> None:
     """Seed ``path``. The default data set is built once per process and copied afterwards,
     which keeps test suites that create many backends fast."""
     global _template
     if scale:
-        build(path, scale=True)
+        build(path, scale=scale)
         return
     with _template_lock:
         if _template is None:

@@ -16,11 +16,18 @@ def register(sub) -> None:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8765, help="port (default 8765)")
     serve.add_argument("--data", type=Path, metavar="DIR", help="data directory")
-    serve.add_argument("--reset", action="store_true", help="delete the demo data and reseed")
+    serve.add_argument(
+        "--reset", action="store_true", help="delete the data set (the demo one, or the --scale one) and reseed"
+    )
     serve.add_argument(
         "--scale",
-        action="store_true",
-        help="seed 100,000 patients and 1,000,000 observations (benchmarks)",
+        nargs="?",
+        const=True,
+        default=False,
+        type=int,
+        metavar="N",
+        help="serve a data set of N patients (default 100,000) and 10 observations each, for"
+        " benchmarks; kept in a file of its own beside the demo data",
     )
     serve.set_defaults(handler=run)
 
@@ -36,9 +43,23 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
+def _announce_scale(path: Path, *, reset: bool) -> None:
+    """Say which file the scale data set lives in, and whether building it will take a while."""
+    if path.exists() and not reset:
+        print(f"# scale data set: {path} (built earlier; --reset rebuilds it)", file=sys.stderr)
+    else:
+        print(f"# building the scale data set in {path}; this takes a minute or so (the demo data,"
+              " demo.sqlite3, is a separate file and is left alone)", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     from jhe_tui import paths
+    from jhe_tui.backend import DemoBackend, database_name
 
+    try:
+        database = database_name(args.scale)
+    except ValueError as exc:
+        return fail(f"--scale: {exc}", EXIT_USAGE)
     try:
         loopback = ipaddress.ip_address(args.host).is_loopback
     except ValueError:
@@ -52,17 +73,15 @@ def run(args: argparse.Namespace) -> int:
         )
     import uvicorn
 
-    from jhe_tui.backend import DemoBackend
-
     host = f"[{args.host}]" if ":" in args.host else args.host
     site_url = f"http://{host}:{args.port}"
     data = paths.private_dir(args.data or paths.demo_data_dir())
     if args.scale:
-        print("Seeding 100,000 patients and 1,000,000 observations; this takes a minute...")
+        _announce_scale(data / database, reset=args.reset)
     backend = DemoBackend(data, reset=args.reset, scale=args.scale, site_url=site_url)
     print(f"JHE_URL={site_url}")
     print(f"JHE_TOKEN={backend.token_for('manager')}")
-    print(f"# embedded JHE-compatible demo backend, synthetic data in {data}", file=sys.stderr)
+    print(f"# embedded JHE-compatible demo backend, synthetic data in {backend.db_path}", file=sys.stderr)
     print("# export the two lines above, then use curl, jupyterhealth-client or `jhe-tui`", file=sys.stderr)
     if not loopback:
         print(f"# warning: listening on {args.host}, reachable from other machines", file=sys.stderr)

@@ -22,6 +22,7 @@ from jhe_tui.api import (
 )
 from jhe_tui.api.generation import ADAPTERS
 from jhe_tui.api.http import Request, Response
+from jhe_tui.api.pages import on_own_origin
 
 # --- generation detection ------------------------------------------------------------------------
 
@@ -92,10 +93,13 @@ async def test_an_unreadable_success_answer_is_a_server_failure_without_its_cont
 # --- pages ---------------------------------------------------------------------------------------
 
 
-async def test_iteration_follows_next_page_by_page_with_a_large_page_size():
+async def test_iteration_follows_the_next_links_on_the_clients_own_origin():
+    """The server's ``next`` decides the query; its host (here an internal name) does not."""
     pages = {
-        "1": page_json([patient_json(1, [7]), patient_json(2, [7])], "http://elsewhere/api/v1/patients?page=2", 5),
-        "2": page_json([patient_json(3, [7]), patient_json(4, [7])], "http://elsewhere/api/v1/patients?page=3", 5),
+        "1": page_json([patient_json(1, [7]), patient_json(2, [7])],
+                       "http://internal:8000/api/v1/patients?organization_id=7&page_size=1000&page=2", 5),
+        "2": page_json([patient_json(3, [7]), patient_json(4, [7])],
+                       "http://internal:8000/api/v1/patients?organization_id=7&page_size=1000&page=3", 5),
         "3": page_json([patient_json(5, [7])], None, 5),
     }
 
@@ -106,11 +110,50 @@ async def test_iteration_follows_next_page_by_page_with_a_large_page_size():
     async with make_client(fake) as client:
         ids = [p.id async for p in client.iter_patients(organization_id=7)]
     assert ids == [1, 2, 3, 4, 5]
-    assert [dict(r.url.params) for r in fake.requests] == [
-        {"organization_id": "7", "page_size": "1000"},
-        {"organization_id": "7", "page": "2", "page_size": "1000"},
-        {"organization_id": "7", "page": "3", "page_size": "1000"},
+    assert [str(r.url) for r in fake.requests] == [
+        "http://jhe.test/api/v1/patients?organization_id=7&page_size=1000",
+        "http://jhe.test/api/v1/patients?organization_id=7&page_size=1000&page=2",
+        "http://jhe.test/api/v1/patients?organization_id=7&page_size=1000&page=3",
     ]
+
+
+async def test_iteration_stops_when_next_points_back_at_the_same_page():
+    again = "http://jhe.test/api/v1/studies?page=2"
+    fake = FakeJhe().on("GET", "/api/v1/studies", Response(200, json=page_json([{"id": 1, "name": "S"}], again, 9)))
+    async with make_client(fake) as client:
+        studies = await client.studies()
+    assert [s.id for s in studies] == [1, 1] and len(fake.requests) == 2
+
+
+async def test_fhir_iteration_follows_the_bundles_next_link():
+    def bundle(ids: list[str], next_url: str | None) -> dict:
+        links = [{"relation": "next", "url": next_url}] if next_url else []
+        return {"resourceType": "Bundle", "type": "searchset", "total": 3, "link": links,
+                "entry": [{"resource": fhir_resource(i, "2026-01-01T10:00:00Z")} for i in ids]}
+
+    fake = FakeJhe().on("GET", "/FHIR/R5/Observation",
+                        Response(200, json=bundle(["1", "2"], "https://jhe.example.org/FHIR/R5/Observation?_page=2")),
+                        Response(200, json=bundle(["3"], None)))
+    async with make_client(fake) as client:
+        ids = [o.id async for o in client.iter_fhir_observations(study_id=30001)]
+    assert ids == ["1", "2", "3"]
+    assert str(fake.requests[1].url) == "http://jhe.test/FHIR/R5/Observation?_page=2"
+
+
+@pytest.mark.parametrize(("link", "base", "url"), [
+    ("http://jhe.test/api/v1/patients?page=2", "http://jhe.test/", "http://jhe.test/api/v1/patients?page=2"),
+    ("http://10.0.0.5:8000/api/v1/patients?page=2", "https://jhe.example.org/",
+     "https://jhe.example.org/api/v1/patients?page=2"),
+    ("http://10.0.0.5/api/v1/patients?page=2", "https://example.org/jhe/",
+     "https://example.org/jhe/api/v1/patients?page=2"),
+    ("https://example.org/jhe/api/v1/patients?page=2", "https://example.org/jhe/",
+     "https://example.org/jhe/api/v1/patients?page=2"),
+    ("http://example.org/jhe/api/v1/patients?page=2", "https://example.org/jhe/",
+     "https://example.org/jhe/api/v1/patients?page=2"),
+    ("/api/v1/patients?page=2", "http://jhe.test/", "http://jhe.test/api/v1/patients?page=2"),
+])
+def test_page_links_are_requested_on_the_clients_own_origin(link, base, url):
+    assert on_own_origin(link, base) == url
 
 
 async def test_a_page_reports_its_position():

@@ -7,11 +7,14 @@ the transport checks the request's method, path, query and body against the reco
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
-from api_recordings import MISSING_REASON, Exchange, load_exchanges
+from api_recordings import MISSING_REASON, Exchange, find, load_exchanges
 from api_replay import ReplayServer, scenario_for, token_for
 
-from jhe_tui.api import JheClient, JheError, MockTransport
+from jhe_tui.api import Generation, JheClient, JheError, MockTransport
+from jhe_tui.api.http import Request, Response
 
 EXCHANGES = load_exchanges()
 CASES = [pytest.param(e, id=e.id) for e in EXCHANGES] or [pytest.param(None, marks=pytest.mark.skip(MISSING_REASON))]
@@ -75,3 +78,43 @@ async def test_replay(exchange: Exchange):
             assert caught.value.status == exchange.status
             assert_readable(caught.value, exchange)
     assert server.hits == 1, f"the recorded {exchange.method} {exchange.path} was not requested"
+
+
+FOLLOWED = [
+    (Generation.LEGACY, "observations list org only"),
+    (Generation.CURRENT, "observations list org only"),
+    (Generation.LEGACY, "FHIR Observation patient only + code filter + _count"),
+]
+
+
+@pytest.mark.parametrize(("generation", "label"), FOLLOWED)
+async def test_iteration_follows_the_recorded_next_link(generation: Generation, label: str):
+    """Page 2 is requested exactly as the real server's ``next`` says, on the client's origin.
+
+    (v0.0.7 rebuilds the observation list's query from its converted names; the recorded FHIR
+    link carries a redacted code, which is sent back as it is.)
+    """
+    if not EXCHANGES:
+        pytest.skip(MISSING_REASON)
+    exchange = find(EXCHANGES, generation, label)
+    first = exchange.json
+    link = urlsplit(first["next"])
+    requests: list[Request] = []
+
+    def serve(request: Request) -> Response:
+        requests.append(request)
+        last = {**first, "next": None}
+        return Response(200, json=first if len(requests) == 1 else last)
+
+    async with JheClient("http://jhe.test", "t0ken", transport=MockTransport(serve), generation=generation) as client:
+        if label.startswith("FHIR"):
+            params = exchange.params
+            walk = client.iter_fhir_observations(patient_id=int(params["patient"]), code=params["code"],
+                                                 count=int(params["_count"]))
+        else:
+            walk = client.iter_observations(organization_id=20003, page_size=2)
+        items = [item async for item in walk]
+    assert len(items) == 2 * len(first["results"])
+    assert (requests[0].url.path, dict(requests[0].url.params)) == (exchange.path, exchange.params)
+    assert (requests[1].url.host, requests[1].url.path) == ("jhe.test", link.path)
+    assert list(requests[1].url.params.multi_items()) == parse_qsl(link.query)

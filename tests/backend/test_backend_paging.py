@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
+
+from jhe_tui.backend import db, search
 
 
 async def test_default_size_and_links(api) -> None:
@@ -63,3 +66,34 @@ async def test_small_lists_are_paginated_too(api) -> None:
     assert sources["count"] == 4 and len(sources["results"]) == 2 and sources["next"]
     studies = (await api.get("/api/v1/studies?page_size=1")).json()
     assert studies["count"] == 3 and len(studies["results"]) == 1
+
+
+@pytest.mark.parametrize("stride", [1, 7, 1000])
+def test_deep_pages_found_from_bookmarks_are_the_offset_pages(backend, monkeypatch, stride) -> None:
+    """Pages reached through bookmarks (search.py) hold exactly the rows OFFSET would give."""
+    monkeypatch.setattr(search, "STRIDE", stride)
+    conn = db.connect(backend.db_path)
+    mine = frozenset({20001, 20002, 20003, 20004})
+    of = search.ObservationFilter
+    lists = {
+        "patients of an organization": lambda o, n: search.patients(conn, mine, organization_id=20003, offset=o,
+                                                                    limit=n),
+        "all my patients": lambda o, n: search.patients(conn, mine, offset=o, limit=n),
+        "patients of a study": lambda o, n: search.patients(conn, mine, study_id=30001, offset=o, limit=n),
+        "observations of an organization": lambda o, n: search.observations(conn, mine, of(organization_id=20003),
+                                                                            offset=o, limit=n),
+        "all my observations": lambda o, n: search.observations(conn, mine, of(), offset=o, limit=n),
+        "a study's heart rate": lambda o, n: search.observations(conn, mine, of(study_id=30002, concept_ids=[50004]),
+                                                                 offset=o, limit=n),
+    }
+    try:
+        for name, page in lists.items():
+            count, everything = page(0, 1_000_000)  # offset 0: read straight from the top
+            assert len(set(everything)) == len(everything) == count > 15, name
+            ascending = name.startswith(("patients", "all my patients"))
+            assert everything == sorted(everything, reverse=not ascending), name
+            for size in (5, 13):
+                for offset in [*range(count - 1, 0, -(count // 9 + 1)), count - size, 1, 0]:
+                    assert page(offset, size) == (count, everything[offset:offset + size]), (name, offset, size)
+    finally:
+        conn.close()

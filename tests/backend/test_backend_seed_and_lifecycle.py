@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from jhe_tui.backend import DemoBackend, seed
+from jhe_tui.backend import DemoBackend, db, seed
 
 NOW = 1_790_000_000  # a fixed "now" for builds compared with each other
 
@@ -90,15 +90,55 @@ def test_triggers_keep_the_derived_tables_right(backend: DemoBackend) -> None:
     _assert_derived_tables(backend.db_path)
 
 
-def test_scale_path_on_a_small_scale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(seed, "SCALE_PATIENTS", 600)
-    monkeypatch.setattr(seed, "SCALE_OBSERVATIONS", 30_000)
+def test_scale_data_set_on_a_small_scale(tmp_path: Path) -> None:
     path = tmp_path / "scale.sqlite3"
-    seed.build(path, scale=True, now=NOW)
-    assert _rows(path, "SELECT COUNT(*) FROM patient") == [(600,)]
-    assert _rows(path, "SELECT COUNT(*) FROM observation") == [(30_000,)]
-    assert _rows(path, "SELECT COUNT(*) FROM observation_data") == [(30_000,)]
-    assert _rows(path, "SELECT COUNT(DISTINCT email) FROM jhe_user") == _rows(path, "SELECT COUNT(*) FROM jhe_user")
+    seed.build(path, scale=seed.MIN_SCALE_PATIENTS, now=NOW)
+    one = lambda sql: _rows(path, sql)[0][0]  # noqa: E731
+    patients = seed.MIN_SCALE_PATIENTS
+    assert one("SELECT COUNT(*) FROM patient") == patients
+    assert one("SELECT COUNT(*) FROM observation") == 10 * patients
+    assert one("SELECT COUNT(*) FROM observation_data") == 10 * patients
+    assert one("SELECT COUNT(DISTINCT email) FROM jhe_user") == one("SELECT COUNT(*) FROM jhe_user")
+    # One organization holds everyone; studies and second organizations still vary.
+    assert one(f"SELECT COUNT(*) FROM patient_organization WHERE organization_id = {seed.SCALE_ORGANIZATION}") == (
+        patients)
+    assert one("SELECT COUNT(DISTINCT organization_id) FROM patient_organization") == 4
+    assert one("SELECT COUNT(DISTINCT study_id) FROM study_patient") == len(seed.STUDIES)
+    assert one("SELECT COUNT(DISTINCT subject_patient_id) FROM observation WHERE subject_patient_id > 40060") > (
+        patients // 2)
+    _assert_derived_tables(path)
+
+
+def test_scale_is_true_or_a_patient_count() -> None:
+    assert seed.scale_patients(False) == 0
+    assert seed.scale_patients(True) == seed.SCALE_PATIENTS == 100_000
+    assert seed.scale_patients(5_000) == 5_000
+    with pytest.raises(ValueError, match="at least 2,000 patients"):
+        seed.scale_patients(300)
+
+
+def test_a_scale_data_set_lives_beside_the_demo_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asking for scale never reuses (or wipes) the demo database, and vice versa."""
+    built = []
+
+    def fake_seed(path: Path, *, scale: bool | int = False) -> None:
+        built.append(scale)
+        with sqlite3.connect(path) as conn:
+            conn.execute(f"PRAGMA user_version = {db.SCHEMA_VERSION}")
+        conn.close()
+
+    monkeypatch.setattr(seed, "seed", fake_seed)
+    monkeypatch.setattr(DemoBackend, "_follow_site_url", lambda self: None)
+    demo = DemoBackend(tmp_path)
+    (demo.outbox_dir / "kept.eml").write_text("x")
+    scaled = DemoBackend(tmp_path, scale=True)
+    assert scaled.db_path == tmp_path / "demo-scale-100000.sqlite3" and built == [False, True]
+    assert scaled.outbox_dir == tmp_path / "outbox-scale-100000" and scaled.outbox_dir.is_dir()
+    DemoBackend(tmp_path, scale=True)  # reused, not rebuilt
+    assert built == [False, True]
+    DemoBackend(tmp_path, scale=3_000, reset=True)
+    assert built == [False, True, 3_000] and (tmp_path / "demo-scale-3000.sqlite3").exists()
+    assert demo.db_path.exists() and (demo.outbox_dir / "kept.eml").exists()
 
 
 def test_backend_life_cycle(tmp_path: Path) -> None:
