@@ -87,7 +87,9 @@ def _free_port() -> int:
 def serve_scale(data: Path) -> tuple[subprocess.Popen[str], str, str]:
     """`jhe-tui serve-demo --scale` on a free loopback port; returns (process, url, token)."""
     port = _free_port()
-    first_build = not (data / "demo.sqlite3").exists()
+    from jhe_tui.backend.demo_backend import database_name
+
+    first_build = not (data / database_name(True)).exists()
     if first_build:
         print(f"Building the scale database in {data} (once; a minute or two)...", flush=True)
     server = subprocess.Popen(
