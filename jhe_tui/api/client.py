@@ -548,6 +548,7 @@ class JheClient:
         date_le: Day | None,
         page: int,
         count: int,
+        organization_id: int | None = None,
     ) -> tuple[Page[FhirObservation], bool]:
         """One page as the server returns it, and whether the date range must be applied locally."""
         adapter = await self._adapter()
@@ -560,6 +561,7 @@ class JheClient:
             {
                 "patient": patient_id,
                 FHIR_STUDY: study_id,
+                "patient.organization": organization_id,
                 "code": "|".join(scope_key(code)) if code is not None else None,
                 "date": date_query(date_ge, date_le) if adapter.fhir_date_filter else None,
                 "_count": count if count != DEFAULT_PAGE_SIZE else None,
@@ -582,13 +584,16 @@ class JheClient:
         date_le: Day | None = None,
         page: int = 1,
         count: int = 100,
+        organization_id: int | None = None,
     ) -> Page[FhirObservation]:
         """One page of FHIR observations.
 
         Where the server has no ``date`` filter (v0.0.7) the range is applied to this page
         locally, and ``count`` stays the unfiltered total.
         """
-        result, local_dates = await self._fhir_search(patient_id, study_id, code, date_ge, date_le, page, count)
+        result, local_dates = await self._fhir_search(
+            patient_id, study_id, code, date_ge, date_le, page, count, organization_id
+        )
         if local_dates:
             result.items = [o for o in result.items if within_dates(o, date_ge, date_le)]
         return result
@@ -602,13 +607,16 @@ class JheClient:
         date_ge: Day | None = None,
         date_le: Day | None = None,
         count: int = LARGE_PAGE,
+        organization_id: int | None = None,
     ) -> AsyncIterator[FhirObservation]:
         """Every matching FHIR observation; pages are fetched whole and, on v0.0.7, filtered here."""
         local_dates = False
 
         async def fetch(number: int) -> Page[FhirObservation]:
             nonlocal local_dates
-            result, local_dates = await self._fhir_search(patient_id, study_id, code, date_ge, date_le, number, count)
+            result, local_dates = await self._fhir_search(
+                patient_id, study_id, code, date_ge, date_le, number, count, organization_id
+            )
             return result
 
         async for observation in iterate(fetch):

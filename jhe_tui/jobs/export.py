@@ -1,0 +1,276 @@
+"""Export observations to CSV, NDJSON or one FHIR Bundle, streaming page by page.
+
+Memory stays flat: pages of the largest size the server allows (1000) are fetched a few ahead,
+written and dropped. The file is written as ``<name>.partial`` (mode 0600, owner only: it holds
+health data) and renamed when complete, so a file with the requested name is always whole. If the
+server fails mid-way the export stops and the ``.partial`` file stays, named as such.
+
+CSV rows are tidy, one per observation, with the column names jupyterhealth-client's
+``tidy_observation`` gives (``effective_time_frame_date_time``, ``blood_glucose_value``,
+``blood_glucose_unit``, ...), so notebooks written for it read ours. Text cells that a spreadsheet
+would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) get a
+leading apostrophe; numbers are written as numbers.
+
+No Textual here; patient data never goes to the log.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jhe_tui.api import FhirObservation, JheClient, JheError
+
+from .observations import LARGE_PAGE, ObservationQuery, matching
+
+FORMATS = ("csv", "ndjson", "fhir")
+PARTIAL_SUFFIX = ".partial"
+
+# Body keys holding an OMH unit-value, in the order their columns appear.
+VALUE_KEYS = (
+    "blood_glucose",
+    "systolic_blood_pressure",
+    "diastolic_blood_pressure",
+    "heart_rate",
+    "oxygen_saturation",
+    "respiratory_rate",
+    "body_temperature",
+    "body_weight",
+    "step_count",
+    "sleep_duration",
+    "total_sleep_time",
+    "distance",
+    "kcal_burned",
+    "rr_interval",
+)
+BASE_COLUMNS = (
+    "id",
+    "patient_id",
+    "subject_reference",
+    "code_coding_0_system",
+    "code_coding_0_code",
+    "schema_id_name",
+    "effective_time_frame_date_time",
+    "effective_time_frame_time_interval_start_date_time",
+    "effective_time_frame_time_interval_end_date_time",
+    "meta_lastUpdated",
+    "value",
+    "unit",
+    "value_text",
+    "temporal_relationship_to_meal",
+    "activity_name",
+)
+COLUMNS = BASE_COLUMNS + tuple(f"{key}_{part}" for key in VALUE_KEYS for part in ("value", "unit"))
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportRefused(Exception):
+    """Bad usage (exit 2): an existing file without --force, a missing directory, a bad format."""
+
+
+class ExportFailed(Exception):
+    """The export stopped (exit 1); ``partial`` is the file holding what was written, if any."""
+
+    def __init__(self, message: str, partial: Path | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    count: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds > 0 else 0.0
+
+
+Progress = Callable[[int, int | None], None]
+
+
+def neutralize(cell: Any) -> Any:
+    """A text cell a spreadsheet would evaluate gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        try:
+            float(cell)
+        except ValueError:
+            return "'" + cell
+    return cell
+
+
+def _time(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    return int(value) if float(value).is_integer() else value
+
+
+def csv_row(observation: FhirObservation) -> list[Any]:
+    payload = observation.payload if isinstance(observation.payload, dict) else {}
+    body = payload.get("body") if isinstance(payload.get("body"), dict) else {}
+    header = payload.get("header") if isinstance(payload.get("header"), dict) else {}
+    schema = header.get("schema_id") if isinstance(header.get("schema_id"), dict) else {}
+    value = observation.value
+    start = (value.effective_start if value else None) or observation.effective_start
+    end = (value.effective_end if value else None) or observation.effective_end
+    interval = end is not None
+    meal = body.get("temporal_relationship_to_meal")
+    activity = body.get("activity_name")
+    row: list[Any] = [
+        observation.id,
+        observation.subject_patient_id if observation.subject_patient_id is not None else "",
+        f"Patient/{observation.subject_patient_id}" if observation.subject_patient_id is not None else "",
+        observation.coding_system or "",
+        observation.coding_code or "",
+        schema.get("name") or (value.name if value else ""),
+        "" if interval else _time(start),
+        _time(start) if interval else "",
+        _time(end) if interval else "",
+        _time(observation.last_updated),
+        _number(value.value) if value and value.value is not None else "",
+        (value.unit or "") if value else "",
+        value.text if value else "(unreadable payload)",
+        meal if isinstance(meal, str) else "",
+        activity if isinstance(activity, str) else "",
+    ]
+    for key in VALUE_KEYS:
+        item = body.get(key)
+        if isinstance(item, dict):
+            row += [_number(item.get("value")), item.get("unit") if isinstance(item.get("unit"), str) else ""]
+        else:
+            row += [_number(item), ""]
+    return [neutralize(cell) for cell in row]
+
+
+class _Writer:
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self.stream = stream
+
+    def start(self) -> None: ...
+
+    def page(self, items: list[FhirObservation]) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class _CsvWriter(_Writer):
+    def start(self) -> None:
+        self.csv = csv.writer(self.stream, lineterminator="\n")
+        self.csv.writerow(COLUMNS)
+
+    def page(self, items: list[FhirObservation]) -> None:
+        self.csv.writerows(csv_row(o) for o in items)
+
+
+def _dumps(resource: dict[str, Any]) -> str:
+    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
+
+
+class _NdjsonWriter(_Writer):
+    def page(self, items: list[FhirObservation]) -> None:
+        self.stream.write("".join(_dumps(o.resource) + "\n" for o in items))
+
+
+class _BundleWriter(_Writer):
+    """One ``collection`` Bundle, written entry by entry (never held whole in memory)."""
+
+    def start(self) -> None:
+        self.first = True
+        self.stream.write('{"resourceType":"Bundle","type":"collection","entry":[\n')
+
+    def page(self, items: list[FhirObservation]) -> None:
+        parts = []
+        for o in items:
+            parts.append(("" if self.first else ",\n") + '{"resource":' + _dumps(o.resource) + "}")
+            self.first = False
+        self.stream.write("".join(parts))
+
+    def finish(self) -> None:
+        self.stream.write("\n]}\n")
+
+
+WRITERS: dict[str, type[_Writer]] = {"csv": _CsvWriter, "ndjson": _NdjsonWriter, "fhir": _BundleWriter}
+
+
+def partial_path(output: Path) -> Path:
+    return output.with_name(output.name + PARTIAL_SUFFIX)
+
+
+def check_output(output: Path, *, force: bool) -> None:
+    if output.exists() and not force:
+        raise ExportRefused(f"{output} already exists; choose another file or add --force to overwrite it.")
+    if output.is_dir():
+        raise ExportRefused(f"{output} is a directory; give a file name.")
+    if not output.parent.is_dir():
+        raise ExportRefused(f"The directory {output.parent} does not exist.")
+
+
+def _open_private(path: Path) -> io.TextIOWrapper:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when an old .partial file was there with wider permissions
+    return open(fd, "w", encoding="utf-8", newline="")
+
+
+async def export_observations(
+    client: JheClient,
+    query: ObservationQuery,
+    fmt: str,
+    output: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    page_size: int = LARGE_PAGE,
+    window: int = 3,
+) -> ExportResult:
+    """Write every observation matching ``query`` to ``output`` in ``fmt`` (csv, ndjson, fhir)."""
+    if fmt not in WRITERS:
+        raise ExportRefused(f"Unknown format {fmt!r}; use csv, ndjson or fhir.")
+    output = Path(output)
+    check_output(output, force=force)
+    query.check()
+    partial = partial_path(output)
+    started = time.perf_counter()
+    count = 0
+    with _open_private(partial) as stream:
+        writer = WRITERS[fmt](stream)
+        try:
+            writer.start()
+            async for items, total in matching(client, query, page_size=page_size, window=window):
+                writer.page(items)
+                count += len(items)
+                if progress is not None:
+                    progress(count, total)
+            writer.finish()
+        except JheError as error:
+            stream.close()
+            reason = error.message.rstrip(".")
+            if count == 0:
+                partial.unlink(missing_ok=True)
+                raise ExportFailed(f"The export failed before anything was written: {reason}.") from None
+            raise ExportFailed(
+                f"The export stopped after {count:,} observations ({reason}); "
+                f"what was written so far is in {partial}.",
+                partial,
+            ) from None
+        except BaseException:
+            stream.close()
+            partial.unlink(missing_ok=True)
+            raise
+    os.replace(partial, output)
+    return ExportResult(output, count, time.perf_counter() - started)
