@@ -262,7 +262,7 @@ async def export_observations(
             reason = error.message.rstrip(".")
             if count == 0:
                 partial.unlink(missing_ok=True)
-                raise ExportFailed(f"The export failed before anything was written: {reason}.") from None
+                raise ExportFailed(f"{reason}.") from None
             raise ExportFailed(
                 f"The export stopped after {count:,} observations ({reason}); "
                 f"what was written so far is in {partial}.",
