@@ -22,6 +22,7 @@ from textual.screen import Screen
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.screens.base import WRITE_ROLES, ActionInfo, screen_actions
 from jhe_tui.screens.help import HelpScreen
+from jhe_tui.screens.observations import ObservationsScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.placeholder import PlaceholderScreen
 
@@ -71,9 +72,7 @@ class JheApp(App[None]):
         "studies": lambda: PlaceholderScreen(
             "Studies", "list each study with its data types, data sources, apps and enrolment"
         ),
-        "observations": lambda: PlaceholderScreen(
-            "Observations", "list observations with patient, data type and date filters and a decoded detail view"
-        ),
+        "observations": ObservationsScreen,
         "organizations": lambda: PlaceholderScreen(
             "Organizations", "show the organization tree and its members with their roles"
         ),
@@ -85,7 +84,7 @@ class JheApp(App[None]):
         Binding("f3", "switch_mode('studies')", "Studies", id="nav.studies", show=False, tooltip="Studies (coming)"),
         Binding(
             "f4", "switch_mode('observations')", "Observations", id="nav.observations", show=False,
-            tooltip="Observations (coming)",
+            tooltip="Observations: filter, read, chart and export",
         ),
         Binding(
             "f5", "switch_mode('organizations')", "Organizations", id="nav.organizations", show=False,
