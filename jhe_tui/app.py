@@ -23,8 +23,9 @@ from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.screens.base import WRITE_ROLES, ActionInfo, screen_actions
 from jhe_tui.screens.help import HelpScreen
 from jhe_tui.screens.observations import ObservationsScreen
+from jhe_tui.screens.organizations import OrganizationsScreen
 from jhe_tui.screens.patients import PatientsScreen
-from jhe_tui.screens.placeholder import PlaceholderScreen
+from jhe_tui.screens.studies import StudiesScreen
 
 
 @dataclass(frozen=True)
@@ -69,26 +70,22 @@ class JheApp(App[None]):
     COMMANDS = App.COMMANDS | {ScreenActionsProvider}
     MODES = {
         "patients": PatientsScreen,
-        "studies": lambda: PlaceholderScreen(
-            "Studies", "list each study with its data types, data sources, apps and enrolment"
-        ),
+        "studies": StudiesScreen,
         "observations": ObservationsScreen,
-        "organizations": lambda: PlaceholderScreen(
-            "Organizations", "show the organization tree and its members with their roles"
-        ),
+        "organizations": OrganizationsScreen,
     }
     DEFAULT_MODE = "patients"
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen"),
         Binding("f2", "switch_mode('patients')", "Patients", id="nav.patients", show=False, tooltip="The patient list"),
-        Binding("f3", "switch_mode('studies')", "Studies", id="nav.studies", show=False, tooltip="Studies (coming)"),
+        Binding("f3", "switch_mode('studies')", "Studies", id="nav.studies", show=False, tooltip="Studies: data types, sources, roster and who went silent"),
         Binding(
             "f4", "switch_mode('observations')", "Observations", id="nav.observations", show=False,
             tooltip="Observations: filter, read, chart and export",
         ),
         Binding(
             "f5", "switch_mode('organizations')", "Organizations", id="nav.organizations", show=False,
-            tooltip="Organizations (coming)",
+            tooltip="Organizations: the tree, your role in each, members",
         ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False, tooltip="Quit jhe-tui"),
     ]
