@@ -138,7 +138,9 @@ class ObservationsScreen(ConsoleScreen[None]):
         self.query_: ObservationQuery | None = None
         self.plan: Plan | None = None
         self._preset = 0
+        self.detail: Group | None = None
         self._pending: tuple[int | None, int | None] | None = None  # (study, patient) from show_for
+        self._pending_org: int | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -203,9 +205,10 @@ class ObservationsScreen(ConsoleScreen[None]):
             error.show("Choosing an organization", "this user belongs to no organization; ask a manager to add you")
             return
         select.set_options([(org.name or f"Organization {org.id}", org.id) for org in orgs])
-        current = self.console.organization
-        chosen = next((o for o in orgs if current and o.id == current.id), orgs[0])
-        select.value = chosen.id
+        wanted = self._pending_org or (self.console.organization.id if self.console.organization else None)
+        chosen = next((o for o in orgs if o.id == wanted), orgs[0])
+        with self.prevent(Select.Changed):
+            select.value = chosen.id
         self._select_organization(chosen)
 
     @on(Select.Changed, "#organization")
@@ -244,23 +247,26 @@ class ObservationsScreen(ConsoleScreen[None]):
                 select.value = pending[0]
         if pending:
             self._pending = None
+            self._pending_org = None
             self._apply_filters()
 
     def show_for(self, organization_id: int, study_id: int | None, patient_id: int | None,
                  code: str | None = None) -> None:
         """Open with filters set (from a study roster): organization, study, patient, data type."""
         self._pending = (study_id, patient_id)
+        self._pending_org = organization_id
         self.query_one("#patient", Input).value = str(patient_id) if patient_id else ""
         if code is not None:
             with self.prevent(Select.Changed):
                 self.query_one("#code", Select).value = code
-        select = self.query_one("#organization", Select)
-        org = next((o for o in (self.console.session.organizations if self.console.session else [])
-                    if o.id == organization_id), None)
+        if self.query_ is None:
+            return  # still signing in: load_session picks the organization up
+        session = self.console.session
+        org = next((o for o in (session.organizations if session else []) if o.id == organization_id), None)
         if org is None:
             return
         with self.prevent(Select.Changed):
-            select.value = org.id
+            self.query_one("#organization", Select).value = org.id
         self._select_organization(org)
 
     # --- filters ------------------------------------------------------------------------------
@@ -426,7 +432,8 @@ class ObservationsScreen(ConsoleScreen[None]):
         pid = item.subject_patient_id
         who = f"{self.names[pid]} ({pid})" if pid in self.names else str(pid)
         kind = self.types.get((item.coding_system or "", item.coding_code or "")) or item.coding_code or ""
-        body.update(detail_renderable(item, who, kind))
+        self.detail = detail_renderable(item, who, kind)
+        body.update(self.detail)
         pane.scroll_home(animate=False)
 
     # --- chart ----------------------------------------------------------------------------------

@@ -380,14 +380,14 @@ class StudiesScreen(ConsoleScreen[None]):
 
         self.app.push_screen(PatientDetailScreen(self.console.client, event.item.id, org), closed)
 
-    def action_observations(self) -> None:
+    async def action_observations(self) -> None:
         patient, study, org = self.roster.cursor_item, self.study, self.console.organization
         if patient is None or study is None or org is None:
             return
-        self.app.switch_mode("observations")
+        await self.app.switch_mode("observations")
         screen = self.app.screen
         if hasattr(screen, "show_for"):
-            screen.call_after_refresh(screen.show_for, org.id, study.id, patient.id)
+            screen.show_for(org.id, study.id, patient.id)
 
     def _chosen(self) -> list[Patient]:
         if self.roster.selected:
