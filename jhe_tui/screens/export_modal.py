@@ -48,10 +48,10 @@ class ExportModal(ModalScreen[ExportRequest | None]):
                 )
             with Horizontal(classes="form-row"):
                 yield Label("File", classes="form-label")
-                yield Input(str(Path.cwd() / f"{self._stem}.csv"), id="path")
+                yield Input(str(Path.cwd() / f"{self._stem}.csv"), id="path", compact=True)
             with Horizontal(classes="form-row"):
                 yield Label("", classes="form-label")
-                yield Checkbox("Overwrite if it exists", id="force", compact=True)
+                yield Checkbox("Overwrite if it exists: no", id="force", compact=True)
             yield Static("", id="problem", classes="field-error", markup=False)
             yield Static("The file is readable by you only (mode 0600): it holds health data.",
                          classes="dialog-hint", markup=False)
@@ -68,6 +68,11 @@ class ExportModal(ModalScreen[ExportRequest | None]):
         path = Path(box.value)
         if path.suffix in EXTENSIONS.values() and isinstance(event.value, str):
             box.value = str(path.with_suffix(EXTENSIONS[event.value]))
+
+    @on(Checkbox.Changed, "#force")
+    def _force_changed(self, event: Checkbox.Changed) -> None:
+        # In words: the box's glyph alone looks the same ticked and unticked in some themes.
+        event.checkbox.label = f"Overwrite if it exists: {'yes' if event.value else 'no'}"
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -337,7 +337,6 @@ class ObservationsScreen(ConsoleScreen[None]):
         today = now().date()
         self.query_one("#since", Input).value = (today - timedelta(days=days - 1)).isoformat() if days else ""
         self.query_one("#until", Input).value = today.isoformat() if days else ""
-        self.notify(f"Dates: the last {days} days." if days else "Dates: all.")
         self._apply_filters()
 
     # --- loading ------------------------------------------------------------------------------

@@ -23,10 +23,10 @@ ROLE_TEXT = {"manager": "manager", "member": "member", "viewer": "viewer", "supe
 
 
 def node_label(org: Organization) -> Text:
+    """The user's role first, so a narrow terminal cuts the name rather than the role."""
     role = ROLE_TEXT.get(org.current_user_role or "", "")
-    label = Text(f"{org.name or 'Organization'} ({org.id})")
-    if role:
-        label.append(f"  · you: {role}", style="bold")
+    label = Text(f"you: {role} · ", style="bold") if role else Text()
+    label.append(f"{org.name or 'Organization'} ({org.id})")
     return label
 
 

@@ -283,10 +283,11 @@ class StudiesScreen(ConsoleScreen[None]):
         )
 
     def _rebuild_roster_columns(self) -> None:
-        """One column per requested data type, then the newest data of any type and the status."""
+        """Status and the newest data of any type first (they must survive a narrow terminal), then
+        one column per requested data type: the consent answer and when that type last arrived."""
         table = self.roster.data_table
         table.clear(columns=True)
-        table.add_columns("", "ID", "Patient", *(s.display for s in self.scopes), "Last data", "Status")
+        table.add_columns("", "ID", "Patient", "Status", "Last data", *(s.display for s in self.scopes))
 
     # --- roster ---------------------------------------------------------------------------------
 
@@ -323,16 +324,14 @@ class StudiesScreen(ConsoleScreen[None]):
         shown = [e for e in self.entries if e.silent(self.silent_days, at)] if self.only_silent else self.entries
         rows = []
         for e in shown:
-            cells = [str(e.id), e.patient.display_name]
-            cells += [consent_cell(e.consents[s.key], e.last_data[s.key], at) for s in self.scopes]
-            cells.append(ago(e.latest, at) if e.latest else "never")
             if e.silent(self.silent_days, at):
                 status = f"⚠ silent > {self.silent_days} d"
             elif not e.consented_any:
-                status = "no consent yet"
+                status = "no consent"
             else:
                 status = "sending"
-            cells.append(status)
+            cells = [str(e.id), e.patient.display_name, status, ago(e.latest, at) if e.latest else "never"]
+            cells += [consent_cell(e.consents[s.key], e.last_data[s.key], at) for s in self.scopes]
             rows.append(Row(key=str(e.id), item=e.patient, cells=tuple(cells)))
         self.roster.show_rows(rows, self.roster.count if count is None else count)
         silent = sum(1 for e in self.entries if e.silent(self.silent_days, at))
