@@ -83,7 +83,7 @@ async def test_filters_by_data_type_patient_and_dates(make_app, client, settle):
         assert "To must be a date" in str(screen.query_one("#notice", Static).content)
 
 
-async def test_an_empty_result_says_so(make_app, settle):
+async def test_an_empty_result_and_an_unknown_patient_say_so(make_app, settle):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_observations(pilot, settle)
@@ -91,12 +91,6 @@ async def test_an_empty_result_says_so(make_app, settle):
         await set_input(pilot, settle, screen, "#until", "2001-01-31")
         assert screen.table.count == 0
         assert "No observation matches" in str(screen.query_one("#notice", Static).content)
-
-
-async def test_an_unknown_patient_is_an_error_not_a_crash(make_app, settle):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_observations(pilot, settle)
         await set_input(pilot, settle, screen, "#patient", "49999")
         error = screen.query_one("#error")
         assert error.has_class("shown") and "49999" in str(error.content)
@@ -240,6 +234,16 @@ async def test_roster_last_data_consent_and_silent_marking(make_app, client, set
         await pilot.press("y")  # only the silent ones
         await pilot.pause()
         assert table.row_count == checked_silent
+        # b opens the patient's observations in this study.
+        table.focus()
+        patient = screen.roster.cursor_item
+        await pilot.press("b")
+        await settle(pilot)
+        await settle(pilot)
+        obs = app.screen
+        assert isinstance(obs, ObservationsScreen)
+        assert obs.query_.patient_id == patient.id and obs.query_.study_id == study.id
+        assert all(cell.endswith(f"({patient.id})") for cell in rows(obs, 2))
 
 
 async def test_roster_enroll_and_remove(make_app, client, settle):
@@ -260,21 +264,6 @@ async def test_roster_enroll_and_remove(make_app, client, settle):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert screen.roster.count == before
-
-
-async def test_roster_opens_a_patients_observations(make_app, settle):
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await open_studies(pilot, settle)
-        screen.roster.data_table.focus()
-        patient = screen.roster.cursor_item
-        await pilot.press("b")
-        await settle(pilot)
-        await settle(pilot)
-        obs = app.screen
-        assert isinstance(obs, ObservationsScreen)
-        assert obs.query_.patient_id == patient.id and obs.query_.study_id == screen.study.id
-        assert all(cell.endswith(f"({patient.id})") for cell in rows(obs, 2))
 
 
 async def test_organization_tree_with_roles_and_members(make_app, client, settle):
