@@ -1,6 +1,6 @@
 """Export observations to CSV, NDJSON or one FHIR Bundle, streaming page by page.
 
-Memory stays flat: pages of the largest size the server allows (1000) are fetched a few ahead,
+Memory stays flat: pages of the largest size the server allows (1000) are fetched up to six ahead,
 written and dropped. The file is written as ``<name>.partial`` (mode 0600, owner only: it holds
 health data) and renamed when complete, so a file with the requested name is always whole. If the
 server fails mid-way the export stops and the ``.partial`` file stays, named as such.
@@ -16,6 +16,7 @@ No Textual here; patient data never goes to the log.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -27,9 +28,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from jhe_tui.api import FhirObservation, JheClient, JheError
+from jhe_tui.api import JheClient, JheError
+from jhe_tui.api.fhir import decode_attachment
+from jhe_tui.api.omh import decode
 
-from .observations import LARGE_PAGE, ObservationQuery, matching
+from .observations import LARGE_PAGE, ObservationQuery, matching_resources
 
 FORMATS = ("csv", "ndjson", "fhir")
 PARTIAL_SUFFIX = ".partial"
@@ -121,28 +124,40 @@ def _number(value: Any) -> Any:
     return int(value) if float(value).is_integer() else value
 
 
-def csv_row(observation: FhirObservation) -> list[Any]:
-    payload = observation.payload if isinstance(observation.payload, dict) else {}
+def _patient(resource: dict[str, Any]) -> str:
+    reference = (resource.get("subject") or {}).get("reference")
+    return reference.removeprefix("Patient/") if isinstance(reference, str) else ""
+
+
+def csv_row(resource: dict[str, Any]) -> list[Any]:
+    """One tidy row from a FHIR Observation resource (its OMH attachment decoded here)."""
+    codings = (resource.get("code") or {}).get("coding") or [{}]
+    coding = codings[0] if isinstance(codings[0], dict) else {}
+    payload = decode_attachment((resource.get("valueAttachment") or {}).get("data"))
+    payload = payload if isinstance(payload, dict) else {}
     body = payload.get("body") if isinstance(payload.get("body"), dict) else {}
     header = payload.get("header") if isinstance(payload.get("header"), dict) else {}
     schema = header.get("schema_id") if isinstance(header.get("schema_id"), dict) else {}
-    value = observation.value
-    start = (value.effective_start if value else None) or observation.effective_start
-    end = (value.effective_end if value else None) or observation.effective_end
-    interval = end is not None
+    value = decode(payload, coding.get("code"))
+    period = resource.get("effectivePeriod") or {}
+    if value is not None and value.effective_start is not None:
+        start, end = _time(value.effective_start), _time(value.effective_end)
+    else:
+        start, end = resource.get("effectiveDateTime") or period.get("start") or "", period.get("end") or ""
+    patient = _patient(resource)
     meal = body.get("temporal_relationship_to_meal")
     activity = body.get("activity_name")
     row: list[Any] = [
-        observation.id,
-        observation.subject_patient_id if observation.subject_patient_id is not None else "",
-        f"Patient/{observation.subject_patient_id}" if observation.subject_patient_id is not None else "",
-        observation.coding_system or "",
-        observation.coding_code or "",
+        resource.get("id", ""),
+        patient,
+        f"Patient/{patient}" if patient else "",
+        coding.get("system") or "",
+        coding.get("code") or "",
         schema.get("name") or (value.name if value else ""),
-        "" if interval else _time(start),
-        _time(start) if interval else "",
-        _time(end) if interval else "",
-        _time(observation.last_updated),
+        "" if end else start,
+        start if end else "",
+        end,
+        (resource.get("meta") or {}).get("lastUpdated") or "",
         _number(value.value) if value and value.value is not None else "",
         (value.unit or "") if value else "",
         value.text if value else "(unreadable payload)",
@@ -164,7 +179,7 @@ class _Writer:
 
     def start(self) -> None: ...
 
-    def page(self, items: list[FhirObservation]) -> None: ...
+    def page(self, items: list[dict[str, Any]]) -> None: ...
 
     def finish(self) -> None: ...
 
@@ -174,7 +189,7 @@ class _CsvWriter(_Writer):
         self.csv = csv.writer(self.stream, lineterminator="\n")
         self.csv.writerow(COLUMNS)
 
-    def page(self, items: list[FhirObservation]) -> None:
+    def page(self, items: list[dict[str, Any]]) -> None:
         self.csv.writerows(csv_row(o) for o in items)
 
 
@@ -183,8 +198,8 @@ def _dumps(resource: dict[str, Any]) -> str:
 
 
 class _NdjsonWriter(_Writer):
-    def page(self, items: list[FhirObservation]) -> None:
-        self.stream.write("".join(_dumps(o.resource) + "\n" for o in items))
+    def page(self, items: list[dict[str, Any]]) -> None:
+        self.stream.write("".join(_dumps(o) + "\n" for o in items))
 
 
 class _BundleWriter(_Writer):
@@ -194,10 +209,10 @@ class _BundleWriter(_Writer):
         self.first = True
         self.stream.write('{"resourceType":"Bundle","type":"collection","entry":[\n')
 
-    def page(self, items: list[FhirObservation]) -> None:
+    def page(self, items: list[dict[str, Any]]) -> None:
         parts = []
         for o in items:
-            parts.append(("" if self.first else ",\n") + '{"resource":' + _dumps(o.resource) + "}")
+            parts.append(("" if self.first else ",\n") + '{"resource":' + _dumps(o) + "}")
             self.first = False
         self.stream.write("".join(parts))
 
@@ -236,7 +251,7 @@ async def export_observations(
     force: bool = False,
     progress: Progress | None = None,
     page_size: int = LARGE_PAGE,
-    window: int = 3,
+    window: int = 6,
 ) -> ExportResult:
     """Write every observation matching ``query`` to ``output`` in ``fmt`` (csv, ndjson, fhir)."""
     if fmt not in WRITERS:
@@ -251,8 +266,10 @@ async def export_observations(
         writer = WRITERS[fmt](stream)
         try:
             writer.start()
-            async for items, total in matching(client, query, page_size=page_size, window=window):
-                writer.page(items)
+            async for items, total in matching_resources(client, query, page_size=page_size, window=window):
+                # In a thread, so the event loop keeps reading the pages already requested
+                # (a server blocks on a full socket buffer while nobody reads).
+                await asyncio.to_thread(writer.page, items)
                 count += len(items)
                 if progress is not None:
                     progress(count, total)

@@ -24,7 +24,8 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from jhe_tui.api import FhirObservation, Generation, InvalidInput, JheClient, Observation, Page, scope_key
-from jhe_tui.api.fhir import within_dates
+from jhe_tui.api.fhir import date_query, within_dates
+from jhe_tui.api.generation import ADAPTERS, FHIR_STUDY
 
 LARGE_PAGE = 1000  # the largest page every JHE generation serves (v0.0.13 caps there)
 LOCAL_NOTE = (
@@ -259,7 +260,7 @@ async def pages_ahead(fetch: PageFetch, window: int = 3) -> AsyncIterator[Page[F
 
 
 async def matching(
-    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 3
+    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 6
 ) -> AsyncIterator[tuple[list[FhirObservation], int | None]]:
     """Every matching observation, a server page at a time, with the expected total.
 
@@ -271,3 +272,75 @@ async def matching(
         if plan.local:
             items = [o for o in items if query.matches(o, code=plan.local_code, dates=plan.local_dates)]
         yield items, page.count
+
+
+@dataclass
+class RawPage:
+    """A page of resource dicts; what ``pages_ahead`` needs of a ``Page``, without validating items."""
+
+    count: int
+    items: list[dict[str, Any]]
+    following: bool
+    page_size: int
+
+    @property
+    def next(self) -> str | None:
+        return "next" if self.following else None
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+
+async def _raw_fhir_fetch(client: JheClient, query: ObservationQuery, page_size: int):
+    """Page ``n`` of the FHIR search as the server sent it: (resources, total, has_next).
+
+    The export's fast path: no models, no decoding; resources go to the file as they came.
+    """
+    adapter = ADAPTERS[(await client.server_info()).generation]
+    path = f"{adapter.fhir_base}/Observation"
+
+    async def fetch(number: int) -> Page[dict[str, Any]]:
+        params = adapter.query(
+            "fhir_observations",
+            {
+                "patient.organization": query.organization_id,
+                FHIR_STUDY: query.study_id,
+                "patient": query.patient_id,
+                "code": "|".join(scope_key(query.code)) if query.code else None,
+                "date": date_query(query.since, query.until),
+                "_count": page_size,
+                "_page": number if number != 1 else None,
+            },
+        )
+        data = await client.request("GET", path, params=params, doing="searching FHIR observations")
+        if not isinstance(data, dict):
+            data = {}
+        if data.get("resourceType") == "Bundle":
+            wrappers = data.get("entry") or []
+            total = data.get("total")
+            following = any(isinstance(link, dict) and link.get("relation") == "next" for link in data.get("link") or [])
+        else:
+            wrappers, total, following = data.get("results") or [], data.get("count"), bool(data.get("next"))
+        resources = [w["resource"] for w in wrappers if isinstance(w, dict) and isinstance(w.get("resource"), dict)]
+        return RawPage(total if isinstance(total, int) else len(resources), resources, following, page_size)
+
+    return fetch
+
+
+async def matching_resources(
+    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 6
+) -> AsyncIterator[tuple[list[dict[str, Any]], int | None]]:
+    """Every matching observation as a FHIR resource dict, a server page at a time, with the total.
+
+    Where the server filters everything (v0.0.13+, the demo) the resources are passed through
+    untouched; otherwise they come from ``matching`` (admin list or local filtering).
+    """
+    plan = await plan_for(client, query)
+    if plan.source == "fhir" and not plan.local:
+        fetch = await _raw_fhir_fetch(client, query, page_size)
+        async for page in pages_ahead(fetch, window):  # type: ignore[arg-type]
+            yield page.items, page.count  # type: ignore[misc]
+        return
+    async for items, total in matching(client, query, page_size=page_size, window=window):
+        yield [o.resource for o in items], total

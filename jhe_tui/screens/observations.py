@@ -11,6 +11,7 @@ pages are filtered here and the screen says so (see ``jhe_tui.jobs.observations`
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import date, datetime, timedelta
 
@@ -388,8 +389,6 @@ class ObservationsScreen(ConsoleScreen[None]):
     @work(group="names", exit_on_error=False)
     async def load_names(self, ids: list[int]) -> None:
         """FHIR observations name only the patient's id; the names follow as they arrive."""
-        import asyncio
-
         patients = await asyncio.gather(*(self.console.client.patient(i) for i in ids), return_exceptions=True)
         found = {p.id: p.display_name for p in patients if not isinstance(p, BaseException)}
         if not found:

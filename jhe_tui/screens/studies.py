@@ -160,8 +160,11 @@ class StudiesScreen(ConsoleScreen[None]):
             return None
         if action in ("enroll", "unenroll", "observations", "only_silent") and self.study is None:
             return None
-        if action in ("unenroll", "observations") and self.roster.cursor_item is None and not self.roster.selected:
-            return None
+        rosters = self.query(PagedTable)
+        if action in ("unenroll", "observations") and rosters:
+            roster = rosters.first()
+            if roster.cursor_item is None and not roster.selected:
+                return None
         return True
 
     def disabled_reason(self, action: str) -> str | None:
@@ -207,6 +210,7 @@ class StudiesScreen(ConsoleScreen[None]):
     def _select_organization(self, org: Organization) -> None:
         self.console.organization = org
         self.study = None
+        self.entries = []
         self.refresh_bindings()
         self.load_studies(org)
 
