@@ -11,7 +11,8 @@ served by `jhe-tui serve-demo --scale` on loopback, a real HTTP hop as with a re
    jupyterhealth-client's public API and its default paging (``list_observations(study_id=...,
    limit=None)``: FHIR ``_count=1000``, one page after another, following ``next``), in its own
    process, against `jhe-tui export observations --study` of the same study to NDJSON. JHC only
-   yields the records (nothing written), so this favours JHC.
+   yields the records (nothing written), so this favours JHC. Then tidy rows: our CSV against
+   ``list_observations_df`` (JHC's tidy DataFrame of the same study).
 3. Observations screen [median < 300 ms]: the console on the same server; time from a filter
    change (data type, patient) to the repainted table.
 
@@ -78,20 +79,20 @@ def export(url: str, token: str, org: int, fmt: str, out: Path, study: int | Non
 
 
 JHC_CHILD = """
-import sys, time
+import sys
 from jupyterhealth_client import JupyterHealthClient
 client = JupyterHealthClient(sys.argv[1], token=sys.argv[2])
-n = 0
-for record in client.list_observations(study_id=int(sys.argv[3]), limit=None):
-    n += 1
-print(n)
+if sys.argv[4] == "df":
+    print(len(client.list_observations_df(study_id=int(sys.argv[3]), limit=None)))
+else:
+    print(sum(1 for _ in client.list_observations(study_id=int(sys.argv[3]), limit=None)))
 """
 
 
-def jhc_fetch(url: str, token: str, study: int) -> tuple[float, float, int]:
+def jhc_fetch(url: str, token: str, study: int, how: str = "records") -> tuple[float, float, int]:
     """(seconds, peak RSS MB, records) of jupyterhealth-client fetching the study, in its own process."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-c", JHC_CHILD, url, token, str(study)],
+    child = subprocess.Popen([sys.executable, "-c", JHC_CHILD, url, token, str(study), how],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stderr is not None
     out, err = child.stdout.read(), child.stderr.read()
@@ -220,6 +221,13 @@ def run(url: str, token: str, args: argparse.Namespace) -> None:
         print(f"   JHC:      study {study}: {jhc_n:,} observations in {jhc_seconds:.1f} s = {theirs:,.0f}/s, "
               f"peak RSS {jhc_rss:.0f} MB")
         print(f"   ratio: jhe-tui is {ours / theirs:.1f}x jupyterhealth-client [target >= 3x]")
+        seconds, rss = export(url, token, org, "csv", work / "study.csv", study)
+        (work / "study.csv").unlink()
+        ours_csv = size / seconds
+        print(f"   tidy rows: jhe-tui CSV {ours_csv:,.0f}/s (peak RSS {rss:.0f} MB)", flush=True)
+        df_seconds, df_rss, df_n = jhc_fetch(url, token, study, "df")
+        print(f"              JHC list_observations_df {df_n / df_seconds:,.0f}/s (peak RSS {df_rss:.0f} MB); "
+              f"ratio {ours_csv / (df_n / df_seconds):.1f}x")
     else:
         print("   jupyterhealth-client is not installed (pip install jupyterhealth-client); comparison skipped.")
 

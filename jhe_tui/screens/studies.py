@@ -64,12 +64,18 @@ class RosterEntry:
         times = [t for t in self.last_data.values() if t is not None]
         return max(times) if times else None
 
+    @property
+    def consented_since(self) -> datetime | None:
+        times = [c.consented_time for c in self.consents.values() if c is not None and c.consented and c.consented_time]
+        return min(times) if times else None
+
     def silent(self, days: int, at: datetime) -> bool:
-        """Consented to something, yet nothing arrived for more than ``days`` days."""
+        """Consented to something, yet nothing arrived for more than ``days`` days (counted from
+        the consent when nothing ever arrived)."""
         if not self.consented_any:
             return False
-        latest = self.latest
-        return latest is None or at - latest > timedelta(days=days)
+        since = self.latest or self.consented_since
+        return since is None or at - since > timedelta(days=days)
 
 
 def consent_cell(consent: ScopeConsent | None, last: datetime | None, at: datetime) -> str:
@@ -329,7 +335,7 @@ class StudiesScreen(ConsoleScreen[None]):
         rows = []
         for e in shown:
             if e.silent(self.silent_days, at):
-                status = f"⚠ silent > {self.silent_days} d"
+                status = f"⚠ silent > {self.silent_days} d" if e.latest else "⚠ no data yet"
             elif not e.consented_any:
                 status = "no consent"
             else:

@@ -60,7 +60,7 @@ class ChartModal(ModalScreen[None]):
                 first, last = series.points[0][0], series.points[-1][0]
                 yield Static(series.summary(), classes="series-name", markup=False)
                 yield Sparkline([v for _, v in series.points], summary_function=statistics.median)
-                yield Static(f"{utc_text(first)} UTC … {utc_text(last)} UTC (oldest on the left)",
+                yield Static(f"{utc_text(first)} UTC … {utc_text(last)} UTC (readings in time order, oldest on the left)",
                              classes="dialog-hint", markup=False)
             yield Static(self._span, classes="dialog-hint", markup=False)
             yield Label("Escape closes the chart", classes="dialog-hint")
