@@ -32,7 +32,7 @@ from jhe_tui.api import JheClient, JheError
 from jhe_tui.api.fhir import decode_attachment
 from jhe_tui.api.omh import decode
 
-from .observations import LARGE_PAGE, ObservationQuery, matching_resources
+from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources
 
 FORMATS = ("csv", "ndjson", "fhir")
 PARTIAL_SUFFIX = ".partial"
@@ -259,6 +259,7 @@ async def export_observations(
     output = Path(output)
     check_output(output, force=force)
     query.check()
+    await check_study(client, query)
     partial = partial_path(output)
     started = time.perf_counter()
     count = 0
@@ -277,6 +278,7 @@ async def export_observations(
         except JheError as error:
             stream.close()
             reason = error.message.rstrip(".")
+            reason = reason[:1].lower() + reason[1:] if count else reason
             if count == 0:
                 partial.unlink(missing_ok=True)
                 raise ExportFailed(f"{reason}.") from None

@@ -82,6 +82,17 @@ class Plan:
         return LOCAL_NOTE.format(what=what) if what else ""
 
 
+async def check_study(client: JheClient, query: ObservationQuery) -> None:
+    """A study of another organization is refused by name (the search would just come back empty)."""
+    if query.study_id is None:
+        return
+    study = await client.study(query.study_id)
+    if study.organization_id is not None and study.organization_id != query.organization_id:
+        raise InvalidInput(
+            f"Study {study.id} belongs to organization {study.organization_id}, not {query.organization_id}."
+        )
+
+
 async def plan_for(client: JheClient, query: ObservationQuery) -> Plan:
     query.check()
     generation = (await client.server_info()).generation

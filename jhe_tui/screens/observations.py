@@ -140,6 +140,7 @@ class ObservationsScreen(ConsoleScreen[None]):
         self.plan: Plan | None = None
         self._preset = 0
         self.detail: Group | None = None
+        self._exporting = False
         self._pending: tuple[int | None, int | None] | None = None  # (study, patient) from show_for
         self._pending_org: int | None = None
 
@@ -485,10 +486,13 @@ class ObservationsScreen(ConsoleScreen[None]):
             parts.append(f"dates {q.since or '…'} to {q.until or '…'}")
         return "Observations of " + ", ".join(parts) + f" ({self.table.count:,} found)."
 
-    @work(exclusive=True, group="export", exit_on_error=False)
+    @work(group="export", exit_on_error=False)
     async def action_export(self) -> None:
         query = self.query_
         if query is None:
+            return
+        if self._exporting:
+            self.notify("An export is already running; its progress is shown above the table.", severity="warning")
             return
         stem = f"observations-{query.organization_id}" + (f"-study{query.study_id}" if query.study_id else "")
         request: ExportRequest | None = await self.app.push_screen_wait(ExportModal(self.describe_query(), stem))
@@ -501,6 +505,7 @@ class ObservationsScreen(ConsoleScreen[None]):
             notice.update(f"Exporting to {request.path.name}: {done:,}" + (f" of {total:,}" if total else ""))
 
         progress(0, None)
+        self._exporting = True
         try:
             result = await export_observations(
                 self.console.client, query, request.fmt, request.path, force=request.force, progress=progress
@@ -513,6 +518,8 @@ class ObservationsScreen(ConsoleScreen[None]):
             notice.update(f"⚠ {failure.message}")
             self.notify(failure.message, title="Export failed", severity="error", markup=False)
             return
+        finally:
+            self._exporting = False
         done = f"Exported {result.count:,} observations to {result.path}."
         notice.update(done)
         self.notify(done, title="Export finished", markup=False)

@@ -184,6 +184,8 @@ def replay(routes: dict[str, object], generation_health: bool):
             if generation_health:
                 return httpx.Response(200, json={"status": "ok", "version": "v0.0.13"})
             return httpx.Response(404, html="<html><title>Page not found</title></html>")
+        if request.url.path == "/api/v1/studies/30001":  # the study check before exporting
+            return httpx.Response(200, json={"id": 30001, "name": "BP & HR", "organization": {"id": 20003}})
         exchange = routes[request.url.path]
         return httpx.Response(exchange.status, headers={"content-type": exchange.content_type},
                               content=exchange.body.encode())
@@ -265,6 +267,11 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert main([*args, str(tmp_path / "missing" / "x.ndjson")]) == 2
     capsys.readouterr()
     # An unknown patient: the server refuses, the export fails (1) with one sentence.
+    # A study of another organization: refused by name, nothing written.
+    study_elsewhere = ["export", "observations", "--demo", "--org", "20004", "--study", str(STUDY), "--format", "csv"]
+    assert main([*study_elsewhere, "-o", str(tmp_path / "s.csv")]) == 2
+    assert f"Study {STUDY} belongs to organization {ORG}, not 20004." in capsys.readouterr().err
+    assert not (tmp_path / "s.csv").exists()
     base = ["export", "observations", "--demo", "--org", str(ORG), "--patient", "49999", "--format", "csv", "-o"]
     assert main([*base, str(tmp_path / "u.csv")]) == 1
     err = capsys.readouterr().err.strip()
