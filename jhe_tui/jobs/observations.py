@@ -354,4 +354,18 @@ async def matching_resources(
             yield page.items, page.count  # type: ignore[misc]
         return
     async for items, total in matching(client, query, page_size=page_size, window=window):
-        yield [o.resource for o in items], total
+        yield [with_effective(o) for o in items], total
+
+
+def with_effective(o: FhirObservation) -> dict[str, Any]:
+    """The resource, with ``effective[x]`` taken from the OMH time frame when the server left it
+    out (v0.0.7 never sends it), so exported Observations say when they were measured."""
+    resource = o.resource
+    if "effectiveDateTime" in resource or "effectivePeriod" in resource or o.value is None:
+        return resource
+    start, end = o.value.effective_start, o.value.effective_end
+    if end is not None:
+        return {**resource, "effectivePeriod": {"start": _iso(start), "end": _iso(end)}}
+    if start is not None:
+        return {**resource, "effectiveDateTime": _iso(start)}
+    return resource

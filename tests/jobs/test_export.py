@@ -277,3 +277,20 @@ def test_cli_exit_codes(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert err.startswith("jhe-tui: ") and "\n" not in err and "49999" in err
     assert not (tmp_path / "u.csv").exists() and not (tmp_path / "u.csv.partial").exists()
+
+
+@pytest.mark.skipif(not EXCHANGES, reason=MISSING_REASON)
+async def test_recorded_v007_fhir_page_for_one_patient(tmp_path):
+    """v0.0.7 with a patient: its FHIR search (a DRF page of resources, base64 with newlines);
+    the date range is applied here because that server has no ``date`` parameter."""
+    exchange = recorded("v0.0.7", "FHIR Observation /fhir/r5 (guide shape, real ids)")
+    handle, seen = replay({"/fhir/r5/Observation": exchange}, generation_health=False)
+    query = ObservationQuery(20003, study_id=30001, patient_id=40001, since=date(2020, 1, 1), until=date(2099, 1, 1))
+    out = tmp_path / "v7p.ndjson"
+    async with JheClient("http://jhe.test", "t", transport=MockTransport(handle)) as client:
+        result = await export_observations(client, query, "ndjson", out)
+    path, params = seen[-1]
+    assert path == "/fhir/r5/Observation" and "date" not in params and params["patient"] == "40001"
+    resources = [w["resource"] for w in exchange.json["results"]]
+    assert result.count == len(resources) > 0
+    check_exported(out, "ndjson", [(r["id"], decode_attachment(r["valueAttachment"]["data"])) for r in resources])
