@@ -34,9 +34,9 @@ from jhe_tui.api import (
 )
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
+from jhe_tui.screens.patient_flows import remove_from_study
 from jhe_tui.widgets.choice import ChoiceModal
 from jhe_tui.widgets.clock import ago, now
-from jhe_tui.widgets.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.paged_table import PagedTable, Row
@@ -440,27 +440,8 @@ class StudiesScreen(ConsoleScreen[None]):
         study, patients = self.study, self._chosen()
         if study is None or not patients:
             return
-        answer = await self.app.push_screen_wait(
-            ConfirmModal(
-                f"Remove from study {study.name}?",
-                [
-                    f"Patients: {', '.join(f'{p.display_name} ({p.id})' for p in patients[:5])}"
-                    + (f" and {len(patients) - 5} more" if len(patients) > 5 else ""),
-                    f"Study: {study.name} (study {study.id})",
-                    "Their consent answers for this study are deleted; their observations are kept.",
-                ],
-                confirm_label="Remove from study",
-                danger=True,
-            )
-        )
-        if answer is None:
+        if not await remove_from_study(self, self.console.client, patients, study):
             return
-        try:
-            await self.console.client.unenroll_patients(study.id, [p.id for p in patients])
-        except JheError as failure:
-            self.notify(failure.message, title="Not removed", severity="error", markup=False)
-            return
-        self.notify(f"Removed {len(patients)} from {study.name}.", markup=False)
         self.roster.selected.clear()
         self.load_roster()
 

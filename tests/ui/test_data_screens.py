@@ -293,3 +293,18 @@ async def test_organization_tree_with_roles_and_members(make_app, client, settle
         members = await client.organization_members(current.id)
         table = screen.query_one("#members")
         assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == [m.email for m in members]
+
+
+def test_an_unreadable_payload_is_shown_raw_not_a_crash():
+    from jhe_tui.api.fhir import observation_from_resource
+    from jhe_tui.screens.observations import detail_renderable, observation_row
+
+    resource = {"resourceType": "Observation", "id": "7", "status": "final",
+                "code": {"coding": [{"system": "https://w3id.org/openmhealth", "code": "omh:heart-rate:2.0"}]},
+                "subject": {"reference": "Patient/40001"},
+                "valueAttachment": {"contentType": "application/json", "data": "bm90IGpzb24="}}  # "not json"
+    item = observation_from_resource(resource)
+    row = observation_row(item, {}, {})
+    assert row.cells[:4] == ("7", "40001", "omh:heart-rate:2.0", "(unreadable payload)")
+    body = plain(detail_renderable(item, "40001", "Heart rate"))
+    assert "could not be read" in body and "bm90IGpzb24=" in body
