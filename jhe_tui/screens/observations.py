@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Group
 from rich.syntax import Syntax
@@ -468,7 +468,9 @@ class ObservationsScreen(ConsoleScreen[None]):
         who = f"{self.names[pid]} ({pid})" if pid in self.names else f"patient {pid}"
         span = (f"From {query.since or 'the first reading'} to {query.until or 'the last reading'}."
                 + (f" Only the newest {CHART_LIMIT:,} readings are drawn." if len(points) >= CHART_LIMIT else ""))
-        await self.app.push_screen_wait(ChartModal(f"{kind} · {who}", series, span))
+        start = datetime.combine(query.since, datetime.min.time(), UTC) if query.since else None
+        end = datetime.combine(query.until, datetime.max.time(), UTC) if query.until else None
+        await self.app.push_screen_wait(ChartModal(f"{kind} · {who}", series, span, start, end))
 
     # --- export ---------------------------------------------------------------------------------
 
