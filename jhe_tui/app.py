@@ -25,8 +25,10 @@ from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.guard import GuardMixin
 from jhe_tui.screens.base import WRITE_ROLES, ActionInfo, screen_actions
 from jhe_tui.screens.help import HelpScreen
+from jhe_tui.screens.observations import ObservationsScreen
+from jhe_tui.screens.organizations import OrganizationsScreen
 from jhe_tui.screens.patients import PatientsScreen
-from jhe_tui.screens.placeholder import PlaceholderScreen
+from jhe_tui.screens.studies import StudiesScreen
 
 if TYPE_CHECKING:
     from jhe_tui.signin import SignIn
@@ -74,28 +76,22 @@ class JheApp(GuardMixin, App[None]):
     COMMANDS = App.COMMANDS | {ScreenActionsProvider}
     MODES = {
         "patients": PatientsScreen,
-        "studies": lambda: PlaceholderScreen(
-            "Studies", "list each study with its data types, data sources, apps and enrolment"
-        ),
-        "observations": lambda: PlaceholderScreen(
-            "Observations", "list observations with patient, data type and date filters and a decoded detail view"
-        ),
-        "organizations": lambda: PlaceholderScreen(
-            "Organizations", "show the organization tree and its members with their roles"
-        ),
+        "studies": StudiesScreen,
+        "observations": ObservationsScreen,
+        "organizations": OrganizationsScreen,
     }
     DEFAULT_MODE = "patients"
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen"),
         Binding("f2", "switch_mode('patients')", "Patients", id="nav.patients", show=False, tooltip="The patient list"),
-        Binding("f3", "switch_mode('studies')", "Studies", id="nav.studies", show=False, tooltip="Studies (coming)"),
+        Binding("f3", "switch_mode('studies')", "Studies", id="nav.studies", show=False, tooltip="Studies: data types, sources, roster and who went silent"),
         Binding(
             "f4", "switch_mode('observations')", "Observations", id="nav.observations", show=False,
-            tooltip="Observations (coming)",
+            tooltip="Observations: filter, read, chart and export",
         ),
         Binding(
             "f5", "switch_mode('organizations')", "Organizations", id="nav.organizations", show=False,
-            tooltip="Organizations (coming)",
+            tooltip="Organizations: the tree, your role in each, members",
         ),
         Binding(
             "f9", "toggle_privacy", "Privacy", id="app.privacy", show=False, priority=True,

@@ -589,6 +589,7 @@ class JheClient:
         page: int,
         count: int,
         link: str | None = None,
+        organization_id: int | None = None,
     ) -> tuple[Page[FhirObservation], bool]:
         """One page as the server returns it (``link``: the previous page's ``next``), and whether
         the date range must be applied locally."""
@@ -608,6 +609,7 @@ class JheClient:
             {
                 "patient": patient_id,
                 FHIR_STUDY: study_id,
+                "patient.organization": organization_id,
                 "code": "|".join(scope_key(code)) if code is not None else None,
                 "date": date_query(date_ge, date_le) if adapter.fhir_date_filter else None,
                 "_count": count if count != DEFAULT_PAGE_SIZE else None,
@@ -628,13 +630,16 @@ class JheClient:
         date_le: Day | None = None,
         page: int = 1,
         count: int = 100,
+        organization_id: int | None = None,
     ) -> Page[FhirObservation]:
         """One page of FHIR observations.
 
         Where the server has no ``date`` filter (v0.0.7) the range is applied to this page
         locally, and ``count`` stays the unfiltered total.
         """
-        result, local_dates = await self._fhir_search(patient_id, study_id, code, date_ge, date_le, page, count)
+        result, local_dates = await self._fhir_search(
+            patient_id, study_id, code, date_ge, date_le, page, count, organization_id=organization_id
+        )
         if local_dates:
             result.items = [o for o in result.items if within_dates(o, date_ge, date_le)]
         return result
@@ -648,6 +653,7 @@ class JheClient:
         date_ge: Day | None = None,
         date_le: Day | None = None,
         count: int = LARGE_PAGE,
+        organization_id: int | None = None,
     ) -> AsyncIterator[FhirObservation]:
         """Every matching FHIR observation; pages are fetched whole and, on v0.0.7, filtered here."""
         local_dates = False
@@ -655,7 +661,8 @@ class JheClient:
         async def fetch(number: int, link: str | None) -> Page[FhirObservation]:
             nonlocal local_dates
             result, local_dates = await self._fhir_search(
-                patient_id, study_id, code, date_ge, date_le, number, count, link
+                patient_id, study_id, code, date_ge, date_le, number, count,
+                link=link, organization_id=organization_id,
             )
             return result
 

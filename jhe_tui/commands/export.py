@@ -1,10 +1,14 @@
-"""`jhe-tui export observations`: CSV, NDJSON or a FHIR Bundle."""
+"""`jhe-tui export observations`: CSV, NDJSON or a FHIR Bundle, with a progress bar."""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import sys
+from datetime import date
 from pathlib import Path
 
-from jhe_tui.commands.common import add_server_options, not_yet
+from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, target
 
 
 def register(sub) -> None:
@@ -13,11 +17,82 @@ def register(sub) -> None:
     exp.add_argument("--org", type=int, required=True, metavar="ID")
     exp.add_argument("--study", type=int, metavar="ID")
     exp.add_argument("--patient", type=int, metavar="ID")
-    exp.add_argument("--code", metavar="CODE")
-    exp.add_argument("--since", metavar="DATE")
-    exp.add_argument("--until", metavar="DATE")
+    exp.add_argument("--code", metavar="CODE", help="data type, e.g. omh:blood-glucose:4.0 or SYSTEM|CODE")
+    exp.add_argument("--since", metavar="DATE", help="first day (YYYY-MM-DD), inclusive")
+    exp.add_argument("--until", metavar="DATE", help="last day (YYYY-MM-DD), inclusive")
     exp.add_argument("--format", choices=["csv", "ndjson", "fhir"], required=True)
     exp.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     exp.add_argument("--force", action="store_true", help="overwrite an existing file")
+    exp.add_argument("--quiet", action="store_true", help="no progress bar")
     add_server_options(exp)
-    exp.set_defaults(handler=not_yet)
+    exp.set_defaults(handler=run)
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{option} must be a date like 2026-01-31 (got {value!r}).") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from jhe_tui.api import InvalidInput
+    from jhe_tui.connection import open_client
+    from jhe_tui.jobs.export import ExportFailed, ExportRefused, check_output
+    from jhe_tui.jobs.observations import ObservationQuery
+
+    try:
+        query = ObservationQuery(
+            organization_id=args.org,
+            study_id=args.study,
+            patient_id=args.patient,
+            code=args.code or None,
+            since=_day(args.since, "--since"),
+            until=_day(args.until, "--until"),
+        )
+        query.check()
+        check_output(args.output, force=args.force)
+    except (ValueError, InvalidInput, ExportRefused) as problem:
+        return fail(getattr(problem, "message", None) or str(problem), EXIT_USAGE)
+    client = open_client(target(args))
+    try:
+        result = asyncio.run(_export(client, query, args))
+    except ExportRefused as problem:
+        return fail(str(problem), EXIT_USAGE)
+    except InvalidInput as problem:
+        return fail(problem.message, EXIT_USAGE)
+    except ExportFailed as problem:
+        return fail(str(problem), EXIT_FAILED)
+    noun = "observation" if result.count == 1 else "observations"
+    print(f"Exported {result.count:,} {noun} to {result.path} in {result.seconds:.1f} s ({result.rate:,.0f}/s).",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+async def _export(client, query, args):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from jhe_tui.jobs.export import export_observations
+
+    show = not args.quiet and sys.stderr.isatty()
+    columns = (
+        TextColumn("Exporting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    async with client:
+        with Progress(*columns, disable=not show, transient=True) as bar:
+            task = bar.add_task("export", total=None, rate="")
+
+            def progress(done: int, total: int | None) -> None:
+                elapsed = bar.tasks[0].elapsed or 0
+                rate = f"{done / elapsed:,.0f} obs/s" if elapsed > 0 else ""
+                bar.update(task, completed=done, total=max(total or 0, done) or None, rate=rate)
+
+            return await export_observations(
+                client, query, args.format, args.output, force=args.force, progress=progress
+            )

@@ -1,4 +1,4 @@
-"""Edit and remove-from-organization, started from the table or from a patient's record.
+"""Edit, remove-from-organization and remove-from-study, started from a table or a patient's record.
 
 Both places must behave identically (same preview, same confirmation, same messages),
 so the flows live here once. Each runs inside the caller's worker and waits for its
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from textual.screen import Screen
 
 from jhe_tui import privacy
-from jhe_tui.api import JheClient, JheError, Organization, Patient, PatientConsents
+from jhe_tui.api import JheClient, JheError, Organization, Patient, PatientConsents, Study
 from jhe_tui.screens.edit_patient import EditPatientModal
 from jhe_tui.widgets.confirm import ConfirmModal
 
@@ -108,4 +108,32 @@ async def remove_from_organization(
         return False
     gone = "; it was their last organization, so the patient was deleted" if impact.last_organization else ""
     screen.notify(f"Removed patient {patient.id} from {org.name}{gone}.", markup=False)
+    return True
+
+
+async def remove_from_study(screen: Screen[object], client: JheClient, patients: list[Patient], study: Study) -> bool:
+    """Confirm, then unenroll; True when the patients were removed. The confirmation names who
+    and which study, and says what goes (consent answers) and what stays (observations)."""
+    names = ", ".join(f"{p.display_name} ({p.id})" for p in patients[:5])
+    more = f" and {len(patients) - 5} more" if len(patients) > 5 else ""
+    answer = await screen.app.push_screen_wait(
+        ConfirmModal(
+            f"Remove from study {study.name}?",
+            [
+                f"Patients: {names}{more}",
+                f"Study: {study.name} (study {study.id})",
+                "Their consent answers for this study are deleted; their observations are kept.",
+            ],
+            confirm_label="Remove from study",
+            danger=True,
+        )
+    )
+    if answer is None:
+        return False
+    try:
+        await client.unenroll_patients(study.id, [p.id for p in patients])
+    except JheError as error:
+        screen.notify(error.message, title="Not removed", severity="error", markup=False)
+        return False
+    screen.notify(f"Removed {len(patients)} from {study.name}.", markup=False)
     return True

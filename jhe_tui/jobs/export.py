@@ -1,0 +1,295 @@
+"""Export observations to CSV, NDJSON or one FHIR Bundle, streaming page by page.
+
+Memory stays flat: pages of the largest size the server allows (1000) are fetched up to six ahead,
+written and dropped. The file is written as ``<name>.partial`` (mode 0600, owner only: it holds
+health data) and renamed when complete, so a file with the requested name is always whole. If the
+server fails mid-way the export stops and the ``.partial`` file stays, named as such.
+
+CSV rows are tidy, one per observation, with the column names jupyterhealth-client's
+``tidy_observation`` gives (``effective_time_frame_date_time``, ``blood_glucose_value``,
+``blood_glucose_unit``, ...), so notebooks written for it read ours. Text cells that a spreadsheet
+would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) get a
+leading apostrophe; numbers are written as numbers.
+
+No Textual here; patient data never goes to the log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from jhe_tui.api import JheClient, JheError
+from jhe_tui.api.fhir import decode_attachment
+from jhe_tui.api.omh import decode
+
+from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources
+
+FORMATS = ("csv", "ndjson", "fhir")
+PARTIAL_SUFFIX = ".partial"
+
+# Body keys holding an OMH unit-value, in the order their columns appear.
+VALUE_KEYS = (
+    "blood_glucose",
+    "systolic_blood_pressure",
+    "diastolic_blood_pressure",
+    "heart_rate",
+    "oxygen_saturation",
+    "respiratory_rate",
+    "body_temperature",
+    "body_weight",
+    "step_count",
+    "sleep_duration",
+    "total_sleep_time",
+    "distance",
+    "kcal_burned",
+    "rr_interval",
+)
+BASE_COLUMNS = (
+    "id",
+    "patient_id",
+    "subject_reference",
+    "code_coding_0_system",
+    "code_coding_0_code",
+    "schema_id_name",
+    "effective_time_frame_date_time",
+    "effective_time_frame_time_interval_start_date_time",
+    "effective_time_frame_time_interval_end_date_time",
+    "meta_lastUpdated",
+    "value",
+    "unit",
+    "value_text",
+    "temporal_relationship_to_meal",
+    "activity_name",
+)
+COLUMNS = BASE_COLUMNS + tuple(f"{key}_{part}" for key in VALUE_KEYS for part in ("value", "unit"))
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportRefused(Exception):
+    """Bad usage (exit 2): an existing file without --force, a missing directory, a bad format."""
+
+
+class ExportFailed(Exception):
+    """The export stopped (exit 1); ``partial`` is the file holding what was written, if any."""
+
+    def __init__(self, message: str, partial: Path | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    count: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds > 0 else 0.0
+
+
+Progress = Callable[[int, int | None], None]
+
+
+def neutralize(cell: Any) -> Any:
+    """A text cell a spreadsheet would evaluate gets a leading apostrophe; numbers stay numbers."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
+        try:
+            float(cell)
+        except ValueError:
+            return "'" + cell
+    return cell
+
+
+def _time(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    return int(value) if float(value).is_integer() else value
+
+
+def _patient(resource: dict[str, Any]) -> str:
+    reference = (resource.get("subject") or {}).get("reference")
+    return reference.removeprefix("Patient/") if isinstance(reference, str) else ""
+
+
+def csv_row(resource: dict[str, Any]) -> list[Any]:
+    """One tidy row from a FHIR Observation resource (its OMH attachment decoded here)."""
+    codings = (resource.get("code") or {}).get("coding") or [{}]
+    coding = codings[0] if isinstance(codings[0], dict) else {}
+    payload = decode_attachment((resource.get("valueAttachment") or {}).get("data"))
+    payload = payload if isinstance(payload, dict) else {}
+    body = payload.get("body") if isinstance(payload.get("body"), dict) else {}
+    header = payload.get("header") if isinstance(payload.get("header"), dict) else {}
+    schema = header.get("schema_id") if isinstance(header.get("schema_id"), dict) else {}
+    value = decode(payload, coding.get("code"))
+    period = resource.get("effectivePeriod") or {}
+    if value is not None and value.effective_start is not None:
+        start, end = _time(value.effective_start), _time(value.effective_end)
+    else:
+        start, end = resource.get("effectiveDateTime") or period.get("start") or "", period.get("end") or ""
+    patient = _patient(resource)
+    meal = body.get("temporal_relationship_to_meal")
+    activity = body.get("activity_name")
+    row: list[Any] = [
+        resource.get("id", ""),
+        patient,
+        f"Patient/{patient}" if patient else "",
+        coding.get("system") or "",
+        coding.get("code") or "",
+        schema.get("name") or (value.name if value else ""),
+        "" if end else start,
+        start if end else "",
+        end,
+        (resource.get("meta") or {}).get("lastUpdated") or "",
+        _number(value.value) if value and value.value is not None else "",
+        (value.unit or "") if value else "",
+        value.text if value else "(unreadable payload)",
+        meal if isinstance(meal, str) else "",
+        activity if isinstance(activity, str) else "",
+    ]
+    for key in VALUE_KEYS:
+        item = body.get(key)
+        if isinstance(item, dict):
+            row += [_number(item.get("value")), item.get("unit") if isinstance(item.get("unit"), str) else ""]
+        else:
+            row += [_number(item), ""]
+    return [neutralize(cell) for cell in row]
+
+
+class _Writer:
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self.stream = stream
+
+    def start(self) -> None: ...
+
+    def page(self, items: list[dict[str, Any]]) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class _CsvWriter(_Writer):
+    def start(self) -> None:
+        self.csv = csv.writer(self.stream, lineterminator="\n")
+        self.csv.writerow(COLUMNS)
+
+    def page(self, items: list[dict[str, Any]]) -> None:
+        self.csv.writerows(csv_row(o) for o in items)
+
+
+def _dumps(resource: dict[str, Any]) -> str:
+    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
+
+
+class _NdjsonWriter(_Writer):
+    def page(self, items: list[dict[str, Any]]) -> None:
+        self.stream.write("".join(_dumps(o) + "\n" for o in items))
+
+
+class _BundleWriter(_Writer):
+    """One ``collection`` Bundle, written entry by entry (never held whole in memory)."""
+
+    def start(self) -> None:
+        self.first = True
+        self.stream.write('{"resourceType":"Bundle","type":"collection","entry":[\n')
+
+    def page(self, items: list[dict[str, Any]]) -> None:
+        parts = []
+        for o in items:
+            parts.append(("" if self.first else ",\n") + '{"resource":' + _dumps(o) + "}")
+            self.first = False
+        self.stream.write("".join(parts))
+
+    def finish(self) -> None:
+        self.stream.write("\n]}\n")
+
+
+WRITERS: dict[str, type[_Writer]] = {"csv": _CsvWriter, "ndjson": _NdjsonWriter, "fhir": _BundleWriter}
+
+
+def partial_path(output: Path) -> Path:
+    return output.with_name(output.name + PARTIAL_SUFFIX)
+
+
+def check_output(output: Path, *, force: bool) -> None:
+    if output.exists() and not force:
+        raise ExportRefused(f"{output} already exists; choose another file or add --force to overwrite it.")
+    if output.is_dir():
+        raise ExportRefused(f"{output} is a directory; give a file name.")
+    if not output.parent.is_dir():
+        raise ExportRefused(f"The directory {output.parent} does not exist.")
+
+
+def _open_private(path: Path) -> io.TextIOWrapper:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when an old .partial file was there with wider permissions
+    return open(fd, "w", encoding="utf-8", newline="")
+
+
+async def export_observations(
+    client: JheClient,
+    query: ObservationQuery,
+    fmt: str,
+    output: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+    page_size: int = LARGE_PAGE,
+    window: int = 6,
+) -> ExportResult:
+    """Write every observation matching ``query`` to ``output`` in ``fmt`` (csv, ndjson, fhir)."""
+    if fmt not in WRITERS:
+        raise ExportRefused(f"Unknown format {fmt!r}; use csv, ndjson or fhir.")
+    output = Path(output)
+    check_output(output, force=force)
+    query.check()
+    await check_study(client, query)
+    partial = partial_path(output)
+    started = time.perf_counter()
+    count = 0
+    with _open_private(partial) as stream:
+        writer = WRITERS[fmt](stream)
+        try:
+            writer.start()
+            async for items, total in matching_resources(client, query, page_size=page_size, window=window):
+                # In a thread, so the event loop keeps reading the pages already requested
+                # (a server blocks on a full socket buffer while nobody reads).
+                await asyncio.to_thread(writer.page, items)
+                count += len(items)
+                if progress is not None:
+                    progress(count, total)
+            writer.finish()
+        except JheError as error:
+            stream.close()
+            reason = error.message.rstrip(".")
+            reason = reason[:1].lower() + reason[1:] if count else reason
+            if count == 0:
+                partial.unlink(missing_ok=True)
+                raise ExportFailed(f"{reason}.") from None
+            raise ExportFailed(
+                f"The export stopped after {count:,} observations ({reason}); "
+                f"what was written so far is in {partial}.",
+                partial,
+            ) from None
+        except BaseException:
+            stream.close()
+            partial.unlink(missing_ok=True)
+            raise
+    os.replace(partial, output)
+    return ExportResult(output, count, time.perf_counter() - started)

@@ -1,0 +1,371 @@
+"""Which observations a practitioner asked for, and where they are filtered.
+
+The observations screen and the export share one ``ObservationQuery`` and one rule for where each
+filter runs:
+
+* the embedded backend and JHE v0.0.13+ search FHIR observations with every filter on the server
+  (``patient.organization``, study, patient, ``code``, ``date``);
+* JHE before v0.0.13 filters its admin list only by organization, study and patient, so data type
+  and date range are applied here, to each page as it arrives ("local" filtering). When a patient is
+  chosen, its FHIR search does filter by code, and only the dates stay local.
+
+Every record becomes a ``FhirObservation`` (admin-list items get the FHIR resource the server would
+have given), so screens and exports deal with one shape. No Textual here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timezone
+from typing import Any
+
+from jhe_tui.api import FhirObservation, Generation, InvalidInput, JheClient, Observation, Page, scope_key
+from jhe_tui.api.fhir import date_query, within_dates
+from jhe_tui.api.generation import ADAPTERS, FHIR_STUDY
+
+LARGE_PAGE = 1000  # the largest page every JHE generation serves (v0.0.13 caps there)
+LOCAL_NOTE = (
+    "This server (JHE before v0.0.13) cannot filter by {what}: jhe-tui reads the pages and filters them here, "
+    "so counts are those found so far."
+)
+
+
+@dataclass(frozen=True)
+class ObservationQuery:
+    organization_id: int
+    study_id: int | None = None
+    patient_id: int | None = None
+    code: str | None = None  # "system|code" or a bare Open mHealth code such as omh:blood-glucose:4.0
+    since: date | None = None
+    until: date | None = None
+
+    def check(self) -> None:
+        if self.since and self.until and self.since > self.until:
+            raise InvalidInput(
+                f"The date range starts after it ends ({self.since.isoformat()} is after {self.until.isoformat()})."
+            )
+
+    def with_(self, **changes: Any) -> ObservationQuery:
+        return replace(self, **changes)
+
+    @property
+    def code_key(self) -> tuple[str, str] | None:
+        return scope_key(self.code) if self.code else None
+
+    def matches(self, observation: FhirObservation, *, code: bool = True, dates: bool = True) -> bool:
+        """The local stand-in for the server's ``code`` and ``date`` filters."""
+        if code and self.code:
+            system, wanted = scope_key(self.code)
+            if observation.coding_code != wanted or (system and observation.coding_system not in (None, system)):
+                return False
+        return not dates or within_dates(observation, self.since, self.until)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How one query is answered by one server."""
+
+    source: str  # "fhir" (every filter on the server), "fhir-patient" (v0.0.7, one patient), "admin"
+    local_code: bool
+    local_dates: bool
+
+    @property
+    def local(self) -> bool:
+        return self.local_code or self.local_dates
+
+    def note(self) -> str:
+        what = " and ".join(w for w, on in (("data type", self.local_code), ("date", self.local_dates)) if on)
+        return LOCAL_NOTE.format(what=what) if what else ""
+
+
+async def check_study(client: JheClient, query: ObservationQuery) -> None:
+    """A study of another organization is refused by name (the search would just come back empty)."""
+    if query.study_id is None:
+        return
+    study = await client.study(query.study_id)
+    if study.organization_id is not None and study.organization_id != query.organization_id:
+        raise InvalidInput(
+            f"Study {study.id} belongs to organization {study.organization_id}, not {query.organization_id}."
+        )
+
+
+async def plan_for(client: JheClient, query: ObservationQuery) -> Plan:
+    query.check()
+    generation = (await client.server_info()).generation
+    if generation is not Generation.LEGACY:
+        return Plan("fhir", local_code=False, local_dates=False)
+    dates = bool(query.since or query.until)
+    if query.patient_id is not None:
+        return Plan("fhir-patient", local_code=False, local_dates=dates)
+    return Plan("admin", local_code=bool(query.code), local_dates=dates)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def from_admin(item: Observation) -> FhirObservation:
+    """An admin-list observation as the FHIR Observation JHE would serve for it."""
+    value = item.value
+    start = value.effective_start if value else None
+    end = value.effective_end if value else None
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": str(item.id),
+        "meta": {"lastUpdated": _iso(item.last_updated)},
+        "status": "final",
+        "code": {"coding": [{"system": item.coding_system, "code": item.coding_code, "display": item.coding_text}]},
+        "subject": {"reference": f"Patient/{item.subject_patient_id}"},
+    }
+    if end is not None:
+        resource["effectivePeriod"] = {"start": _iso(start), "end": _iso(end)}
+    elif start is not None:
+        resource["effectiveDateTime"] = _iso(start)
+    raw = json.dumps(item.payload, separators=(",", ":")).encode()
+    resource["valueAttachment"] = {"contentType": "application/json", "data": base64.b64encode(raw).decode()}
+    return FhirObservation(
+        id=str(item.id),
+        status="final",
+        coding_system=item.coding_system,
+        coding_code=item.coding_code,
+        coding_display=item.coding_text,
+        subject_patient_id=item.subject_patient_id,
+        effective_start=start,
+        effective_end=end,
+        last_updated=item.last_updated,
+        payload=item.payload,
+        value=value,
+        resource=resource,
+    )
+
+
+def patient_names(items: list[Observation]) -> dict[int, str]:
+    """Names the admin list carries (FHIR observations only name the patient's id)."""
+    names = {}
+    for item in items:
+        parts = [p for p in (item.patient_name_family, item.patient_name_given) if p]
+        if item.subject_patient_id is not None and parts:
+            names[item.subject_patient_id] = ", ".join(parts)
+    return names
+
+
+PageFetch = Callable[[int], Awaitable[Page[FhirObservation]]]
+
+
+def source_pages(
+    client: JheClient, query: ObservationQuery, plan: Plan, page_size: int, names: dict[int, str] | None = None
+) -> PageFetch:
+    """A function fetching page ``n`` of the server's answer, before any local filtering."""
+
+    async def fhir(number: int) -> Page[FhirObservation]:
+        return await client.fhir_observations(
+            organization_id=query.organization_id,
+            study_id=query.study_id,
+            patient_id=query.patient_id,
+            code=query.code,
+            date_ge=query.since,
+            date_le=query.until,
+            page=number,
+            count=page_size,
+        )
+
+    async def fhir_patient(number: int) -> Page[FhirObservation]:
+        return await client.fhir_observations(
+            study_id=query.study_id, patient_id=query.patient_id, code=query.code, page=number, count=page_size
+        )
+
+    async def admin(number: int) -> Page[FhirObservation]:
+        page = await client.observations(
+            query.organization_id, query.study_id, query.patient_id, page=number, page_size=page_size
+        )
+        if names is not None:
+            names.update(patient_names(page.items))
+        return Page[FhirObservation](
+            count=page.count,
+            items=[from_admin(item) for item in page.items],
+            next=page.next,
+            previous=page.previous,
+            page=page.page,
+            page_size=page.page_size,
+        )
+
+    return {"fhir": fhir, "fhir-patient": fhir_patient, "admin": admin}[plan.source]
+
+
+@dataclass
+class ScreenPage:
+    items: list[FhirObservation]
+    count: int
+    exact: bool  # False: local filtering, ``count`` is what was found so far
+
+
+async def screen_page(
+    client: JheClient,
+    query: ObservationQuery,
+    plan: Plan,
+    page: int,
+    page_size: int,
+    names: dict[int, str] | None = None,
+) -> ScreenPage:
+    """Page ``page`` of the matching observations, newest first."""
+    if not plan.local:
+        result = await source_pages(client, query, plan, page_size, names)(page)
+        return ScreenPage(result.items, result.count, True)
+    # Local filtering: read large server pages until this screen page is full, plus one match
+    # to know whether another page follows.
+    skip, wanted = (page - 1) * page_size, page_size + 1
+    found: list[FhirObservation] = []
+    seen = 0
+    fetch = source_pages(client, query, plan, LARGE_PAGE, names)
+    number, complete = 1, False
+    while len(found) < wanted:
+        result = await fetch(number)
+        for item in result.items:
+            if query.matches(item, code=plan.local_code, dates=plan.local_dates):
+                if seen >= skip:
+                    found.append(item)
+                seen += 1
+        if not result.next or not result.items:
+            complete = True
+            break
+        number += 1
+    more = len(found) > page_size
+    return ScreenPage(found[:page_size], seen if complete else skip + len(found), complete and not more)
+
+
+async def pages_ahead(fetch: PageFetch, window: int = 3) -> AsyncIterator[Page[FhirObservation]]:
+    """Every page in order, up to ``window`` requests in flight, so the server works while we write.
+
+    The first page says how many there are; the rest are fetched by number. Pages past the
+    announced count are not asked for (v0.0.13 answers them with 404).
+    """
+    first = await fetch(1)
+    yield first
+    if not first.next or not first.items:
+        return
+    last = first.page_count
+    pending: dict[int, asyncio.Task[Page[FhirObservation]]] = {}
+    number = 2
+    try:
+        while number <= last:
+            for ahead in range(number, min(last, number + window - 1) + 1):
+                if ahead not in pending:
+                    pending[ahead] = asyncio.ensure_future(fetch(ahead))
+            page = await pending.pop(number)
+            yield page
+            if not page.items:
+                return
+            number += 1
+    finally:
+        for task in pending.values():
+            task.cancel()
+        if pending:
+            await asyncio.gather(*pending.values(), return_exceptions=True)
+
+
+async def matching(
+    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 6
+) -> AsyncIterator[tuple[list[FhirObservation], int | None]]:
+    """Every matching observation, a server page at a time, with the expected total.
+
+    The total is exact when the server filters everything, an upper bound otherwise.
+    """
+    plan = await plan_for(client, query)
+    async for page in pages_ahead(source_pages(client, query, plan, page_size), window):
+        items = page.items
+        if plan.local:
+            items = [o for o in items if query.matches(o, code=plan.local_code, dates=plan.local_dates)]
+        yield items, page.count
+
+
+@dataclass
+class RawPage:
+    """A page of resource dicts; what ``pages_ahead`` needs of a ``Page``, without validating items."""
+
+    count: int
+    items: list[dict[str, Any]]
+    following: bool
+    page_size: int
+
+    @property
+    def next(self) -> str | None:
+        return "next" if self.following else None
+
+    @property
+    def page_count(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+
+async def _raw_fhir_fetch(client: JheClient, query: ObservationQuery, page_size: int):
+    """Page ``n`` of the FHIR search as the server sent it: (resources, total, has_next).
+
+    The export's fast path: no models, no decoding; resources go to the file as they came.
+    """
+    adapter = ADAPTERS[(await client.server_info()).generation]
+    path = f"{adapter.fhir_base}/Observation"
+
+    async def fetch(number: int) -> Page[dict[str, Any]]:
+        params = adapter.query(
+            "fhir_observations",
+            {
+                "patient.organization": query.organization_id,
+                FHIR_STUDY: query.study_id,
+                "patient": query.patient_id,
+                "code": "|".join(scope_key(query.code)) if query.code else None,
+                "date": date_query(query.since, query.until),
+                "_count": page_size,
+                "_page": number if number != 1 else None,
+            },
+        )
+        data = await client.request("GET", path, params=params, doing="searching FHIR observations")
+        if not isinstance(data, dict):
+            data = {}
+        if data.get("resourceType") == "Bundle":
+            wrappers = data.get("entry") or []
+            total = data.get("total")
+            following = any(isinstance(link, dict) and link.get("relation") == "next" for link in data.get("link") or [])
+        else:
+            wrappers, total, following = data.get("results") or [], data.get("count"), bool(data.get("next"))
+        resources = [w["resource"] for w in wrappers if isinstance(w, dict) and isinstance(w.get("resource"), dict)]
+        return RawPage(total if isinstance(total, int) else len(resources), resources, following, page_size)
+
+    return fetch
+
+
+async def matching_resources(
+    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 6
+) -> AsyncIterator[tuple[list[dict[str, Any]], int | None]]:
+    """Every matching observation as a FHIR resource dict, a server page at a time, with the total.
+
+    Where the server filters everything (v0.0.13+, the demo) the resources are passed through
+    untouched; otherwise they come from ``matching`` (admin list or local filtering).
+    """
+    plan = await plan_for(client, query)
+    if plan.source == "fhir" and not plan.local:
+        fetch = await _raw_fhir_fetch(client, query, page_size)
+        async for page in pages_ahead(fetch, window):  # type: ignore[arg-type]
+            yield page.items, page.count  # type: ignore[misc]
+        return
+    async for items, total in matching(client, query, page_size=page_size, window=window):
+        yield [with_effective(o) for o in items], total
+
+
+def with_effective(o: FhirObservation) -> dict[str, Any]:
+    """The resource, with ``effective[x]`` taken from the OMH time frame when the server left it
+    out (v0.0.7 never sends it), so exported Observations say when they were measured."""
+    resource = o.resource
+    if "effectiveDateTime" in resource or "effectivePeriod" in resource or o.value is None:
+        return resource
+    start, end = o.value.effective_start, o.value.effective_end
+    if end is not None:
+        return {**resource, "effectivePeriod": {"start": _iso(start), "end": _iso(end)}}
+    if start is not None:
+        return {**resource, "effectiveDateTime": _iso(start)}
+    return resource

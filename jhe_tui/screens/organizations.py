@@ -1,0 +1,166 @@
+"""Organizations: the whole tree with the user's role in each, and each one's members (read only).
+
+The web console showed one top-level organization's tree at a time (from a 20-item select) and
+members only inside a modal. Here the tree is whole, every node says the user's role there, and
+the members of the highlighted organization are listed beside it with their roles.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Static, Tree
+
+from jhe_tui.api import JheError, Organization
+from jhe_tui.screens.base import ConsoleScreen
+from jhe_tui.widgets.error_panel import ErrorPanel
+from jhe_tui.widgets.loading import loading_after
+
+ROLE_TEXT = {"manager": "manager", "member": "member", "viewer": "viewer", "super_user": "superuser"}
+
+
+def node_label(org: Organization) -> Text:
+    """The user's role first, so a narrow terminal cuts the name rather than the role."""
+    role = ROLE_TEXT.get(org.current_user_role or "", "")
+    label = Text(f"you: {role} · ", style="bold") if role else Text()
+    label.append(f"{org.name or 'Organization'} ({org.id})")
+    return label
+
+
+def build_tree(orgs: list[Organization]) -> list[tuple[Organization, list]]:
+    """(organization, children) forests under ROOT, each level by name."""
+    children: dict[int | None, list[Organization]] = {}
+    for org in orgs:
+        if org.id != 0:
+            children.setdefault(org.part_of if org.part_of not in (None, 0) else 0, []).append(org)
+    known = {o.id for o in orgs}
+
+    def grow(parent: int, seen: frozenset[int]) -> list[tuple[Organization, list]]:
+        kids = sorted(children.get(parent, []), key=lambda o: (o.name.lower(), o.id))
+        return [(k, grow(k.id, seen | {k.id})) for k in kids if k.id not in seen]
+
+    roots = grow(0, frozenset())
+    # An organization whose parent is missing from the list still shows, at the top.
+    orphans = [o for o in orgs if o.part_of not in (None, 0) and o.part_of not in known and o.id != 0]
+    return roots + [(o, grow(o.id, frozenset({o.id}))) for o in orphans]
+
+
+class OrganizationsScreen(ConsoleScreen[None]):
+    TITLE = "Organizations"
+    DEFAULT_CSS = """
+    OrganizationsScreen #org-body { height: 1fr; margin: 1 1 0 1; }
+    OrganizationsScreen #org-tree { width: 1fr; border: round $primary; }
+    OrganizationsScreen #org-side { width: 1fr; margin-left: 1; }
+    OrganizationsScreen #org-info { height: auto; padding: 0 1; border-left: thick $primary; margin-bottom: 1; }
+    OrganizationsScreen #members { height: 1fr; }
+    OrganizationsScreen #org-mine { margin: 0 1; color: $text-muted; }
+    """
+    BINDINGS = [
+        Binding("m", "focus('#members')", "Members", id="organizations.members", tooltip="Move to the member list"),
+        Binding("t", "focus('#org-tree')", "Tree", id="organizations.tree", tooltip="Move to the organization tree"),
+        Binding("r", "reload", "Reload", show=False, id="organizations.reload", tooltip="Load the organizations again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.orgs: list[Organization] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Horizontal(id="org-body"):
+            tree: Tree[Organization] = Tree("Organizations", id="org-tree")
+            tree.show_root = False
+            yield tree
+            with Vertical(id="org-side"):
+                yield Static("", id="org-info", markup=False)
+                members: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="members")
+                members.add_columns("Name", "E-mail", "Role")
+                yield members
+        yield Static("Read only here: members are added and removed by a manager in the web console.",
+                     id="org-mine", markup=False)
+        yield ErrorPanel(id="error")
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#org-tree", Tree).focus()
+        self.load_tree()
+
+    def action_reload(self) -> None:
+        self.load_tree()
+
+    @work(exclusive=True, group="tree", exit_on_error=False)
+    async def load_tree(self) -> None:
+        tree = self.query_one("#org-tree", Tree)
+        error = self.query_one("#error", ErrorPanel)
+        error.hide()
+        try:
+            with loading_after(tree):
+                await self.console.load_session()
+                self.orgs = await self.console.client.organizations()
+        except JheError as failure:
+            error.show("Loading organizations", failure.message)
+            return
+        tree.clear()
+        current = self.console.organization
+        target = None
+
+        def add(node, forest) -> None:
+            nonlocal target
+            for org, kids in forest:
+                child = node.add(node_label(org), data=org, expand=True, allow_expand=bool(kids))
+                if current is not None and org.id == current.id:
+                    target = child
+                add(child, kids)
+
+        add(tree.root, build_tree(self.orgs))
+        tree.root.expand_all()
+        if target is None:
+            target = next((n for n in _walk(tree.root) if n.data and n.data.current_user_role), None)
+        if target is not None:
+            chosen = target
+
+            def focus_target() -> None:
+                tree.move_cursor(chosen)
+                self._show(chosen.data)
+
+            tree.call_after_refresh(focus_target)
+
+    @on(Tree.NodeHighlighted, "#org-tree")
+    def _highlighted(self, event: Tree.NodeHighlighted) -> None:
+        if event.node.data is not None:
+            self._show(event.node.data)
+
+    def _show(self, org: Organization) -> None:
+        parent = next((o for o in self.orgs if o.id == org.part_of), None)
+        role = ROLE_TEXT.get(org.current_user_role or "", "none")
+        self.query_one("#org-info", Static).update(
+            f"{org.name} (organization {org.id})\n"
+            f"Type: {org.type or 'unknown'} · Part of: {parent.name if parent and parent.id else 'top level'}\n"
+            f"Your role here: {role}"
+        )
+        self.load_members(org)
+
+    @work(exclusive=True, group="members", exit_on_error=False)
+    async def load_members(self, org: Organization) -> None:
+        table = self.query_one("#members", DataTable)
+        try:
+            with loading_after(table):
+                members = await self.console.client.organization_members(org.id)
+        except JheError as failure:
+            table.clear()
+            table.add_row(Text(f"⚠ {failure.message}"), Text(""), Text(""))
+            return
+        table.clear()
+        for m in members:
+            table.add_row(Text(m.display_name), Text(m.email or ""), Text(ROLE_TEXT.get(m.role or "", m.role or "")))
+        if not members:
+            table.add_row(Text("No practitioners in this organization."), Text(""), Text(""))
+
+
+def _walk(node):
+    for child in node.children:
+        yield child
+        yield from _walk(child)

@@ -1,0 +1,447 @@
+"""Studies: what each asks for, who is enrolled, and who has stopped sending data.
+
+The web console listed at most 20 studies and nothing about enrolment or consent progress. Here
+every study of the organization is listed (all pages), with its description, requested data types
+and data sources, and a roster: each enrolled patient's consent answer per requested data type,
+when data of that type last arrived ("last data"), and a mark on patients silent for more than N
+days (3 by default; change it in the box at the top). Enroll and remove work from the roster.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import DataTable, Input, Label, Select, Static
+
+from jhe_tui.api import (
+    CodeableConcept,
+    DataSource,
+    JheClient,
+    JheError,
+    NotFound,
+    Organization,
+    Patient,
+    ScopeConsent,
+    ScopeRequest,
+    Study,
+)
+from jhe_tui.screens.base import ConsoleScreen
+from jhe_tui.screens.patient_detail import PatientDetailScreen
+from jhe_tui.screens.patient_flows import remove_from_study
+from jhe_tui.widgets.choice import ChoiceModal
+from jhe_tui.widgets.clock import ago, now
+from jhe_tui.widgets.error_panel import ErrorPanel
+from jhe_tui.widgets.loading import loading_after
+from jhe_tui.widgets.paged_table import PagedTable, Row
+
+DEFAULT_SILENT_DAYS = 3
+WRITES = frozenset({"enroll", "unenroll"})
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    patient: Patient
+    consents: dict[tuple[str, str], ScopeConsent | None]  # per requested scope; None = not listed
+    last_data: dict[tuple[str, str], datetime | None]  # newest observation received, per scope
+
+    @property
+    def id(self) -> int:
+        return self.patient.id
+
+    @property
+    def consented_any(self) -> bool:
+        return any(c is not None and c.consented for c in self.consents.values())
+
+    @property
+    def latest(self) -> datetime | None:
+        times = [t for t in self.last_data.values() if t is not None]
+        return max(times) if times else None
+
+    @property
+    def consented_since(self) -> datetime | None:
+        times = [c.consented_time for c in self.consents.values() if c is not None and c.consented and c.consented_time]
+        return min(times) if times else None
+
+    def silent(self, days: int, at: datetime) -> bool:
+        """Consented to something, yet nothing arrived for more than ``days`` days (counted from
+        the consent when nothing ever arrived)."""
+        if not self.consented_any:
+            return False
+        since = self.latest or self.consented_since
+        return since is None or at - since > timedelta(days=days)
+
+
+def consent_cell(consent: ScopeConsent | None, last: datetime | None, at: datetime) -> str:
+    if consent is None or consent.consented is None:
+        state = "… pending"
+    elif consent.consented:
+        state = "✓"
+    else:
+        state = "✗ declined"
+    if consent is not None and consent.consented:
+        return f"{state} {ago(last, at) if last else 'no data'}"
+    return state + (f" · {ago(last, at)}" if last else "")
+
+
+async def roster_entry(client: JheClient, patient: Patient, study_id: int, scopes: list[CodeableConcept]) -> RosterEntry:
+    async def last(scope: CodeableConcept) -> datetime | None:
+        page = await client.fhir_observations(patient_id=patient.id, study_id=study_id, code=scope.key, count=1)
+        return page.items[0].last_updated if page.items else None
+
+    consents_task = client.consents(patient.id)
+    results = await asyncio.gather(consents_task, *(last(s) for s in scopes))
+    state, times = results[0], results[1:]
+    return RosterEntry(
+        patient=patient,
+        consents={s.key: state.scope(study_id, *s.key) for s in scopes},
+        last_data=dict(zip((s.key for s in scopes), times, strict=True)),
+    )
+
+
+class StudiesScreen(ConsoleScreen[None]):
+    TITLE = "Studies"
+    DEFAULT_CSS = """
+    StudiesScreen #context > #silent-days { width: 6; margin-right: 1; background: $boost; }
+    StudiesScreen #context > #silent-label { width: auto; padding: 0 2 0 0; }
+    StudiesScreen #study-list { height: auto; max-height: 8; margin: 1 1 1 1; }
+    StudiesScreen #study-info { height: auto; max-height: 6; margin: 0 1; padding: 0 1; border-left: thick $primary; }
+    StudiesScreen #roster-summary { margin: 0 1; color: $text-accent; }
+    StudiesScreen #roster { margin-top: 0; }
+    """
+    BINDINGS = [
+        Binding("i", "enroll", "Enroll", id="studies.enroll", tooltip="Enroll a patient of the organization in this study"),
+        Binding("d", "unenroll", "Remove", id="studies.remove", tooltip="Remove the patient under the cursor (or the ticked ones) from this study"),
+        Binding("b", "observations", "Observations", id="studies.observations", tooltip="Open this patient's observations in this study (F4)"),
+        Binding("y", "only_silent", "Silent only", id="studies.silent", tooltip="Show only silent patients on this page, or everyone"),
+        Binding("o", "focus('#organization')", "Organization", show=False, id="studies.organization", tooltip="Choose the organization"),
+        Binding("k", "focus('#silent-days')", "Silent after", show=False, id="studies.silent_days", tooltip="Change the number of days without data after which a patient is marked silent"),
+        Binding("l", "focus('#study-list')", "Study list", show=False, id="studies.list", tooltip="Back to the list of studies"),
+        Binding("r", "reload", "Reload", show=False, id="studies.reload", tooltip="Load the study and its roster again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.studies: list[Study] = []
+        self.study: Study | None = None
+        self.scopes: list[CodeableConcept] = []
+        self.sources: list[DataSource] = []
+        self.silent_days = DEFAULT_SILENT_DAYS
+        self.only_silent = False
+        self.entries: list[RosterEntry] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Horizontal(id="context"):
+            yield Label("Organization", classes="context-label")
+            yield Select[int]([], prompt="(loading…)", allow_blank=True, id="organization")
+            yield Label("Silent after", classes="context-label")
+            yield Input(str(DEFAULT_SILENT_DAYS), id="silent-days", type="integer", compact=True)
+            yield Label("days", id="silent-label")
+        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="study-list")
+        table.add_columns("ID", "Study", "Description")
+        yield table
+        yield Static("", id="study-info", markup=False)
+        yield Static("", id="roster-summary", markup=False)
+        yield PagedTable(("ID", "Patient"), noun="enrolled patient", id="roster")
+        yield ErrorPanel(id="error")
+        yield from self.compose_footer()
+
+    @property
+    def roster(self) -> PagedTable:
+        return self.query_one("#roster", PagedTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#study-list", DataTable).focus()
+        self.load_session()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in WRITES and not self.console.can_write:
+            return None
+        if action in ("enroll", "unenroll", "observations", "only_silent") and self.study is None:
+            return None
+        rosters = self.query(PagedTable)
+        if action in ("unenroll", "observations") and rosters:
+            roster = rosters.first()
+            if roster.cursor_item is None and not roster.selected:
+                return None
+        return True
+
+    def disabled_reason(self, action: str) -> str | None:
+        if action in WRITES and not self.console.can_write:
+            return self.console.read_only_reason
+        if self.study is None:
+            return "choose a study first"
+        return "there is no patient on this page"
+
+    # --- organization and studies ---------------------------------------------------------------
+
+    @work(exclusive=True, group="session", exit_on_error=False)
+    async def load_session(self) -> None:
+        error = self.query_one("#error", ErrorPanel)
+        error.hide()
+        try:
+            session = await self.console.load_session()
+        except JheError as failure:
+            error.show("Signing in", failure.message)
+            return
+        orgs = session.organizations
+        select = self.query_one("#organization", Select)
+        if not orgs:
+            select.prompt = "(none)"
+            error.show("Choosing an organization", "this user belongs to no organization; ask a manager to add you")
+            return
+        select.set_options([(org.name or f"Organization {org.id}", org.id) for org in orgs])
+        current = self.console.organization
+        chosen = next((o for o in orgs if current and o.id == current.id), orgs[0])
+        with self.prevent(Select.Changed):
+            select.value = chosen.id
+        self._select_organization(chosen)
+
+    @on(Select.Changed, "#organization")
+    def _organization_changed(self, event: Select.Changed) -> None:
+        session = self.console.session
+        if session is None or event.value is Select.NULL:
+            return
+        org = next((o for o in session.organizations if o.id == event.value), None)
+        if org is not None:
+            self._select_organization(org)
+
+    def _select_organization(self, org: Organization) -> None:
+        self.console.organization = org
+        self.study = None
+        self.entries = []
+        self.refresh_bindings()
+        self.load_studies(org)
+
+    @work(exclusive=True, group="studies", exit_on_error=False)
+    async def load_studies(self, org: Organization) -> None:
+        table = self.query_one("#study-list", DataTable)
+        error = self.query_one("#error", ErrorPanel)
+        error.hide()
+        try:
+            with loading_after(table):
+                studies = await self.console.client.studies(org.id)
+        except JheError as failure:
+            error.show("Loading studies", failure.message)
+            return
+        self.studies = studies
+        table.clear()
+        for s in studies:
+            table.add_row(Text(str(s.id)), Text(s.name), Text((s.description or "").splitlines()[0] if s.description else ""),
+                          key=str(s.id))
+        info = self.query_one("#study-info", Static)
+        if not studies:
+            info.update(f"{org.name} has no studies. New studies are created by an organization manager.")
+            self.roster.display = False
+            self.query_one("#roster-summary", Static).update("")
+            return
+        self.roster.display = True
+        self._open_study(studies[0])
+
+    @on(DataTable.RowHighlighted, "#study-list")
+    def _study_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        study = next((s for s in self.studies if str(s.id) == event.row_key.value), None)
+        if study is not None and study != self.study:
+            self._open_study(study)
+
+    @on(DataTable.RowSelected, "#study-list")
+    def _study_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.roster.data_table.focus()
+
+    def _open_study(self, study: Study) -> None:
+        self.study = study
+        self.scopes = []
+        self.roster.reset()
+        self.refresh_bindings()
+        self.load_study(study)
+
+    @work(exclusive=True, group="study", exit_on_error=False)
+    async def load_study(self, study: Study) -> None:
+        client = self.console.client
+        info = self.query_one("#study-info", Static)
+        try:
+            requests, sources = await asyncio.gather(
+                client.study_scope_requests(study.id), client.study_data_sources(study.id)
+            )
+        except JheError as failure:
+            info.update(f"⚠ The study's data types could not be loaded: {failure.message}")
+            return
+        if self.study != study:
+            return
+        self.scopes = [r.scope_code for r in requests]
+        self.sources = sources
+        info.update(self._info_text(study, requests, sources))
+        self._rebuild_roster_columns()
+        self.load_roster()
+
+    @staticmethod
+    def _info_text(study: Study, requests: list[ScopeRequest], sources: list[DataSource]) -> str:
+        scopes = ", ".join(f"{r.scope_code.display} ({r.scope_code.coding_code})" for r in requests) or "none"
+        devices = ", ".join(f"{d.name} ({d.type})" if d.type else d.name for d in sources) or "none linked"
+        return (
+            f"{study.name} (study {study.id}): {study.description or 'no description'}\n"
+            f"Requests: {scopes}\nData sources: {devices}"
+        )
+
+    def _rebuild_roster_columns(self) -> None:
+        """Status and the newest data of any type first (they must survive a narrow terminal), then
+        one column per requested data type: the consent answer and when that type last arrived."""
+        table = self.roster.data_table
+        table.clear(columns=True)
+        table.add_columns("", "ID", "Patient", "Status", "Last data", *(s.display for s in self.scopes))
+
+    # --- roster ---------------------------------------------------------------------------------
+
+    @on(PagedTable.PageRequested, "#roster")
+    def _page_requested(self) -> None:
+        self.load_roster()
+
+    @work(exclusive=True, group="roster", exit_on_error=False)
+    async def load_roster(self) -> None:
+        study, org = self.study, self.console.organization
+        if study is None or org is None:
+            return
+        table, error = self.roster, self.query_one("#error", ErrorPanel)
+        error.hide()
+        client = self.console.client
+        try:
+            with loading_after(table.data_table):
+                page = await client.patients(org.id, study.id, page=table.page, page_size=table.page_size)
+                entries = list(await asyncio.gather(*(roster_entry(client, p, study.id, self.scopes) for p in page.items)))
+        except JheError as failure:
+            if isinstance(failure, NotFound) and table.page > 1:
+                table.reset()
+                self.load_roster()
+                return
+            error.show("Loading the roster", failure.message)
+            return
+        if self.study != study:
+            return
+        self.entries = entries
+        self._show_roster(page.count)
+
+    def _show_roster(self, count: int | None = None) -> None:
+        at = now()
+        shown = [e for e in self.entries if e.silent(self.silent_days, at)] if self.only_silent else self.entries
+        rows = []
+        for e in shown:
+            if e.silent(self.silent_days, at):
+                status = f"⚠ silent > {self.silent_days} d" if e.latest else "⚠ no data yet"
+            elif not e.consented_any:
+                status = "no consent"
+            else:
+                status = "sending"
+            cells = [str(e.id), e.patient.display_name, status, ago(e.latest, at) if e.latest else "never"]
+            cells += [consent_cell(e.consents[s.key], e.last_data[s.key], at) for s in self.scopes]
+            rows.append(Row(key=str(e.id), item=e.patient, cells=tuple(cells)))
+        self.roster.show_rows(rows, self.roster.count if count is None else count)
+        silent = sum(1 for e in self.entries if e.silent(self.silent_days, at))
+        which = "showing only those" if self.only_silent else "y shows only those"
+        self.query_one("#roster-summary", Static).update(
+            f"Roster page {self.roster.page}: {silent} of {len(self.entries)} patients silent for more than "
+            f"{self.silent_days} days ({which}). Enter opens a patient, b their observations."
+        )
+        self.refresh_bindings()
+
+    @on(Input.Changed, "#silent-days")
+    def _silent_days_changed(self, event: Input.Changed) -> None:
+        text = event.value.strip()
+        if text.isdigit() and 0 < int(text) <= 3650 and int(text) != self.silent_days:
+            self.silent_days = int(text)
+            if self.entries:
+                self._show_roster()
+
+    @on(Input.Submitted, "#silent-days")
+    def _silent_days_done(self) -> None:
+        self.roster.data_table.focus()
+
+    def action_only_silent(self) -> None:
+        self.only_silent = not self.only_silent
+        self._show_roster()
+
+    def action_reload(self) -> None:
+        if self.study is not None:
+            self._open_study(self.study)
+        elif self.console.organization is not None:
+            self.load_studies(self.console.organization)
+        else:
+            self.load_session()
+
+    # --- actions on the roster --------------------------------------------------------------------
+
+    @on(PagedTable.Opened, "#roster")
+    def _open_patient(self, event: PagedTable.Opened) -> None:
+        org = self.console.organization
+        assert org is not None
+
+        def closed(changed: bool | None) -> None:
+            if changed:
+                self.load_roster()
+
+        self.app.push_screen(PatientDetailScreen(self.console.client, event.item.id, org), closed)
+
+    async def action_observations(self) -> None:
+        patient, study, org = self.roster.cursor_item, self.study, self.console.organization
+        if patient is None or study is None or org is None:
+            return
+        await self.app.switch_mode("observations")
+        screen = self.app.screen
+        if hasattr(screen, "show_for"):
+            screen.show_for(org.id, study.id, patient.id)
+
+    def _chosen(self) -> list[Patient]:
+        if self.roster.selected:
+            return list(self.roster.selected.values())
+        item = self.roster.cursor_item
+        return [item] if item is not None else []
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_enroll(self) -> None:
+        study, org = self.study, self.console.organization
+        if study is None or org is None:
+            return
+        client = self.console.client
+        try:
+            enrolled = {p.id async for p in client.iter_patients(org.id, study.id)}
+            candidates = [p async for p in client.iter_patients(org.id) if p.id not in enrolled]
+        except JheError as failure:
+            self.notify(failure.message, title="Cannot list patients", severity="error", markup=False)
+            return
+
+        async def enroll(patient: Patient) -> None:
+            await client.enroll_patients(study.id, [patient.id])
+
+        patient = await self.app.push_screen_wait(
+            ChoiceModal(
+                f"Enroll in {study.name}",
+                f"Enroll which patient of {org.name} in {study.name} (study {study.id})? "
+                "They are then asked to consent to each data type the study requests.",
+                [(f"{p.display_name} (patient {p.id})", p) for p in candidates],
+                apply=enroll,
+                empty=f"Every patient of {org.name} is already enrolled in this study.",
+            )
+        )
+        if patient is None:
+            return
+        self.notify(f"Enrolled {patient.display_name} (patient {patient.id}) in {study.name}.", markup=False)
+        self.load_roster()
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_unenroll(self) -> None:
+        study, patients = self.study, self._chosen()
+        if study is None or not patients:
+            return
+        if not await remove_from_study(self, self.console.client, patients, study):
+            return
+        self.roster.selected.clear()
+        self.load_roster()
+
