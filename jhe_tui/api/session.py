@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import error_from_response, network_failure
 from .http import AsyncBaseTransport, AsyncClient, Auth, Response, TransportError
-from .retry import RetryPolicy
+from .retry import RetryPolicy, parse_retry_after
 
 logger = logging.getLogger("jhe_tui.api")
 
@@ -83,9 +83,12 @@ class ApiSession:
                     method, response.status_code, response.headers.get("Retry-After"), attempt
                 )
                 if delay is None:
-                    raise error_from_response(
+                    error = error_from_response(
                         response.status_code, response.headers.get("content-type", ""), response.text, doing
                     )
+                    # Callers that retry on their own terms (the import job) honour the server's pause.
+                    error.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    raise error
             attempt += 1
             await self.retry.sleep(delay)
 
