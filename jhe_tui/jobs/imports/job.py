@@ -20,7 +20,9 @@ options and a callback, and read the results.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import signal
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -137,6 +139,22 @@ class _SignedOut(Exception):
     pass
 
 
+class _CrashPoint:
+    """A testing aid for the kill-and-resume tests: ``JHE_TUI_IMPORT_CRASH=after-create:3`` kills
+    the process with SIGKILL the third time it passes that point (points: after-intent,
+    after-create, after-patient, after-enroll, after-invite). Unset, it does nothing."""
+
+    def __init__(self) -> None:
+        point, _, count = os.environ.get("JHE_TUI_IMPORT_CRASH", "").partition(":")
+        self.point, self.left = point, int(count or 1)
+
+    def __call__(self, point: str) -> None:
+        if point == self.point:
+            self.left -= 1
+            if self.left <= 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+
 class ImportJob:
     def __init__(
         self,
@@ -159,6 +177,7 @@ class ImportJob:
         self._adapter: Adapter | None = None
         self._study_org: int | None = None
         self._stop: str | None = None
+        self._crash = _CrashPoint()
 
     # --- preflight ------------------------------------------------------------------------------
 
@@ -366,8 +385,10 @@ class ImportJob:
                 outcome = CREATED if state.intent == "create" else ADDED
             elif patient is None:
                 record("creating")
+                self._crash("after-intent")
                 try:
                     patient = await self._create(row)
+                    self._crash("after-create")
                     outcome, fresh = CREATED, True
                 except Conflict:
                     # Someone else created this e-mail between our look-up and our create.
@@ -387,6 +408,7 @@ class ImportJob:
                 patient = await self._add(row, patient)
                 outcome = ADDED
             record("patient", outcome=outcome, id=patient.id)
+            self._crash("after-patient")
             state.outcome, state.patient_id = outcome, patient.id
         outcome, patient_id = state.outcome, state.patient_id
         assert patient_id is not None
@@ -405,6 +427,7 @@ class ImportJob:
                 already = False if fresh else await self._is_enrolled(patient_id)
                 if not already:
                     await self._enroll(patient_id)
+                    self._crash("after-enroll")
                 record("enrolled", already=already)
                 enrolled = "already" if already else "yes"
             notes.append(f"{'already enrolled' if enrolled == 'already' else 'enrolled'} in study {options.study_id}")
@@ -417,6 +440,7 @@ class ImportJob:
                 link, emailed = state.link or "", state.emailed
             else:
                 link, emailed = await self._invite(patient_id)
+                self._crash("after-invite")
                 record("invited", link=link, emailed=emailed)
             if link:
                 notes.append("invitation e-mailed" if emailed else "invitation link in this report")
