@@ -428,6 +428,8 @@ class ImportJob:
                 if not already:
                     await self._enroll(patient_id)
                     self._crash("after-enroll")
+                # A patient we created or added and find enrolled was enrolled by an earlier run.
+                already = already and outcome == SKIPPED
                 record("enrolled", already=already)
                 enrolled = "already" if already else "yes"
             notes.append(f"{'already enrolled' if enrolled == 'already' else 'enrolled'} in study {options.study_id}")
