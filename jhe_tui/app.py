@@ -22,6 +22,7 @@ from textual.screen import Screen
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.screens.base import WRITE_ROLES, ActionInfo, screen_actions
 from jhe_tui.screens.help import HelpScreen
+from jhe_tui.screens.import_screen import ImportScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.placeholder import PlaceholderScreen
 
@@ -78,6 +79,7 @@ class JheApp(App[None]):
             "Organizations", "show the organization tree and its members with their roles"
         ),
     }
+    MODES["import"] = ImportScreen
     DEFAULT_MODE = "patients"
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen"),
@@ -91,6 +93,8 @@ class JheApp(App[None]):
             "f5", "switch_mode('organizations')", "Organizations", id="nav.organizations", show=False,
             tooltip="Organizations (coming)",
         ),
+        Binding("f6", "switch_mode('import')", "Import", id="nav.import", show=False,
+                tooltip="Bulk import patients from a CSV file"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False, tooltip="Quit jhe-tui"),
     ]
 

@@ -53,11 +53,6 @@ def register(sub) -> None:
     imp.set_defaults(handler=run)
 
 
-def default_report_path(source: Path, dry_run: bool) -> Path:
-    suffix = "-dry-run-report.csv" if dry_run else "-report.csv"
-    return source.with_name(source.stem + suffix)
-
-
 class _Display:
     """The rich progress bar on a terminal; a plain line now and then otherwise."""
 
@@ -120,6 +115,7 @@ async def _run(args: argparse.Namespace) -> int:
         PreflightError,
         SourceError,
         default_journal_path,
+        default_report_path,
         read_source,
         write_report,
     )

@@ -17,11 +17,11 @@ from .job import (
     Summary,
 )
 from .journal import Journal, JournalError, default_journal_path
-from .report import neutralize, write_report
+from .report import default_report_path, neutralize, write_report
 from .source import Source, SourceError, SourceRow, read_source
 
 __all__ = [
     "ADDED", "CREATED", "FAILED", "INVALID", "SKIPPED", "WOULD_ADD", "WOULD_CREATE",
     "ImportJob", "ImportOptions", "Journal", "JournalError", "PreflightError", "RowResult", "Source",
-    "SourceError", "SourceRow", "Summary", "default_journal_path", "neutralize", "read_source", "write_report",
+    "SourceError", "SourceRow", "Summary", "default_journal_path", "default_report_path", "neutralize", "read_source", "write_report",
 ]

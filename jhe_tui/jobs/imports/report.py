@@ -17,6 +17,12 @@ HEADER = ["row", "email", "outcome", "patient_id", "enrolled", "invitation_link"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def default_report_path(source: Path, dry_run: bool = False) -> Path:
+    """Beside the input file, which holds the same patients: ``cohort.csv`` -> ``cohort-report.csv``."""
+    source = Path(source)
+    return source.with_name(source.stem + ("-dry-run-report.csv" if dry_run else "-report.csv"))
+
+
 def neutralize(value: object) -> str:
     text = "" if value is None else str(value)
     if text.startswith(_FORMULA_START):
