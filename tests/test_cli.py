@@ -56,16 +56,20 @@ def test_unreachable_server_is_one_sentence_and_exit_1(monkeypatch, capsys):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-@pytest.mark.parametrize("command", ["login", "logout", "import", "export"])
+@pytest.mark.parametrize("command", ["login", "logout", "export"])
 def test_commands_of_later_issues_say_so(command, capsys, tmp_path):
     argv = {
         "login": ["login"],
         "logout": ["logout"],
-        "import": ["import", str(tmp_path / "x.csv"), "--org", "1"],
         "export": ["export", "observations", "--org", "1", "--format", "csv", "-o", str(tmp_path / "o.csv")],
     }[command]
     assert main(argv) == EXIT_USAGE
     assert "not available" in capsys.readouterr().err
+
+
+def test_import_of_a_missing_file_is_bad_usage(capsys, tmp_path):
+    assert main(["import", str(tmp_path / "x.csv"), "--org", "1"]) == EXIT_USAGE
+    assert "x.csv does not exist" in capsys.readouterr().err
 
 
 def test_serve_demo_refuses_a_busy_port(capsys):
