@@ -374,9 +374,9 @@ class ImportJob:
         patient: Patient | None = None
         fresh = False  # created by this very process: cannot be enrolled yet
 
-        def record(kind: str, **values: Any) -> None:
+        async def record(kind: str, **values: Any) -> None:
             if journal is not None:
-                journal.record(row.key, kind, **values)
+                await journal.commit(row.key, kind, **values)
 
         if state.outcome is None:
             patient = await self._lookup(row.email)
@@ -384,7 +384,7 @@ class ImportJob:
                 # An earlier run sent the request and died before journaling the answer.
                 outcome = CREATED if state.intent == "create" else ADDED
             elif patient is None:
-                record("creating")
+                await record("creating")
                 self._crash("after-intent")
                 try:
                     patient = await self._create(row)
@@ -398,16 +398,16 @@ class ImportJob:
                     if self._in_org(patient):
                         outcome = SKIPPED
                     else:
-                        record("adding")
+                        await record("adding")
                         patient = await self._add(row, patient)
                         outcome = ADDED
             elif self._in_org(patient):
                 outcome = SKIPPED
             else:
-                record("adding")
+                await record("adding")
                 patient = await self._add(row, patient)
                 outcome = ADDED
-            record("patient", outcome=outcome, id=patient.id)
+            await record("patient", outcome=outcome, id=patient.id)
             self._crash("after-patient")
             state.outcome, state.patient_id = outcome, patient.id
         outcome, patient_id = state.outcome, state.patient_id
@@ -430,7 +430,7 @@ class ImportJob:
                     self._crash("after-enroll")
                 # A patient we created or added and find enrolled was enrolled by an earlier run.
                 already = already and outcome == SKIPPED
-                record("enrolled", already=already)
+                await record("enrolled", already=already)
                 enrolled = "already" if already else "yes"
             notes.append(f"{'already enrolled' if enrolled == 'already' else 'enrolled'} in study {options.study_id}")
 
@@ -443,7 +443,7 @@ class ImportJob:
             else:
                 link, emailed = await self._invite(patient_id)
                 self._crash("after-invite")
-                record("invited", link=link, emailed=emailed)
+                await record("invited", link=link, emailed=emailed)
             if link:
                 notes.append("invitation e-mailed" if emailed else "invitation link in this report")
         return RowResult(row.number, row.email, outcome, patient_id, enrolled, link, emailed, "; ".join(notes))
