@@ -39,8 +39,9 @@ def register(sub) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    imp.add_argument("file", type=Path, metavar="FILE.csv")
-    imp.add_argument("--org", type=int, required=True, metavar="ID", help="organization to import into")
+    imp.add_argument("file", type=Path, metavar="FILE.csv", help="the patients, one a row (see below)")
+    imp.add_argument("--org", type=int, required=True, metavar="ID",
+                     help="organization to import into (`jhe-tui whoami` lists yours)")
     imp.add_argument("--study", type=int, metavar="ID", help="also enroll every patient in this study")
     imp.add_argument("--invite", action="store_true", help="generate an invitation link per new patient")
     imp.add_argument("--send-email", action="store_true", help="have the server e-mail the invitations (implies --invite)")
@@ -132,25 +133,25 @@ async def _run(args: argparse.Namespace) -> int:
     report_path = args.report or default_report_path(args.file, args.dry_run)
     journal = None
     journal_path = args.journal or default_journal_path(args.file, args.org, args.study)
-    if not args.dry_run:
-        try:
-            journal = Journal.open(journal_path, args.org, args.study)
-        except JournalError as exc:
-            return fail(str(exc), EXIT_USAGE)
     err = sys.stderr
     invalid = len(source.invalid_rows)
     print(f"{args.file.name}: {len(source.rows)} rows, {invalid} invalid"
           + (f"; ignored columns: {', '.join(source.ignored_columns)}" if source.ignored_columns else ""), file=err)
-    if journal is not None and journal.resumed:
-        print(f"Resuming from the journal {journal_path} ({len(journal.states)} patients already recorded).",
-              file=err)
     async with open_client(where) as client:
         display = _Display(len(source.rows), args.dry_run)
-        job = ImportJob(client, source, options, journal, on_row=display.row)
+        job = ImportJob(client, source, options, on_row=display.row)
         try:
             await job.preflight()
         except PreflightError as exc:
             return fail(str(exc), EXIT_USAGE)
+        if not args.dry_run:
+            try:
+                journal = job.journal = Journal.open(journal_path, args.org, args.study)
+            except JournalError as exc:
+                return fail(str(exc), EXIT_USAGE)
+            if journal.resumed:
+                print(f"Resuming from the journal {journal_path} ({len(journal.states)} patients already recorded).",
+                      file=err)
         try:
             with display:
                 summary = await job.run()

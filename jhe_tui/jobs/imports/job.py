@@ -197,13 +197,24 @@ class ImportJob:
             try:
                 study = await self.client.study(options.study_id)
             except (NotFound, Forbidden):
-                raise PreflightError(f"Study {options.study_id} does not exist or is not visible to you.") from None
+                raise PreflightError(f"Study {options.study_id} does not exist or is not visible to you. "
+                                     f"{await self._studies_of(org.id, org.name)}") from None
             if study.organization_id != options.organization_id:
                 raise PreflightError(
                     f"Study {study.id} belongs to organization {study.organization_id}, not "
-                    f"{options.organization_id}; a patient can only join a study of their organization."
+                    f"{options.organization_id}; a patient can only join a study of their organization. "
+                    f"{await self._studies_of(org.id, org.name)}"
                 )
             self._study_org = study.organization_id
+
+    async def _studies_of(self, organization_id: int, name: str) -> str:
+        try:
+            studies = await self.client.studies(organization_id)
+        except JheError:
+            return ""
+        if not studies:
+            return f"{name} has no studies."
+        return f"Studies of {name}: " + ", ".join(f"{s.id} ({s.name})" for s in studies) + "."
 
     # --- the run ------------------------------------------------------------------------------------
 
