@@ -176,9 +176,12 @@ async def _run(args: argparse.Namespace) -> int:
     print(f"Report: {report_path}", file=err)
     if journal is not None:
         print(f"Journal: {journal_path}", file=err)
-    if summary.exit_code:
-        print("Rows marked failed can be retried by running the same command again; fix invalid rows in the "
-              "file first.", file=err)
+    if summary.failed:
+        print("Rows marked failed are retried by running the same command again; finished rows are not repeated.",
+              file=err)
+    if summary.invalid:
+        print("Invalid rows are explained in the report; fix them in the file and run the same command again.",
+              file=err)
     return summary.exit_code
 
 

@@ -51,6 +51,7 @@ WRITE_ROLES = frozenset({"manager", "member", "super_user"})
 
 CREATED, ADDED, SKIPPED, FAILED, INVALID = "created", "added", "skipped", "failed", "invalid"
 WOULD_CREATE, WOULD_ADD = "would create", "would add"
+NOT_FINISHED = "not finished"
 
 
 class PreflightError(Exception):
@@ -117,12 +118,18 @@ class Summary:
     def exit_code(self) -> int:
         return 0 if all(r.ok for r in self.results) and not self.interrupted else 1
 
+    @property
+    def unfinished(self) -> int:
+        return sum(1 for r in self.results if r.outcome == FAILED and r.message.startswith(NOT_FINISHED))
+
     def describe(self) -> str:
         parts = []
         for outcome in (CREATED, ADDED, WOULD_CREATE, WOULD_ADD, SKIPPED, FAILED, INVALID):
-            n = self.count(outcome)
+            n = self.count(outcome) - (self.unfinished if outcome == FAILED else 0)
             if n:
                 parts.append(f"{n} {outcome}")
+        if self.unfinished:
+            parts.append(f"{self.unfinished} not finished")
         return ", ".join(parts) or "nothing to do"
 
 
@@ -255,7 +262,7 @@ class ImportJob:
                 result = results.get(row.number)
                 if result is None:
                     why = self._stop or "the import was interrupted"
-                    result = RowResult(row.number, row.email, FAILED, message=f"not finished: {why}; run the same "
+                    result = RowResult(row.number, row.email, FAILED, message=f"{NOT_FINISHED}: {why}; run the same "
                                        "import again to finish it")
                 final.append(result)
             self.summary = Summary(final, time.monotonic() - started, self.options.dry_run,
@@ -481,5 +488,7 @@ class ImportJob:
                          else f"would enroll in study {options.study_id}")
         if options.invite and outcome != SKIPPED:
             notes.append("would e-mail an invitation" if options.send_email else "would generate an invitation link")
+        elif options.invite:
+            notes.append("would not invite: already a patient of this organization")
         return RowResult(row.number, row.email, outcome, patient.id if patient else None, enrolled,
                          message="; ".join(notes))
