@@ -43,6 +43,7 @@ from jhe_tui.widgets.confirm import ConfirmModal
 PREVIEW_COLUMNS = ("Row", "Check", "E-mail", "Last name", "First name", "Birth date")
 RESULT_COLUMNS = ("Row", "Outcome", "E-mail", "Patient", "Enrolled", "Message")
 NEEDS_FILE = frozenset({"dry_run", "run"})
+MAX_COLUMN_WIDTH = 60
 
 
 class PathSuggester(Suggester):
@@ -229,7 +230,7 @@ class ImportScreen(ConsoleScreen[None]):
         if not value:
             self._say("Type the path of a CSV file.")
             return
-        path = Path(value).expanduser()
+        path = Path(value).expanduser().resolve()
         try:
             source = read_source(path)
         except SourceError as problem:
@@ -254,7 +255,10 @@ class ImportScreen(ConsoleScreen[None]):
     def _table(self, columns: tuple[str, ...], rows: list[tuple[Text, ...]], details: list[str] | None = None) -> None:
         table = self.query_one("#import-table", DataTable)
         table.clear(columns=True)
-        table.add_columns(*columns)
+        # Widths from the data, capped: the row under the cursor shows any cut text in full below.
+        for index, label in enumerate(columns):
+            widest = max((rows_cell.cell_len for rows_cell in (row[index] for row in rows)), default=0)
+            table.add_column(label, width=min(max(len(label), widest), MAX_COLUMN_WIDTH))
         table.add_rows(rows)
         self._details = details or []
         self.query_one("#import-detail", Static).update(self._details[0] if self._details else "")
