@@ -52,6 +52,8 @@ WRITE_ROLES = frozenset({"manager", "member", "super_user"})
 CREATED, ADDED, SKIPPED, FAILED, INVALID = "created", "added", "skipped", "failed", "invalid"
 WOULD_CREATE, WOULD_ADD = "would create", "would add"
 NOT_FINISHED = "not finished"
+ENROL_BATCH = 50  # patients per enrolment request
+ENROL_LINGER = 0.1  # seconds a batch waits for more patients before it is sent
 
 
 class PreflightError(Exception):
@@ -162,6 +164,60 @@ class _CrashPoint:
                 os.kill(os.getpid(), signal.SIGKILL)
 
 
+class _Enroller:
+    """Collects the patients ready for enrolment and enrols them in one request per batch
+    (``ENROL_BATCH`` at most, sent ``ENROL_LINGER`` seconds after the first one arrived or as
+    soon as the batch is full). A failed batch fails each waiting row's call, and each row then
+    enrols its patient alone: the per-patient path knows how to check and retry."""
+
+    def __init__(self, job: ImportJob, study_id: int) -> None:
+        self.job = job
+        self.study_id = study_id
+        self._queue: list[tuple[int, asyncio.Future[None]]] = []
+        self._full = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def enroll(self, patient_id: int) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.append((patient_id, done))
+        if len(self._queue) >= ENROL_BATCH:
+            self._full.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._send_batches())
+        await done
+
+    async def _send_batches(self) -> None:
+        while self._queue:
+            try:
+                await asyncio.wait_for(self._full.wait(), ENROL_LINGER)
+            except TimeoutError:
+                pass
+            self._full.clear()
+            batch, self._queue = self._queue[:ENROL_BATCH], self._queue[ENROL_BATCH:]
+            waiting = [(pid, done) for pid, done in batch if not done.done()]
+            if not waiting:
+                continue
+            try:
+                async with self.job._active:
+                    await self.job.client.request(
+                        "POST", f"/api/v1/studies/{self.study_id}/patients",
+                        json={"patient_ids": [pid for pid, _ in waiting]},
+                        doing="enrolling patients in the study",
+                    )
+            except JheError as exc:
+                for _, done in waiting:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in waiting:
+                    if not done.done():
+                        done.set_result(None)
+
+    def close(self) -> None:
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+
+
 class ImportJob:
     def __init__(
         self,
@@ -185,6 +241,8 @@ class ImportJob:
         self._study_org: int | None = None
         self._stop: str | None = None
         self._crash = _CrashPoint()
+        self._active = asyncio.Semaphore(max(1, options.concurrency))
+        self._enroller: _Enroller | None = None
 
     # --- preflight ------------------------------------------------------------------------------
 
@@ -236,27 +294,44 @@ class ImportJob:
                 result = RowResult(row.number, row.email, INVALID, message=row.reason)
                 results[row.number] = result
                 self.on_row(result)
-        queue: asyncio.Queue[SourceRow] = asyncio.Queue()
-        for row in self.source.valid_rows:
-            queue.put_nowait(row)
+        options = self.options
+        # ``concurrency`` rows do network work at once; rows parked until their batch of
+        # enrolments is sent do none, so up to one batch more of them may wait meanwhile.
+        self._active = asyncio.Semaphore(max(1, options.concurrency))
+        slots = asyncio.Semaphore(max(1, options.concurrency) + ENROL_BATCH)
+        if options.study_id is not None and not options.dry_run:
+            self._enroller = _Enroller(self, options.study_id)
+        tasks: set[asyncio.Task[None]] = set()
 
-        async def worker() -> None:
-            while not queue.empty() and self._stop is None:
-                row = queue.get_nowait()
+        async def one(row: SourceRow) -> None:
+            try:
                 result = await self._row(row)
                 results[row.number] = result
                 self.on_row(result)
+            finally:
+                slots.release()
 
         interrupted = False
-        workers = [asyncio.create_task(worker()) for _ in range(max(1, self.options.concurrency))]
         try:
-            await asyncio.gather(*workers)
+            for row in self.source.valid_rows:
+                await slots.acquire()
+                if self._stop is not None:
+                    slots.release()
+                    break
+                task = asyncio.create_task(one(row))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            while tasks:
+                await asyncio.gather(*list(tasks))
         except asyncio.CancelledError:
             interrupted = True
-            for task in workers:
+            pending = list(tasks)
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*workers, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
         finally:
+            if self._enroller is not None:
+                self._enroller.close()
             final = []
             for row in rows:
                 result = results.get(row.number)
@@ -377,6 +452,19 @@ class ImportJob:
 
         await self._retrying(post, verify=enrolled_after_all)
 
+    async def _enroll_batched(self, patient_id: int) -> None:
+        """Enrol with the other patients waiting in the same batch; if that batch fails for any
+        reason, this patient alone, after checking whether the batch enrolled them after all."""
+        if self._enroller is not None:
+            try:
+                await self._enroller.enroll(patient_id)
+                return
+            except JheError:
+                pass
+        async with self._active:
+            if not await self._is_enrolled(patient_id):
+                await self._enroll(patient_id)
+
     async def _invite(self, patient_id: int) -> tuple[str, bool]:
         send = self.options.send_email
         invitation = await self._retrying(lambda: self.client.invitation_link(patient_id, send_email=send))
@@ -396,38 +484,39 @@ class ImportJob:
             if journal is not None:
                 await journal.commit(row.key, kind, **values)
 
-        if state.outcome is None:
-            patient = await self._lookup(row.email)
-            if state.intent is not None and self._in_org(patient):
-                # An earlier run sent the request and died before journaling the answer.
-                outcome = CREATED if state.intent == "create" else ADDED
-            elif patient is None:
-                await record("creating")
-                self._crash("after-intent")
-                try:
-                    patient = await self._create(row)
-                    self._crash("after-create")
-                    outcome, fresh = CREATED, True
-                except Conflict:
-                    # Someone else created this e-mail between our look-up and our create.
-                    patient = await self._lookup(row.email)
-                    if patient is None:
-                        raise
-                    if self._in_org(patient):
-                        outcome = SKIPPED
-                    else:
-                        await record("adding")
-                        patient = await self._add(row, patient)
-                        outcome = ADDED
-            elif self._in_org(patient):
-                outcome = SKIPPED
-            else:
-                await record("adding")
-                patient = await self._add(row, patient)
-                outcome = ADDED
-            await record("patient", outcome=outcome, id=patient.id)
-            self._crash("after-patient")
-            state.outcome, state.patient_id = outcome, patient.id
+        async with self._active:
+            if state.outcome is None:
+                patient = await self._lookup(row.email)
+                if state.intent is not None and self._in_org(patient):
+                    # An earlier run sent the request and died before journaling the answer.
+                    outcome = CREATED if state.intent == "create" else ADDED
+                elif patient is None:
+                    await record("creating")
+                    self._crash("after-intent")
+                    try:
+                        patient = await self._create(row)
+                        self._crash("after-create")
+                        outcome, fresh = CREATED, True
+                    except Conflict:
+                        # Someone else created this e-mail between our look-up and our create.
+                        patient = await self._lookup(row.email)
+                        if patient is None:
+                            raise
+                        if self._in_org(patient):
+                            outcome = SKIPPED
+                        else:
+                            await record("adding")
+                            patient = await self._add(row, patient)
+                            outcome = ADDED
+                elif self._in_org(patient):
+                    outcome = SKIPPED
+                else:
+                    await record("adding")
+                    patient = await self._add(row, patient)
+                    outcome = ADDED
+                await record("patient", outcome=outcome, id=patient.id)
+                self._crash("after-patient")
+                state.outcome, state.patient_id = outcome, patient.id
         outcome, patient_id = state.outcome, state.patient_id
         assert patient_id is not None
         if outcome == SKIPPED:
@@ -442,9 +531,13 @@ class ImportJob:
                     # The pre-check of the guide: enrolling across organizations is a 500 at JHE.
                     raise InvalidInput(f"Patient {patient_id} is not in organization {self._study_org}, "
                                        f"so cannot join study {options.study_id}.")
-                already = False if fresh else await self._is_enrolled(patient_id)
+                if fresh:
+                    already = False
+                else:
+                    async with self._active:
+                        already = await self._is_enrolled(patient_id)
                 if not already:
-                    await self._enroll(patient_id)
+                    await self._enroll_batched(patient_id)
                     self._crash("after-enroll")
                 # A patient we created or added and find enrolled was enrolled by an earlier run.
                 already = already and outcome == SKIPPED
@@ -459,7 +552,8 @@ class ImportJob:
             elif state.invited:
                 link, emailed = state.link or "", state.emailed
             else:
-                link, emailed = await self._invite(patient_id)
+                async with self._active:
+                    link, emailed = await self._invite(patient_id)
                 self._crash("after-invite")
                 await record("invited", link=link, emailed=emailed)
             if link:
@@ -469,6 +563,10 @@ class ImportJob:
     # --- one row, dry run ---------------------------------------------------------------------------
 
     async def _dry_row(self, row: SourceRow) -> RowResult:
+        async with self._active:
+            return await self._dry_row_checks(row)
+
+    async def _dry_row_checks(self, row: SourceRow) -> RowResult:
         options = self.options
         patient = await self._lookup(row.email)
         notes: list[str] = []
