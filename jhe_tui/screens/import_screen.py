@@ -216,6 +216,11 @@ class ImportScreen(ConsoleScreen[None]):
         if event.value:
             self.query_one("#import-invite", Checkbox).value = True  # e-mailing is inviting
 
+    @on(Checkbox.Changed, "#import-invite")
+    def _invite_changed(self, event: Checkbox.Changed) -> None:
+        if not event.value:
+            self.query_one("#import-email", Checkbox).value = False
+
     # --- the file and its preview ----------------------------------------------------------------
 
     def action_focus_file(self) -> None:

@@ -247,6 +247,29 @@ async def test_retry_after_is_honoured(make_client, write_csv, backend):
     assert len(waits) == 1 and 7 <= waits[0] < 7.5
 
 
+async def test_a_refused_enrolment_batch_falls_back_to_one_patient_at_a_time(make_client, write_csv, server,
+                                                                              backend, tmp_path):
+    class RefuseBatches(httpx.AsyncBaseTransport):
+        def __init__(self):
+            self.inner, self.batches = ASGITransport(app=backend.app), 0
+
+        async def handle_async_request(self, request):
+            if request.method == "POST" and "/studies/" in request.url.path and b"," in request.content:
+                self.batches += 1
+                response = await self.inner.handle_async_request(request)  # enrols them, then
+                await response.aread()
+                return httpx.Response(500, text="<html>boom</html>", headers={"content-type": "text/html"})
+            return await self.inner.handle_async_request(request)
+
+    transport = RefuseBatches()
+    path = write_csv(new_rows(20, "batch"))
+    summary = await run_job(make_client(transport), path, ImportOptions(ORG, STUDY, concurrency=8),
+                            tmp_path / "j.jsonl")
+    assert transport.batches >= 1
+    assert [r.outcome for r in summary.results] == [CREATED] * 20
+    assert all(server.enrolments(r.patient_id) == [STUDY] and r.enrolled == "yes" for r in summary.results)
+
+
 def test_report_is_private_and_neutralized(tmp_path):
     path = tmp_path / "out" / "report.csv"
     write_report(path, [[2, "=x@example.org", "failed", "", "", "", "+1 broke"], [3, "@a", "-", "", "", "", "ok"]])
