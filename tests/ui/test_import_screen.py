@@ -83,6 +83,20 @@ async def test_preview_dry_run_and_run(make_app, settle, client, tmp_path):
         assert app.clipboard == str(report)
 
 
+async def test_reachable_from_the_command_palette(make_app, settle):
+    from jhe_tui.screens.base import screen_actions
+
+    async with make_app().run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        entry = next(a for a in screen_actions(pilot.app.screen) if a.description == "Import")
+        assert entry.key.lower() == "f6" and entry.enabled
+        await entry.run()
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ImportScreen)
+        keys = {a.description for a in screen_actions(pilot.app.screen)}
+        assert {"File", "Dry run", "Run import", "Copy report path"} <= keys
+
+
 async def test_unreadable_file_is_explained(make_app, settle, tmp_path):
     path = tmp_path / "latin.csv"
     path.write_bytes("email,last_name,first_name,dob\nz@example.org,Zoë,Z,1980-01-01\n".encode("latin-1"))
