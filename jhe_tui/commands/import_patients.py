@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from pathlib import Path
 
 from jhe_tui.commands.common import EXIT_USAGE, add_server_options, fail, target
@@ -75,6 +76,7 @@ class _Display:
 
         self.console = Console(stderr=True)
         self.total = total
+        self.started = self.last_line = time.monotonic()
         self.failed = self.invalid = self.done = 0
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
@@ -104,6 +106,15 @@ class _Display:
         self.failed += result.outcome == FAILED
         self.invalid += result.outcome == INVALID
         self.progress.update(self.task, advance=1, failed=self.failed, invalid=self.invalid)
+        if not self.console.is_terminal:
+            # In a log (cron, CI) a line every tenth of the way, or every 30 s, instead of a bar.
+            now = time.monotonic()
+            step = max(1, self.total // 10)
+            if self.done == self.total or self.done % step == 0 or now - self.last_line >= 30:
+                self.last_line = now
+                elapsed = max(now - self.started, 1e-6)
+                print(f"{self.done}/{self.total} rows, {self.done / elapsed:.1f} rows/s, {self.failed} failed, "
+                      f"{self.invalid} invalid", file=sys.stderr, flush=True)
 
 
 async def _run(args: argparse.Namespace) -> int:

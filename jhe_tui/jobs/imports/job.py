@@ -43,7 +43,7 @@ from jhe_tui.api import (
 )
 from jhe_tui.api.generation import ADAPTERS, Adapter
 
-from .journal import Journal, RowState
+from .journal import Journal, JournalError, RowState
 from .source import Source, SourceRow
 
 T = TypeVar("T")
@@ -354,8 +354,15 @@ class ImportJob:
         except _SignedOut as exc:
             self._stop = str(exc)
             return RowResult(row.number, row.email, FAILED, message=str(exc))
+        except JournalError as exc:
+            # Without the journal no further step may start: stop taking rows.
+            self._stop = str(exc)
+            return RowResult(row.number, row.email, FAILED, message=str(exc))
         except JheError as exc:
             return RowResult(row.number, row.email, FAILED, message=exc.message)
+        except Exception as exc:  # a bug must not hide the other rows' outcomes
+            return RowResult(row.number, row.email, FAILED,
+                             message=f"unexpected {type(exc).__name__}; the rest of the import went on")
 
     # --- steps ------------------------------------------------------------------------------------
 
