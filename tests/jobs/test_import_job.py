@@ -270,6 +270,33 @@ async def test_a_refused_enrolment_batch_falls_back_to_one_patient_at_a_time(mak
     assert all(server.enrolments(r.patient_id) == [STUDY] and r.enrolled == "yes" for r in summary.results)
 
 
+async def test_a_server_gone_mid_run_stops_the_job_and_a_rerun_finishes(make_client, write_csv, server, backend,
+                                                                        tmp_path):
+    class GoesDown(httpx.AsyncBaseTransport):
+        def __init__(self):
+            self.inner, self.calls = ASGITransport(app=backend.app), 0
+
+        async def handle_async_request(self, request):
+            self.calls += 1
+            if self.calls > 40:
+                raise httpx.ConnectError("connection refused", request=request)
+            return await self.inner.handle_async_request(request)
+
+    path = write_csv(new_rows(60, "gone"))
+    options = ImportOptions(ORG, STUDY, invite=True)
+    transport = GoesDown()
+    first = await run_job(make_client(transport), path, options, tmp_path / "j.jsonl")
+    assert first.aborted and "stopped answering" in first.aborted
+    assert first.count(FAILED) + first.count(CREATED) == 60
+    assert first.unfinished > 30  # the rest was not tried for minutes each
+    assert transport.calls < 200
+    again = await run_job(make_client(), path, options, tmp_path / "j.jsonl")
+    assert [r.outcome for r in again.results] == [CREATED] * 60
+    for result in again.results:
+        assert server.patients_with_email(result.email) == [result.patient_id]
+        assert server.enrolments(result.patient_id) == [STUDY]
+
+
 def test_report_is_private_and_neutralized(tmp_path):
     path = tmp_path / "out" / "report.csv"
     write_report(path, [[2, "=x@example.org", "failed", "", "", "", "+1 broke"], [3, "@a", "-", "", "", "", "ok"]])

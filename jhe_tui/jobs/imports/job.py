@@ -24,7 +24,8 @@ import os
 import random
 import signal
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -148,6 +149,10 @@ class _SignedOut(Exception):
     pass
 
 
+class _Stopped(Exception):
+    """The job stopped taking new steps (signed out, server gone, journal broken)."""
+
+
 class _CrashPoint:
     """A testing aid for the kill-and-resume tests: ``JHE_TUI_IMPORT_CRASH=after-create:3`` kills
     the process with SIGKILL the third time it passes that point (points: after-intent,
@@ -198,13 +203,13 @@ class _Enroller:
             if not waiting:
                 continue
             try:
-                async with self.job._active:
+                async with self.job._working():
                     await self.job.client.request(
                         "POST", f"/api/v1/studies/{self.study_id}/patients",
                         json={"patient_ids": [pid for pid, _ in waiting]},
                         doing="enrolling patients in the study",
                     )
-            except JheError as exc:
+            except Exception as exc:  # each waiting row deals with it (JheError: alone; _Stopped: stops)
                 for _, done in waiting:
                     if not done.done():
                         done.set_exception(exc)
@@ -243,6 +248,7 @@ class ImportJob:
         self._crash = _CrashPoint()
         self._active = asyncio.Semaphore(max(1, options.concurrency))
         self._enroller: _Enroller | None = None
+        self._unreachable = 0  # rows failed in a row on network or server errors
 
     # --- preflight ------------------------------------------------------------------------------
 
@@ -347,24 +353,47 @@ class ImportJob:
         return self.summary
 
     async def _row(self, row: SourceRow) -> RowResult:
+        if self._stop is not None:
+            return RowResult(row.number, row.email, FAILED, message=f"{NOT_FINISHED}: {self._stop}; run the same "
+                             "import again to finish it")
         try:
             if self.options.dry_run:
-                return await self._dry_row(row)
-            return await self._real_row(row)
+                result = await self._dry_row(row)
+            else:
+                result = await self._real_row(row)
+            self._unreachable = 0
+            return result
         except _SignedOut as exc:
             self._stop = str(exc)
             return RowResult(row.number, row.email, FAILED, message=str(exc))
+        except _Stopped as exc:
+            return RowResult(row.number, row.email, FAILED, message=f"{NOT_FINISHED}: {exc}; run the same "
+                             "import again to finish it")
         except JournalError as exc:
             # Without the journal no further step may start: stop taking rows.
             self._stop = str(exc)
             return RowResult(row.number, row.email, FAILED, message=str(exc))
         except JheError as exc:
+            if _temporary(exc):
+                # Rows failing one after the other on a server that does not answer: stop rather
+                # than spend minutes of retries on every remaining row; a rerun finishes the job.
+                self._unreachable += 1
+                if self._unreachable >= max(6, 2 * self.options.concurrency):
+                    self._stop = f"the server stopped answering ({exc.message})"
             return RowResult(row.number, row.email, FAILED, message=exc.message)
         except Exception as exc:  # a bug must not hide the other rows' outcomes
             return RowResult(row.number, row.email, FAILED,
                              message=f"unexpected {type(exc).__name__}; the rest of the import went on")
 
     # --- steps ------------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _working(self) -> AsyncIterator[None]:
+        """One of the ``concurrency`` slots for network work; refused once the job has stopped."""
+        async with self._active:
+            if self._stop is not None:
+                raise _Stopped(self._stop)
+            yield
 
     async def _retrying(self, doing: Callable[[], Awaitable[T]], *, verify: Callable[[], Awaitable[Any]] | None = None) -> T:
         """Run a step; after a temporary failure wait (Retry-After or backoff with jitter), ask
@@ -378,7 +407,7 @@ class ImportJob:
                 raise _SignedOut(exc.message) from None
             except JheError as exc:
                 attempt += 1
-                if not _temporary(exc) or attempt >= self.options.attempts:
+                if not _temporary(exc) or attempt >= self.options.attempts or self._stop is not None:
                     raise
                 wait = exc.retry_after
                 if wait is None or wait > self.options.max_delay:
@@ -468,7 +497,7 @@ class ImportJob:
                 return
             except JheError:
                 pass
-        async with self._active:
+        async with self._working():
             if not await self._is_enrolled(patient_id):
                 await self._enroll(patient_id)
 
@@ -491,7 +520,7 @@ class ImportJob:
             if journal is not None:
                 await journal.commit(row.key, kind, **values)
 
-        async with self._active:
+        async with self._working():
             if state.outcome is None:
                 patient = await self._lookup(row.email)
                 if state.intent is not None and self._in_org(patient):
@@ -541,7 +570,7 @@ class ImportJob:
                 if fresh:
                     already = False
                 else:
-                    async with self._active:
+                    async with self._working():
                         already = await self._is_enrolled(patient_id)
                 if not already:
                     await self._enroll_batched(patient_id)
@@ -559,7 +588,7 @@ class ImportJob:
             elif state.invited:
                 link, emailed = state.link or "", state.emailed
             else:
-                async with self._active:
+                async with self._working():
                     link, emailed = await self._invite(patient_id)
                 self._crash("after-invite")
                 await record("invited", link=link, emailed=emailed)
@@ -570,7 +599,7 @@ class ImportJob:
     # --- one row, dry run ---------------------------------------------------------------------------
 
     async def _dry_row(self, row: SourceRow) -> RowResult:
-        async with self._active:
+        async with self._working():
             return await self._dry_row_checks(row)
 
     async def _dry_row_checks(self, row: SourceRow) -> RowResult:
