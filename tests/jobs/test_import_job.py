@@ -289,7 +289,7 @@ async def test_a_server_gone_mid_run_stops_the_job_and_a_rerun_finishes(make_cli
     assert first.aborted and "stopped answering" in first.aborted
     assert first.count(FAILED) + first.count(CREATED) == 60
     assert first.unfinished > 30  # the rest was not tried for minutes each
-    assert transport.calls < 200
+    assert transport.calls < 400  # without stopping: about 20 tries for each of the 60 rows
     again = await run_job(make_client(), path, options, tmp_path / "j.jsonl")
     assert [r.outcome for r in again.results] == [CREATED] * 60
     for result in again.results:
