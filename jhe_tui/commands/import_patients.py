@@ -181,7 +181,8 @@ async def _run(args: argparse.Namespace) -> int:
     write_report(report_path, (r.report_line() for r in summary.results))
     rate = (len(source.valid_rows) / summary.elapsed) if summary.elapsed > 0 else 0.0
     verb = "Dry run" if args.dry_run else "Import"
-    print(f"{verb} finished in {summary.elapsed:.1f} s ({rate:.1f} rows/s): {summary.describe()}.", file=err)
+    verb += " stopped after" if summary.aborted else " finished in"
+    print(f"{verb} {summary.elapsed:.1f} s ({rate:.1f} rows/s): {summary.describe()}.", file=err)
     if summary.aborted:
         print(f"Stopped early: {summary.aborted}", file=err)
     print(f"Report: {report_path}", file=err)
