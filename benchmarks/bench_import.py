@@ -33,6 +33,22 @@ ORG, STUDY = 20003, 30001
 HERE = Path(__file__).resolve().parent
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cost(pid: int, before: float | None, patients: int) -> str:
+    after = cpu_seconds(pid)
+    if before is None or after is None or not patients:
+        return ""
+    return f"; server CPU {1000 * (after - before) / patients:.1f} ms/patient"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -123,15 +139,17 @@ def main() -> None:
             print("guide script: not run: no interpreter here can import `requests`, and this benchmark "
                   "installs nothing")
         else:
+            before = cpu_seconds(server.pid)
             seconds, created = run_guide(python, url, token, args.rows, work)
             guide_rate = created / seconds
             print(f"guide script ({python}): {created} created in {seconds:.1f} s = {guide_rate:.1f} patients/s "
-                  "(create + invitation e-mail; no look-up, no enrolment)")
+                  f"(create + invitation e-mail; no look-up, no enrolment){server_cost(server.pid, before, created)}")
+        before = cpu_seconds(server.pid)
         seconds, code, rss = run_import(url, token, args.rows, work, "tui", args.concurrency)
         rate = args.rows / seconds
         print(f"jhe-tui import --study --invite (concurrency {args.concurrency}): {args.rows} rows in {seconds:.1f} s "
               f"= {rate:.1f} patients/s, exit {code}, peak RSS {rss:.0f} MB "
-              "(look-up + create + enrol + invitation, journaled)")
+              f"(look-up + create + enrol + invitation, journaled){server_cost(server.pid, before, args.rows)}")
         if guide_rate:
             print(f"ratio: {rate / guide_rate:.2f}x the guide script [target >= 3x]")
         if not args.skip_big:

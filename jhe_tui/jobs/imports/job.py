@@ -13,6 +13,11 @@ a create or an add-to-organization the job journals the intent, so after a crash
 unclear failure (dropped connection, 5xx, 429) the e-mail is looked up again and the create is
 sent again only if the patient is still absent.
 
+Pace: ``concurrency`` rows do network work at once; enrolments wait up to ``ENROL_LINGER`` to go
+out together (one request per ``ENROL_BATCH`` patients) while the other rows go on. When rows keep
+failing because the server does not answer, the job stops instead of retrying every remaining row;
+the rows left are reported "not finished" and a rerun completes them.
+
 The job knows nothing of the command line or the console: both give it a client, a source, the
 options and a callback, and read the results.
 """
