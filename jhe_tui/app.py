@@ -25,6 +25,7 @@ from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.guard import GuardMixin
 from jhe_tui.screens.base import WRITE_ROLES, ActionInfo, screen_actions
 from jhe_tui.screens.help import HelpScreen
+from jhe_tui.screens.import_screen import ImportScreen
 from jhe_tui.screens.observations import ObservationsScreen
 from jhe_tui.screens.organizations import OrganizationsScreen
 from jhe_tui.screens.patients import PatientsScreen
@@ -79,6 +80,7 @@ class JheApp(GuardMixin, App[None]):
         "studies": StudiesScreen,
         "observations": ObservationsScreen,
         "organizations": OrganizationsScreen,
+        "import": ImportScreen,
     }
     DEFAULT_MODE = "patients"
     BINDINGS = [
@@ -92,6 +94,10 @@ class JheApp(GuardMixin, App[None]):
         Binding(
             "f5", "switch_mode('organizations')", "Organizations", id="nav.organizations", show=False,
             tooltip="Organizations: the tree, your role in each, members",
+        ),
+        Binding(
+            "f6", "switch_mode('import')", "Import", id="nav.import", show=False,
+            tooltip="Bulk import patients from a CSV file",
         ),
         Binding(
             "f9", "toggle_privacy", "Privacy", id="app.privacy", show=False, priority=True,

@@ -56,15 +56,15 @@ def test_unreachable_server_is_one_sentence_and_exit_1(monkeypatch, capsys):
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_commands_of_later_issues_say_so(capsys, tmp_path):
-    assert main(["import", str(tmp_path / "x.csv"), "--org", "1"]) == EXIT_USAGE
-    assert "not available" in capsys.readouterr().err
-
-
 @pytest.mark.parametrize("command", ["login", "logout"])
 def test_login_and_logout_without_a_server_ask_which(command, capsys):
     assert main([command]) == EXIT_USAGE
     assert "Which server?" in capsys.readouterr().err
+
+
+def test_import_of_a_missing_file_is_bad_usage(capsys, tmp_path):
+    assert main(["import", str(tmp_path / "x.csv"), "--org", "1"]) == EXIT_USAGE
+    assert "x.csv does not exist" in capsys.readouterr().err
 
 
 def test_serve_demo_refuses_a_busy_port(capsys):

@@ -48,6 +48,8 @@ class JheError(Exception):
         self.status = status
         # The server's own wording, when it gave one; lets callers recognise a specific answer.
         self.detail = detail
+        # Seconds the server asked us to wait (``Retry-After``) before trying again, if it said.
+        self.retry_after: float | None = None
 
 
 class Unauthenticated(JheError):

@@ -4,9 +4,18 @@ Everything else in ``jhe_tui.api`` (and the callers that build transports for te
 imports these names from here, so moving to httpx2 means editing the import below and nothing else.
 """
 
+import importlib.util
 import logging
+import sys
 
 import httpx
+
+# httpcore runs `import sniffio` on every request to learn the async library, and falls back to
+# asyncio when it is missing. Without sniffio installed each of those is a full, failing search of
+# sys.path (tens of microseconds, many times per request); recording the absence once makes the
+# same import fail at once, with the same result.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 AsyncBaseTransport = httpx.AsyncBaseTransport
 AsyncClient = httpx.AsyncClient

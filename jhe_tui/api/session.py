@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from .errors import Unauthenticated, _capitalised, error_from_response, network_failure
 from .http import AsyncBaseTransport, AsyncClient, Auth, Response, TransportError
-from .retry import RetryPolicy
+from .retry import RetryPolicy, parse_retry_after
 
 logger = logging.getLogger("jhe_tui.api")
 
@@ -99,6 +99,8 @@ class ApiSession:
                             error = Unauthenticated(f"{_capitalised(doing)} failed: {failure}", 401)
                         if self.on_unauthenticated is not None:
                             self.on_unauthenticated()
+                    # Callers that retry on their own terms (the import job) honour the server's pause.
+                    error.retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     raise error
             attempt += 1
             await self.retry.sleep(delay)

@@ -43,7 +43,3 @@ def target(args: argparse.Namespace):
         print(f"jhe-tui: WARNING: TLS certificates of {where.url} are NOT verified (--insecure); anyone on the "
               "network path can read and change what is sent, tokens included.", file=sys.stderr)
     return where
-
-
-def not_yet(args: argparse.Namespace) -> int:
-    return fail(f"`{args.command}` is not available in this version yet.", EXIT_USAGE)

@@ -1,22 +1,201 @@
-"""`jhe-tui import`: bulk onboarding from a CSV file."""
+"""`jhe-tui import`: bulk onboarding from a CSV file, with a progress bar.
+
+The work is `jhe_tui.jobs.imports`; this module parses options, shows progress (count, rate,
+ETA, failures) and prints where the report and the journal are. Rerunning the same command
+resumes from the journal, so a crash or ctrl+c never means starting over or duplicating.
+"""
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import sys
+import time
 from pathlib import Path
 
-from jhe_tui.commands.common import add_server_options, not_yet
+from jhe_tui.commands.common import EXIT_USAGE, add_server_options, fail, target
+
+EPILOG = """\
+The CSV needs the columns email, last_name, first_name, dob (YYYY-MM-DD) and optionally phone and
+external_id (common aliases such as "E-mail", "Surname" or "Date of birth" are understood);
+UTF-8 with or without BOM, comma or semicolon separated.
+
+Per row: a patient already in the organization is skipped, one in another organization is added,
+anyone else is created; then enrolled in --study and, with --invite, given an invitation link
+(e-mailed by the server with --send-email, otherwise listed in the report).
+
+Every completed step is recorded in a journal (default: in the user data directory, one per CSV
+file, organization and study). Running the same command again after a failure, a crash or
+ctrl+c finishes the job without duplicating anything.
+
+Exit codes: 0 every row done, 1 some rows failed or were invalid, 2 bad usage.
+"""
 
 
 def register(sub) -> None:
-    imp = sub.add_parser("import", help="bulk-onboard patients from a CSV file")
-    imp.add_argument("file", type=Path, metavar="FILE.csv")
-    imp.add_argument("--org", type=int, required=True, metavar="ID")
-    imp.add_argument("--study", type=int, metavar="ID")
-    imp.add_argument("--invite", action="store_true")
-    imp.add_argument("--send-email", action="store_true")
-    imp.add_argument("--dry-run", action="store_true")
-    imp.add_argument("--concurrency", type=int, default=4, metavar="N")
-    imp.add_argument("--journal", type=Path, metavar="FILE")
-    imp.add_argument("--report", type=Path, metavar="FILE")
+    imp = sub.add_parser(
+        "import",
+        help="bulk-onboard patients from a CSV file",
+        description="Create (or add), enroll and invite the patients listed in a CSV file.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    imp.add_argument("file", type=Path, metavar="FILE.csv", help="the patients, one a row (see below)")
+    imp.add_argument("--org", type=int, required=True, metavar="ID",
+                     help="organization to import into (`jhe-tui whoami` lists yours)")
+    imp.add_argument("--study", type=int, metavar="ID", help="also enroll every patient in this study")
+    imp.add_argument("--invite", action="store_true", help="generate an invitation link per new patient")
+    imp.add_argument("--send-email", action="store_true", help="have the server e-mail the invitations (implies --invite)")
+    imp.add_argument("--dry-run", action="store_true", help="check and look up every row, change nothing")
+    imp.add_argument("--concurrency", type=int, default=4, metavar="N", help="rows in flight (default 4, 1-32)")
+    imp.add_argument("--journal", type=Path, metavar="FILE", help="journal file (default: user data directory)")
+    imp.add_argument("--report", type=Path, metavar="FILE",
+                     help="report CSV (default: FILE-report.csv beside the input)")
     add_server_options(imp)
-    imp.set_defaults(handler=not_yet)
+    imp.set_defaults(handler=run)
+
+
+class _Display:
+    """The rich progress bar on a terminal; a plain line now and then otherwise."""
+
+    def __init__(self, total: int, dry_run: bool) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+        from rich.text import Text
+
+        class Rate(ProgressColumn):
+            def render(self, task) -> Text:
+                speed = task.finished_speed or task.speed
+                return Text(f"{speed:6.1f} patients/s" if speed else "     - patients/s", style="progress.data.speed")
+
+        class Failures(ProgressColumn):
+            def render(self, task) -> Text:
+                failed, invalid = task.fields.get("failed", 0), task.fields.get("invalid", 0)
+                style = "red" if failed else ("yellow" if invalid else "green")
+                return Text(f"{failed} failed, {invalid} invalid", style=style)
+
+        self.console = Console(stderr=True)
+        self.total = total
+        self.started = self.last_line = time.monotonic()
+        self.failed = self.invalid = self.done = 0
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            Rate(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            Failures(),
+            console=self.console,
+            transient=False,
+            disable=not self.console.is_terminal,
+        )
+        self.task = self.progress.add_task("Checking" if dry_run else "Importing", total=total, failed=0, invalid=0)
+
+    def __enter__(self) -> _Display:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def row(self, result) -> None:
+        from jhe_tui.jobs.imports import FAILED, INVALID
+
+        self.done += 1
+        self.failed += result.outcome == FAILED
+        self.invalid += result.outcome == INVALID
+        self.progress.update(self.task, advance=1, failed=self.failed, invalid=self.invalid)
+        if not self.console.is_terminal:
+            # In a log (cron, CI) a line every tenth of the way, or every 30 s, instead of a bar.
+            now = time.monotonic()
+            step = max(1, self.total // 10)
+            if self.done == self.total or self.done % step == 0 or now - self.last_line >= 30:
+                self.last_line = now
+                elapsed = max(now - self.started, 1e-6)
+                print(f"{self.done}/{self.total} rows, {self.done / elapsed:.1f} rows/s, {self.failed} failed, "
+                      f"{self.invalid} invalid", file=sys.stderr, flush=True)
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from jhe_tui.connection import open_client
+    from jhe_tui.jobs.imports import (
+        ImportJob,
+        ImportOptions,
+        Journal,
+        JournalError,
+        PreflightError,
+        SourceError,
+        default_journal_path,
+        default_report_path,
+        read_source,
+        write_report,
+    )
+
+    if not 1 <= args.concurrency <= 32:
+        return fail("--concurrency must be between 1 and 32.", EXIT_USAGE)
+    try:
+        source = read_source(args.file)
+    except SourceError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    where = target(args)
+    options = ImportOptions(args.org, args.study, invite=args.invite, send_email=args.send_email,
+                            dry_run=args.dry_run, concurrency=args.concurrency)
+    report_path = args.report or default_report_path(args.file, args.dry_run)
+    journal = None
+    journal_path = args.journal or default_journal_path(args.file, args.org, args.study)
+    err = sys.stderr
+    invalid = len(source.invalid_rows)
+    print(f"{args.file.name}: {len(source.rows)} rows, {invalid} invalid"
+          + (f"; ignored columns: {', '.join(source.ignored_columns)}" if source.ignored_columns else ""), file=err)
+    async with open_client(where) as client:
+        display = _Display(len(source.rows), args.dry_run)
+        job = ImportJob(client, source, options, on_row=display.row)
+        try:
+            await job.preflight()
+        except PreflightError as exc:
+            return fail(str(exc), EXIT_USAGE)
+        if not args.dry_run:
+            try:
+                journal = job.journal = Journal.open(journal_path, args.org, args.study)
+            except JournalError as exc:
+                return fail(str(exc), EXIT_USAGE)
+            if journal.resumed:
+                print(f"Resuming from the journal {journal_path} ({len(journal.states)} patients already recorded).",
+                      file=err)
+        try:
+            with display:
+                summary = await job.run()
+        except asyncio.CancelledError:
+            summary = getattr(job, "summary", None)
+            if summary is None:
+                raise
+            write_report(report_path, (r.report_line() for r in summary.results))
+            print(f"\nInterrupted: {summary.describe()}.", file=err)
+            print(f"Report: {report_path}", file=err)
+            print("Run the same command again to finish; the journal remembers what is done.", file=err)
+            raise
+        finally:
+            if journal is not None:
+                journal.close()
+    write_report(report_path, (r.report_line() for r in summary.results))
+    rate = (len(source.valid_rows) / summary.elapsed) if summary.elapsed > 0 else 0.0
+    verb = "Dry run" if args.dry_run else "Import"
+    verb += " stopped after" if summary.aborted else " finished in"
+    print(f"{verb} {summary.elapsed:.1f} s ({rate:.1f} rows/s): {summary.describe()}.", file=err)
+    if summary.aborted:
+        print(f"Stopped early: {summary.aborted}", file=err)
+    print(f"Report: {report_path}", file=err)
+    if journal is not None:
+        print(f"Journal: {journal_path}", file=err)
+    if summary.failed:
+        print("Rows marked failed are retried by running the same command again; finished rows are not repeated.",
+              file=err)
+    if summary.invalid:
+        print("Invalid rows are explained in the report; fix them in the file and run the same command again.",
+              file=err)
+    return summary.exit_code
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_run(args))

@@ -1,0 +1,166 @@
+"""Bulk import figures for the README (issue 6 targets in brackets).
+
+1. Rate [>= 3x the guide's script]: `jhe-tui serve-demo` on its own port (uvicorn, a separate
+   process); 1,000 new patients imported by `jhe-tui import --study --invite` versus the user
+   guide's "Bulk Patient Import" script (benchmarks/guide_bulk_import.py, verbatim) run unchanged
+   except for its URL, token and organization, on another 1,000 rows, in the same run. The guide
+   script does less: no look-up, no enrolment, no journal. Both are timed from process start to
+   exit, so both pay their interpreter start-up.
+2. Memory [peak RSS < 150 MB]: `jhe-tui import --study --invite` of 10,000 rows, the import
+   process's peak resident set (from wait4; the server is not counted).
+
+The guide's script needs `requests`. jhe-tui does not depend on it, and this benchmark installs
+nothing: it runs the script with the first interpreter that can import requests (this one, or
+`python3` on PATH) and says so when none can.
+
+Usage: python benchmarks/bench_import.py [--rows 1000] [--big 10000] [--concurrency 4] [--skip-big]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ORG, STUDY = 20003, 30001
+HERE = Path(__file__).resolve().parent
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process so far (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cost(pid: int, before: float | None, patients: int) -> str:
+    after = cpu_seconds(pid)
+    if before is None or after is None or not patients:
+        return ""
+    return f"; server CPU {1000 * (after - before) / patients:.1f} ms/patient"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(data: Path, port: int) -> tuple[subprocess.Popen, str, str]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jhe_tui", "serve-demo", "--port", str(port), "--data", str(data), "--reset"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    url = server.stdout.readline().strip().removeprefix("JHE_URL=")
+    token = server.stdout.readline().strip().removeprefix("JHE_TOKEN=")
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.05)
+    return server, url, token
+
+
+def write_rows(path: Path, prefix: str, count: int) -> None:
+    with path.open("w") as handle:
+        handle.write("email,last_name,first_name,dob,phone\n")
+        for i in range(count):
+            handle.write(f"{prefix}{i}@example.org,Family{i},Given{i},19{50 + i % 50}-0{1 + i % 9}-{1 + i % 28:02d},"
+                         f"555-{i % 10000:04d}\n")
+
+
+def requests_python() -> str | None:
+    for candidate in (sys.executable, shutil.which("python3")):
+        if candidate and subprocess.run([candidate, "-c", "import requests"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+def run_guide(python: str, url: str, token: str, rows: int, work: Path) -> tuple[float, int]:
+    """The guide's script with only URL, token and organization changed; returns (seconds, created)."""
+    folder = work / "guide"
+    folder.mkdir()
+    write_rows(folder / "patients.csv", "guide", rows)
+    text = (HERE / "guide_bulk_import.py").read_text()
+    text = text.replace('BASE_URL = "https://your-jhe-instance.com"', f'BASE_URL = "{url}"')
+    text = text.replace('ACCESS_TOKEN = "your-access-token"', f'ACCESS_TOKEN = "{token}"')
+    text = text.replace("ORGANIZATION_ID = 1", f"ORGANIZATION_ID = {ORG}")
+    (folder / "bulk_import.py").write_text(text)
+    started = time.perf_counter()
+    done = subprocess.run([python, "bulk_import.py"], cwd=folder, capture_output=True, text=True, check=True)
+    elapsed = time.perf_counter() - started
+    return elapsed, done.stdout.count("Created patient")
+
+
+def run_import(url: str, token: str, rows: int, work: Path, name: str, concurrency: int) -> tuple[float, int, float]:
+    """`jhe-tui import` as a user runs it; returns (seconds, exit code, peak RSS in MB)."""
+    csv_path = work / f"{name}.csv"
+    write_rows(csv_path, name, rows)
+    env = {**os.environ, "JHE_URL": url, "JHE_TOKEN": token, "JHE_TUI_HOME": str(work / "home")}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jhe_tui", "import", str(csv_path), "--org", str(ORG), "--study", str(STUDY),
+         "--invite", "--concurrency", str(concurrency)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        print(process.stderr.read().decode()[-2000:], file=sys.stderr)
+    process.stderr.close()
+    return elapsed, process.returncode, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1000)
+    parser.add_argument("--big", type=int, default=10000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--skip-big", action="store_true")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="jhe-bench-import-"))
+    server, url, token = start_server(work / "server", free_port())
+    try:
+        print(f"serve-demo at {url}; {args.rows} rows each; machine: {os.cpu_count()} CPUs")
+        python = requests_python()
+        guide_rate = None
+        if python is None:
+            print("guide script: not run: no interpreter here can import `requests`, and this benchmark "
+                  "installs nothing")
+        else:
+            before = cpu_seconds(server.pid)
+            seconds, created = run_guide(python, url, token, args.rows, work)
+            guide_rate = created / seconds
+            print(f"guide script ({python}): {created} created in {seconds:.1f} s = {guide_rate:.1f} patients/s "
+                  f"(create + invitation e-mail; no look-up, no enrolment){server_cost(server.pid, before, created)}")
+        before = cpu_seconds(server.pid)
+        seconds, code, rss = run_import(url, token, args.rows, work, "tui", args.concurrency)
+        rate = args.rows / seconds
+        print(f"jhe-tui import --study --invite (concurrency {args.concurrency}): {args.rows} rows in {seconds:.1f} s "
+              f"= {rate:.1f} patients/s, exit {code}, peak RSS {rss:.0f} MB "
+              f"(look-up + create + enrol + invitation, journaled){server_cost(server.pid, before, args.rows)}")
+        if guide_rate:
+            print(f"ratio: {rate / guide_rate:.2f}x the guide script [target >= 3x]")
+        if not args.skip_big:
+            seconds, code, rss = run_import(url, token, args.big, work, "big", args.concurrency)
+            print(f"jhe-tui import of {args.big} rows: {seconds:.1f} s = {args.big / seconds:.1f} patients/s, "
+                  f"exit {code}, peak RSS {rss:.0f} MB [target < 150 MB]")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

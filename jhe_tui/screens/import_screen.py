@@ -1,0 +1,385 @@
+"""Bulk import in the console: choose a CSV, check every row, dry-run, run, read the results.
+
+The same job as `jhe-tui import` (``jhe_tui.jobs.imports``) with the same journal and report
+locations, so an import started on the command line can be finished here and the reverse. The
+preview shows each row's own check before anything is sent; the run happens in a worker with a
+progress bar, and the table then shows the report's lines.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.suggester import Suggester
+from textual.widgets import Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
+
+from jhe_tui.api import JheError, Organization, Study
+from jhe_tui.jobs.imports import (
+    FAILED,
+    INVALID,
+    ImportJob,
+    ImportOptions,
+    Journal,
+    JournalError,
+    PreflightError,
+    RowResult,
+    Source,
+    SourceError,
+    Summary,
+    default_journal_path,
+    default_report_path,
+    read_source,
+    write_report,
+)
+from jhe_tui.screens.base import WRITE_ROLES, ConsoleScreen
+from jhe_tui.widgets.confirm import ConfirmModal
+
+PREVIEW_COLUMNS = ("Row", "Check", "E-mail", "Last name", "First name", "Birth date")
+RESULT_COLUMNS = ("Row", "Outcome", "E-mail", "Patient", "Enrolled", "Message")
+NEEDS_FILE = frozenset({"dry_run", "run"})
+MAX_COLUMN_WIDTH = 60
+
+
+class PathSuggester(Suggester):
+    """Completes a typed path with the first matching CSV file or directory."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=True)
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value:
+            return None
+        typed = Path(value).expanduser()
+        folder, stem = (typed, "") if value.endswith("/") else (typed.parent, typed.name)
+        try:
+            names = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()
+                           if p.name.startswith(stem) and not p.name.startswith(".")
+                           and (p.is_dir() or p.suffix.lower() == ".csv"))
+        except OSError:
+            return None
+        if not names:
+            return None
+        prefix = value[: len(value) - len(stem)] if stem else value
+        return prefix + names[0]
+
+
+def _cells(*values: object) -> tuple[Text, ...]:
+    """Plain text cells: names and e-mails may contain square brackets."""
+    return tuple(Text("" if v is None else str(v)) for v in values)
+
+
+class ImportScreen(ConsoleScreen[None]):
+    TITLE = "Import"
+    DEFAULT_CSS = """
+    ImportScreen .import-row { height: 1; margin: 1 1 0 1; }
+    ImportScreen .context-label { padding: 0 1 0 0; text-style: bold; }
+    ImportScreen #import-file { width: 1fr; border: none; height: 1; padding: 0 1; background: $boost; }
+    ImportScreen #import-file:focus { background: $primary-muted; }
+    ImportScreen #import-options > Select { width: 1fr; margin-right: 2; }
+    ImportScreen #import-options SelectCurrent { border: none; height: 1; padding: 0 1; }
+    ImportScreen Checkbox { border: none; height: 1; padding: 0 1; background: transparent; }
+    ImportScreen #import-summary { margin: 1 1 0 1; height: auto; }
+    ImportScreen #import-table { margin-top: 1; height: 1fr; }
+    ImportScreen #import-detail { margin: 0 1; height: 1; color: $text-muted; }
+    ImportScreen #import-progress-row { height: 1; margin: 0 1; }
+    ImportScreen #import-report { margin: 0 1; height: auto; color: $text-accent; }
+    """
+    BINDINGS = [
+        Binding("f", "focus_file", "File", id="import.file", tooltip="Type the path of the CSV file to import"),
+        Binding("d", "dry_run", "Dry run", id="import.dry_run",
+                tooltip="Look up every row and show what would happen; changes nothing"),
+        Binding("r", "run", "Run import", id="import.run",
+                tooltip="Create or add, enroll and invite every valid row (resumes an interrupted import)"),
+        Binding("c", "copy_report", "Copy report path", id="import.copy_report",
+                tooltip="Copy where the report CSV was written"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source: Source | None = None
+        self.studies: list[Study] = []
+        self.summary: Summary | None = None
+        self.report_path: Path | None = None
+        self.running = False
+        self.concurrency = 4
+        self._done = 0
+        self._failed = 0
+        self._started = 0.0
+        self._details: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield from self.compose_header()
+        with Horizontal(id="import-file-row", classes="import-row"):
+            yield Label("CSV file", classes="context-label")
+            yield Input(placeholder="path/to/patients.csv (Enter to check it)", id="import-file",
+                        suggester=PathSuggester())
+        with Horizontal(id="import-options", classes="import-row"):
+            yield Label("Organization", classes="context-label")
+            yield Select[int]([], prompt="(loading…)", allow_blank=True, id="import-org")
+            yield Label("Study", classes="context-label")
+            yield Select[int]([], prompt="No study", allow_blank=True, id="import-study")
+            yield Checkbox("Invite", id="import-invite")
+            yield Checkbox("E-mail", id="import-email")
+        yield Static("Choose a CSV file with the columns email, last_name, first_name, dob (YYYY-MM-DD) and "
+                     "optionally phone and external_id.", id="import-summary", markup=False)
+        yield DataTable(id="import-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="import-detail", markup=False)
+        with Horizontal(id="import-progress-row"):
+            yield ProgressBar(id="import-progress", show_eta=False)
+            yield Label("", id="import-progress-text", markup=False)
+        yield Static("", id="import-report", markup=False)
+        yield from self.compose_footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#import-progress-row").display = False
+        self.query_one("#import-file", Input).focus()
+        self.load_session()
+
+    # --- what is allowed ---------------------------------------------------------------------
+
+    @property
+    def organization(self) -> Organization | None:
+        session, value = self.console.session, self.query_one("#import-org", Select).value
+        if session is None or value is Select.NULL:
+            return None
+        return next((o for o in session.organizations if o.id == value), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.running and action in ("dry_run", "run", "focus_file"):
+            return None
+        if action in NEEDS_FILE and (self.source is None or self.organization is None):
+            return None
+        if action == "run" and (self.organization is None or self.organization.current_user_role not in WRITE_ROLES):
+            return None
+        if action == "copy_report" and self.report_path is None:
+            return None
+        return True
+
+    def disabled_reason(self, action: str) -> str | None:
+        if self.running:
+            return "an import is running"
+        if action in NEEDS_FILE and self.source is None:
+            return "choose a CSV file first"
+        if action in NEEDS_FILE and self.organization is None:
+            return "choose an organization first"
+        if action == "run":
+            return "importing needs the member or manager role in the organization"
+        if action == "copy_report":
+            return "no report yet: run a dry run or an import"
+        return None
+
+    # --- organization and study ------------------------------------------------------------------
+
+    @work(exclusive=True, group="import-session", exit_on_error=False)
+    async def load_session(self) -> None:
+        try:
+            session = await self.console.load_session()
+        except JheError as failure:
+            self._say(f"Signing in failed: {failure.message}")
+            return
+        writable = [o for o in session.organizations if o.current_user_role in WRITE_ROLES] or session.organizations
+        select = self.query_one("#import-org", Select)
+        select.set_options([(o.name or f"Organization {o.id}", o.id) for o in writable])
+        select.prompt = "(choose)"
+        current = self.console.organization
+        chosen = next((o for o in writable if current and o.id == current.id), writable[0] if writable else None)
+        if chosen is not None:
+            select.value = chosen.id
+
+    @on(Select.Changed, "#import-org")
+    def _organization_changed(self, event: Select.Changed) -> None:
+        study = self.query_one("#import-study", Select)
+        study.set_options([])
+        self.studies = []
+        if event.value is not Select.NULL:
+            self.load_studies(int(event.value))  # type: ignore[arg-type]
+        self.refresh_bindings()
+
+    @work(exclusive=True, group="import-studies", exit_on_error=False)
+    async def load_studies(self, organization_id: int) -> None:
+        try:
+            studies = await self.console.client.studies(organization_id)
+        except JheError as failure:
+            self.notify(f"The study list could not be loaded: {failure.message}", severity="warning", markup=False)
+            return
+        self.studies = studies
+        self.query_one("#import-study", Select).set_options([(f"{s.name} ({s.id})", s.id) for s in studies])
+
+    @on(Checkbox.Changed, "#import-email")
+    def _email_changed(self, event: Checkbox.Changed) -> None:
+        if event.value:
+            self.query_one("#import-invite", Checkbox).value = True  # e-mailing is inviting
+
+    @on(Checkbox.Changed, "#import-invite")
+    def _invite_changed(self, event: Checkbox.Changed) -> None:
+        if not event.value:
+            self.query_one("#import-email", Checkbox).value = False
+
+    # --- the file and its preview ----------------------------------------------------------------
+
+    def action_focus_file(self) -> None:
+        self.query_one("#import-file", Input).focus()
+
+    @on(Input.Submitted, "#import-file")
+    def _file_chosen(self, event: Input.Submitted) -> None:
+        self.load_file(event.value.strip())
+
+    def load_file(self, value: str) -> None:
+        self.summary, self.report_path = None, None
+        if not value:
+            self._say("Type the path of a CSV file.")
+            return
+        path = Path(value).expanduser().resolve()
+        try:
+            source = read_source(path)
+        except SourceError as problem:
+            self.source = None
+            self._table(PREVIEW_COLUMNS, [])
+            self._say(str(problem))
+            self.refresh_bindings()
+            return
+        self.source = source
+        invalid = len(source.invalid_rows)
+        ignored = f" · ignored columns: {', '.join(source.ignored_columns)}" if source.ignored_columns else ""
+        self._say(f"{path.name}: {len(source.rows)} rows · {len(source.valid_rows)} ready · {invalid} invalid{ignored}."
+                  " d: dry run · r: run the import")
+        self._table(PREVIEW_COLUMNS, [
+            _cells(row.number, "ok" if row.valid else row.reason, row.email, row.family, row.given, row.birth_date)
+            for row in source.rows
+        ], [f"Row {row.number}: {'ready to import' if row.valid else row.reason}" for row in source.rows])
+        self.query_one("#import-report", Static).update("")
+        self.query_one("#import-table", DataTable).focus()
+        self.refresh_bindings()
+
+    def _table(self, columns: tuple[str, ...], rows: list[tuple[Text, ...]], details: list[str] | None = None) -> None:
+        table = self.query_one("#import-table", DataTable)
+        table.clear(columns=True)
+        # Widths from the data, capped: the row under the cursor shows any cut text in full below.
+        for index, label in enumerate(columns):
+            widest = max((rows_cell.cell_len for rows_cell in (row[index] for row in rows)), default=0)
+            table.add_column(label, width=min(max(len(label), widest), MAX_COLUMN_WIDTH))
+        table.add_rows(rows)
+        self._details = details or []
+        self.query_one("#import-detail", Static).update(self._details[0] if self._details else "")
+
+    @on(DataTable.RowHighlighted, "#import-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The whole check or message of the row under the cursor: the table cuts long ones."""
+        if 0 <= event.cursor_row < len(self._details):
+            self.query_one("#import-detail", Static).update(self._details[event.cursor_row])
+
+    def _say(self, text: str) -> None:
+        self.query_one("#import-summary", Static).update(text)
+
+    # --- running ----------------------------------------------------------------------------------
+
+    def _options(self, dry_run: bool) -> ImportOptions:
+        org = self.organization
+        assert org is not None
+        study = self.query_one("#import-study", Select).value
+        return ImportOptions(
+            org.id,
+            None if study is Select.NULL else int(study),  # type: ignore[arg-type]
+            invite=self.query_one("#import-invite", Checkbox).value,
+            send_email=self.query_one("#import-email", Checkbox).value,
+            dry_run=dry_run,
+            concurrency=self.concurrency,
+        )
+
+    def action_dry_run(self) -> None:
+        self.start(self._options(dry_run=True))
+
+    @work(exclusive=True, group="import-confirm", exit_on_error=False)
+    async def action_run(self) -> None:
+        options = self._options(dry_run=False)
+        source, org = self.source, self.organization
+        assert source is not None and org is not None
+        study = next((s for s in self.studies if s.id == options.study_id), None)
+        lines = [f"{len(source.valid_rows)} patients from {source.path.name} into {org.name}."]
+        if study:
+            lines.append(f"Each is enrolled in {study.name} (study {study.id}).")
+        if options.invite:
+            lines.append("Each new patient gets an invitation, e-mailed by the server." if options.send_email
+                         else "Each new patient gets an invitation link, listed in the report.")
+        lines.append("Patients already in the organization are skipped; rerunning resumes, never duplicates.")
+        answer = await self.app.push_screen_wait(ConfirmModal("Run the import?", lines, confirm_label="Import"))
+        if answer is not None:
+            self.start(options)
+
+    def start(self, options: ImportOptions) -> None:
+        source = self.source
+        if source is None:
+            return
+        self.running = True
+        self._done = self._failed = 0
+        self._started = time.monotonic()
+        progress = self.query_one("#import-progress", ProgressBar)
+        progress.update(total=len(source.rows), progress=0)
+        self.query_one("#import-progress-row").display = True
+        self._table(RESULT_COLUMNS, [])
+        self.refresh_bindings()
+        self.run_job(source, options)
+
+    def _row_done(self, result: RowResult) -> None:
+        self._done += 1
+        self._failed += result.outcome in (FAILED, INVALID)
+        self.query_one("#import-progress", ProgressBar).advance(1)
+        elapsed = max(time.monotonic() - self._started, 1e-6)
+        total = len(self.source.rows) if self.source else self._done
+        rate = self._done / elapsed
+        eta = (total - self._done) / rate if rate else 0
+        self.query_one("#import-progress-text", Label).update(
+            f" {self._done}/{total} · {rate:.1f}/s · ETA {eta:.0f} s · {self._failed} failed or invalid")
+
+    @work(exclusive=True, group="import-run", exit_on_error=False)
+    async def run_job(self, source: Source, options: ImportOptions) -> None:
+        journal = None
+        summary: Summary | None = None
+        try:
+            if not options.dry_run:
+                journal = Journal.open(default_journal_path(source.path, options.organization_id, options.study_id),
+                                       options.organization_id, options.study_id)
+            job = ImportJob(self.console.client, source, options, journal, on_row=self._row_done)
+            summary = await job.run()
+        except (PreflightError, JournalError, SourceError) as problem:
+            self._say(str(problem))
+        except JheError as failure:
+            self._say(f"The import could not start: {failure.message}")
+        finally:
+            if journal is not None:
+                journal.close()
+            self.running = False
+            self.refresh_bindings()
+        if summary is not None:
+            self.show_results(source, summary)
+
+    def show_results(self, source: Source, summary: Summary) -> None:
+        self.summary = summary
+        path = default_report_path(source.path, summary.dry_run)
+        try:
+            write_report(path, (r.report_line() for r in summary.results))
+        except OSError as problem:
+            self.report_path = None
+            self.query_one("#import-report", Static).update(f"The report could not be written: {problem.strerror}")
+        else:
+            self.report_path = path
+            self.query_one("#import-report", Static).update(f"Report: {path} (only you can read it) · c copies the path")
+        verb = "Dry run" if summary.dry_run else "Import"
+        self._say(f"{verb} of {source.path.name} finished: {summary.describe()}.")
+        self._table(RESULT_COLUMNS, [
+            _cells(r.number, r.outcome, r.email, r.patient_id or "", r.enrolled, r.message)
+            for r in summary.results
+        ], [f"Row {r.number}: {r.outcome}{' - ' + r.message if r.message else ''}" for r in summary.results])
+        self.query_one("#import-table", DataTable).focus()
+        self.refresh_bindings()
+
+    def action_copy_report(self) -> None:
+        if self.report_path is not None:
+            self.app.copy_to_clipboard(str(self.report_path))
+            self.notify(f"Copied: {self.report_path}", markup=False)
