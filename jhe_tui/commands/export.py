@@ -12,16 +12,25 @@ from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server
 
 
 def register(sub) -> None:
-    exp = sub.add_parser("export", help="export observations")
-    exp.add_argument("what", choices=["observations"])
-    exp.add_argument("--org", type=int, required=True, metavar="ID")
-    exp.add_argument("--study", type=int, metavar="ID")
-    exp.add_argument("--patient", type=int, metavar="ID")
+    exp = sub.add_parser(
+        "export",
+        help="export observations",
+        description="Export the observations of an organization (optionally one study, patient, data type "
+        "or date range) to a file, page by page, so memory stays flat however many there are.",
+        epilog="Formats: csv, one tidy row per observation (patient id, data type, times, value columns "
+        "with units); ndjson, one FHIR Observation a line; fhir, one FHIR Bundle. The file is written "
+        "as FILE.partial (mode 0600) and renamed when complete; a failure leaves the .partial file. "
+        "Exit codes: 0 done, 1 the export failed, 2 bad usage.",
+    )
+    exp.add_argument("what", choices=["observations"], help="what to export")
+    exp.add_argument("--org", type=int, required=True, metavar="ID", help="organization (`jhe-tui whoami` lists yours)")
+    exp.add_argument("--study", type=int, metavar="ID", help="only this study (of that organization)")
+    exp.add_argument("--patient", type=int, metavar="ID", help="only this patient")
     exp.add_argument("--code", metavar="CODE", help="data type, e.g. omh:blood-glucose:4.0 or SYSTEM|CODE")
     exp.add_argument("--since", metavar="DATE", help="first day (YYYY-MM-DD), inclusive")
     exp.add_argument("--until", metavar="DATE", help="last day (YYYY-MM-DD), inclusive")
-    exp.add_argument("--format", choices=["csv", "ndjson", "fhir"], required=True)
-    exp.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    exp.add_argument("--format", choices=["csv", "ndjson", "fhir"], required=True, help="file format (see below)")
+    exp.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the file to write")
     exp.add_argument("--force", action="store_true", help="overwrite an existing file")
     exp.add_argument("--quiet", action="store_true", help="no progress bar")
     add_server_options(exp)

@@ -35,7 +35,11 @@ def register(sub) -> None:
     login.add_argument("--no-browser", action="store_true", help="print the sign-in address, do not open a browser")
     login.set_defaults(handler=run_login)
 
-    logout = sub.add_parser("logout", help="revoke and forget the stored token")
+    logout = sub.add_parser(
+        "logout",
+        help="revoke and forget the stored token",
+        description="Revoke the stored token on the server and delete it from this machine.",
+    )
     add_server_options(logout)
     logout.set_defaults(handler=run_logout)
 

@@ -9,7 +9,12 @@ from jhe_tui.commands.common import EXIT_OK, add_server_options, target
 
 
 def register(sub) -> None:
-    whoami = sub.add_parser("whoami", help="show server, user and roles")
+    whoami = sub.add_parser(
+        "whoami",
+        help="show server, user and roles",
+        description="Show the server and its API generation, the signed-in user, their role in each "
+        "organization, and when the token expires.",
+    )
     add_server_options(whoami)
     whoami.set_defaults(handler=run)
 

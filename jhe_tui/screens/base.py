@@ -17,8 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Select
 
+from jhe_tui.api import JheError, Organization
+from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.session_header import SessionHeader
 
 if TYPE_CHECKING:
@@ -98,3 +100,38 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
     def disabled_reason(self, action: str) -> str | None:
         """Why `action` is disabled right now (shown in help); None when it is not."""
         return None
+
+    async def load_organizations(self, wanted: int | None) -> Organization | None:
+        """Sign-in facts, then the `#organization` selector filled with the organizations where
+        the user has a role, `wanted` chosen, else the one the web console (v0.0.13) remembers
+        server-side for this user, else the first. On failure, or for a user with no
+        organization, `#error` says why and None comes back. Setting the value does not count as
+        the user's choice (no Select.Changed), so the caller decides what loads next."""
+        error = self.query_one("#error", ErrorPanel)
+        error.hide()
+        try:
+            session = await self.console.load_session()
+        except JheError as failure:
+            error.show("Signing in", failure.message)
+            return None
+        orgs = session.organizations
+        select = self.query_one("#organization", Select)
+        if not orgs:
+            select.set_options([])
+            select.prompt = "(none)"
+            error.show("Choosing an organization", "this user belongs to no organization; ask a manager to add you")
+            return None
+        select.set_options([(org.name or f"Organization {org.id}", org.id) for org in orgs])
+        remembered = session.user.settings.get("currentOrganizationId")
+        chosen = next((org for org in orgs if org.id == wanted), None)
+        chosen = chosen or next((org for org in orgs if org.id == remembered), orgs[0])
+        with self.prevent(Select.Changed):
+            select.value = chosen.id
+        return chosen
+
+    def organization_picked(self, event: Select.Changed) -> Organization | None:
+        """The organization the user picked in the `#organization` selector, if any."""
+        session = self.console.session
+        if session is None or event.value is Select.NULL:
+            return None
+        return next((org for org in session.organizations if org.id == event.value), None)

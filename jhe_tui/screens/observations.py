@@ -188,37 +188,24 @@ class ObservationsScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def load_session(self) -> None:
-        error = self.query_one("#error", ErrorPanel)
-        error.hide()
+        wanted = self._pending_org or (self.console.organization.id if self.console.organization else None)
+        chosen = await self.load_organizations(wanted)
+        if chosen is None:
+            self.table.display = False
+            return
         try:
-            session = await self.console.load_session()
             concepts = await self.console.client.codeable_concepts()
         except JheError as failure:
             self.table.display = False
-            error.show("Signing in", failure.message)
+            self.query_one("#error", ErrorPanel).show("Loading the data types", failure.message)
             return
         self.concepts = concepts
         self.query_one("#code", Select).set_options([(f"{c.display}", "|".join(c.key)) for c in concepts])
-        orgs = session.organizations
-        select = self.query_one("#organization", Select)
-        if not orgs:
-            select.prompt = "(none)"
-            self.table.display = False
-            error.show("Choosing an organization", "this user belongs to no organization; ask a manager to add you")
-            return
-        select.set_options([(org.name or f"Organization {org.id}", org.id) for org in orgs])
-        wanted = self._pending_org or (self.console.organization.id if self.console.organization else None)
-        chosen = next((o for o in orgs if o.id == wanted), orgs[0])
-        with self.prevent(Select.Changed):
-            select.value = chosen.id
         self._select_organization(chosen)
 
     @on(Select.Changed, "#organization")
     def _organization_changed(self, event: Select.Changed) -> None:
-        session = self.console.session
-        if session is None or event.value is Select.NULL:
-            return
-        org = next((o for o in session.organizations if o.id == event.value), None)
+        org = self.organization_picked(event)
         if org is not None and (self.query_ is None or org.id != self.query_.organization_id):
             self._select_organization(org)
 

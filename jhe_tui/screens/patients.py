@@ -125,35 +125,16 @@ class PatientsScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def load_session(self) -> None:
-        error = self.query_one("#error", ErrorPanel)
-        error.hide()
-        try:
-            session = await self.console.load_session()
-        except JheError as failure:
+        current = self.console.organization
+        chosen = await self.load_organizations(current.id if current else None)
+        if chosen is None:
             self.table.display = False
-            error.show("Signing in", failure.message)
             return
-        orgs = session.organizations
-        select = self.query_one("#organization", Select)
-        if not orgs:
-            select.set_options([])
-            select.prompt = "(none)"
-            self.table.display = False
-            error.show("Choosing an organization", "this user belongs to no organization; ask a manager to add you")
-            return
-        select.set_options([(org.name or f"Organization {org.id}", org.id) for org in orgs])
-        # The web console (v0.0.13) remembers the last organization server-side; honour it.
-        remembered = session.user.settings.get("currentOrganizationId")
-        chosen = next((org for org in orgs if org.id == remembered), orgs[0])
-        select.value = chosen.id
         self._select_organization(chosen)
 
     @on(Select.Changed, "#organization")
     def _organization_changed(self, event: Select.Changed) -> None:
-        session = self.console.session
-        if session is None or event.value is Select.NULL:
-            return
-        org = next((o for o in session.organizations if o.id == event.value), None)
+        org = self.organization_picked(event)
         if org is not None and org != self.console.organization:
             self._select_organization(org)
 

@@ -184,32 +184,14 @@ class StudiesScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def load_session(self) -> None:
-        error = self.query_one("#error", ErrorPanel)
-        error.hide()
-        try:
-            session = await self.console.load_session()
-        except JheError as failure:
-            error.show("Signing in", failure.message)
-            return
-        orgs = session.organizations
-        select = self.query_one("#organization", Select)
-        if not orgs:
-            select.prompt = "(none)"
-            error.show("Choosing an organization", "this user belongs to no organization; ask a manager to add you")
-            return
-        select.set_options([(org.name or f"Organization {org.id}", org.id) for org in orgs])
         current = self.console.organization
-        chosen = next((o for o in orgs if current and o.id == current.id), orgs[0])
-        with self.prevent(Select.Changed):
-            select.value = chosen.id
-        self._select_organization(chosen)
+        chosen = await self.load_organizations(current.id if current else None)
+        if chosen is not None:
+            self._select_organization(chosen)
 
     @on(Select.Changed, "#organization")
     def _organization_changed(self, event: Select.Changed) -> None:
-        session = self.console.session
-        if session is None or event.value is Select.NULL:
-            return
-        org = next((o for o in session.organizations if o.id == event.value), None)
+        org = self.organization_picked(event)
         if org is not None:
             self._select_organization(org)
 

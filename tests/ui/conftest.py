@@ -107,7 +107,11 @@ def _busy(app: JheApp) -> bool:
     # it is on top: a dialog opened before that would sit over, and snapshot, the old widths.
     return (
         top._layout_required
-        or any(table._require_update_dimensions for table in top.query(DataTable))
+        or top._scroll_required
+        or top._repaint_required
+        or top._recompose_required
+        or bool(top._dirty_widgets)
+        or any(table._require_update_dimensions or table._new_rows for table in top.query(DataTable))
         or any(widget._layout_required for widget in top.walk_children())
     )
 
