@@ -3,7 +3,12 @@ backend reached in process through the same client code path real servers use.""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
+
+from jhe_tui.backend import DemoBackend
 
 
 @pytest.fixture(autouse=True)
@@ -21,11 +26,24 @@ def isolated_home(tmp_path, monkeypatch):
     return home
 
 
-@pytest.fixture
-def demo_backend(tmp_path):
-    from jhe_tui.backend import DemoBackend
+@pytest.fixture(scope="session")
+def _seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Seed once per session; each test gets its own copy, so writes never leak between tests."""
+    path = tmp_path_factory.mktemp("seeded")
+    DemoBackend(path)
+    return path
 
-    return DemoBackend(tmp_path / "demo")
+
+@pytest.fixture
+def backend(_seeded: Path, tmp_path: Path) -> DemoBackend:
+    data = tmp_path / "demo"
+    shutil.copytree(_seeded, data)
+    return DemoBackend(data)
+
+
+@pytest.fixture
+def demo_backend(backend: DemoBackend) -> DemoBackend:
+    return backend
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ client whose retries do not sleep."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -21,20 +20,6 @@ HEADER = "email,last_name,first_name,dob,phone,external_id"
 
 async def no_sleep(_seconds: float) -> None:
     return None
-
-
-@pytest.fixture(scope="session")
-def _seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("seeded-import")
-    DemoBackend(path)
-    return path
-
-
-@pytest.fixture
-def backend(_seeded: Path, tmp_path: Path) -> DemoBackend:
-    data = tmp_path / "demo"
-    shutil.copytree(_seeded, data)
-    return DemoBackend(data)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,21 +28,6 @@ def _steady(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
     monkeypatch.setenv("JHE_TUI_HOME", str(tmp_path / "home"))
-
-
-@pytest.fixture(scope="session")
-def _seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Seed once per session; each test gets its own copy, so writes never leak between tests."""
-    path = tmp_path_factory.mktemp("seeded")
-    DemoBackend(path)
-    return path
-
-
-@pytest.fixture
-def backend(_seeded: Path, tmp_path: Path) -> DemoBackend:
-    data = tmp_path / "demo"
-    shutil.copytree(_seeded, data)
-    return DemoBackend(data)
 
 
 class FrozenTransport(httpx.AsyncBaseTransport):
