@@ -101,6 +101,13 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
         """Why `action` is disabled right now (shown in help); None when it is not."""
         return None
 
+    def action_pick(self, selector: str) -> None:
+        """Go to a filter by its key; a list opens at once, so one key and the arrows choose."""
+        widget = self.query_one(selector)
+        widget.focus()
+        if isinstance(widget, Select):
+            widget.action_show_overlay()
+
     async def load_organizations(self, wanted: int | None) -> Organization | None:
         """Sign-in facts, then the `#organization` selector filled with the organizations where
         the user has a role, `wanted` chosen, else the one the web console (v0.0.13) remembers

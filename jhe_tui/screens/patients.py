@@ -62,8 +62,8 @@ class PatientsScreen(ConsoleScreen[None]):
         Binding("i", "enroll", "Enroll", id="patients.enroll", tooltip="Enroll the ticked patients (or the current one) in a study"),
         Binding("u", "unenroll", "Unenroll", id="patients.unenroll", tooltip="Remove the ticked patients (or the current one) from a study"),
         Binding("slash", "find", "Find", id="patients.find", tooltip="Find a patient by id, e-mail, name or external id"),
-        Binding("o", "focus_organization", "Organization", id="patients.organization", show=False, tooltip="Choose the organization"),
-        Binding("s", "focus_study", "Study", id="patients.study", show=False, tooltip="Filter by a study, or All studies"),
+        Binding("o", "pick('#organization')", "Organization", id="patients.organization", show=False, tooltip="Choose the organization"),
+        Binding("s", "pick('#study')", "Study", id="patients.study", show=False, tooltip="Filter by a study, or All studies"),
         Binding("r", "reload", "Reload", id="patients.reload", show=False, tooltip="Load this page again (also retries after an error)"),
     ]
 
@@ -218,18 +218,6 @@ class PatientsScreen(ConsoleScreen[None]):
             self.load_patients()
 
     # --- actions ----------------------------------------------------------------------------
-
-    def action_focus_organization(self) -> None:
-        self._open_select("#organization")
-
-    def action_focus_study(self) -> None:
-        self._open_select("#study")
-
-    def _open_select(self, selector: str) -> None:
-        """Open the list at once: one key to choose, as the help promises, not focus then Enter."""
-        select = self.query_one(selector, Select)
-        select.focus()
-        select.action_show_overlay()
 
     def _chosen(self) -> list[Patient]:
         """The ticked patients, or the one under the cursor when none is ticked."""

@@ -120,7 +120,7 @@ class StudiesScreen(ConsoleScreen[None]):
         Binding("d", "unenroll", "Remove", id="studies.remove", tooltip="Remove the patient under the cursor (or the ticked ones) from this study"),
         Binding("b", "observations", "Observations", id="studies.observations", tooltip="Open this patient's observations in this study (F4)"),
         Binding("y", "only_silent", "Silent only", id="studies.silent", tooltip="Show only silent patients on this page, or everyone"),
-        Binding("o", "focus('#organization')", "Organization", show=False, id="studies.organization", tooltip="Choose the organization"),
+        Binding("o", "pick('#organization')", "Organization", show=False, id="studies.organization", tooltip="Choose the organization"),
         Binding("k", "focus('#silent-days')", "Silent after", show=False, id="studies.silent_days", tooltip="Change the number of days without data after which a patient is marked silent"),
         Binding("l", "focus('#study-list')", "Study list", show=False, id="studies.list", tooltip="Back to the list of studies"),
         Binding("r", "reload", "Reload", show=False, id="studies.reload", tooltip="Load the study and its roster again"),
