@@ -19,7 +19,8 @@ from textual import events
 from textual.screen import Screen
 
 from jhe_tui.api.tokens import TokenSet
-from jhe_tui.screens.sign_in import LockScreen, SignInScreen
+from jhe_tui.screens.lock import LockScreen
+from jhe_tui.screens.sign_in import SignInScreen
 
 if TYPE_CHECKING:
     from jhe_tui.signin import SignIn

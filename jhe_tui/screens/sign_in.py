@@ -1,12 +1,9 @@
-"""Sign-in and lock screens: full screens, so nothing of the work beneath them shows.
+"""The sign-in screen: a full screen, so nothing of the work beneath it shows.
 
 ``SignInScreen`` runs the same flows as `jhe-tui login` (loopback when the profile has a client
 id, otherwise paste-back; or a pasted access token) and dismisses with the new ``TokenSet``.
 Pushed on top of whatever the user was doing when the session expired, it leaves that screen,
 and any form on it, exactly as it was.
-
-``LockScreen`` is what the idle lock shows: no patient data, only how to unlock (sign in again,
-or the local PIN when one is set).
 """
 
 from __future__ import annotations
@@ -18,13 +15,12 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from jhe_tui import lock_pin
 from jhe_tui.api import JheError
 from jhe_tui.api.oauth import split_api_key
 from jhe_tui.api.tokens import TokenSet
 from jhe_tui.signin import SignIn, can_open_browser
 
-_CSS = """
+GATE_CSS = """
 SignInScreen, LockScreen { align: center middle; }
 SignInScreen > #box, LockScreen > #box {
     width: 84; height: auto; max-height: 100%; border: round $primary; padding: 1 2; background: $surface;
@@ -40,7 +36,7 @@ SignInScreen > #box, LockScreen > #box {
 
 
 class SignInScreen(Screen[TokenSet | None]):
-    DEFAULT_CSS = _CSS
+    DEFAULT_CSS = GATE_CSS
     AUTO_FOCUS = "#pasted"
     BINDINGS = [
         Binding("ctrl+o", "restart", "Open sign-in page", id="signin.open",
@@ -152,56 +148,3 @@ class SignInScreen(Screen[TokenSet | None]):
             self._status(failure.message)
             return
         self.dismiss(tokens)
-
-
-class LockScreen(Screen[None]):
-    """The idle lock: nothing of the session's data, only how to get back in."""
-
-    DEFAULT_CSS = _CSS
-    BINDINGS = [
-        Binding("ctrl+o", "sign_in", "Sign in again", id="lock.sign_in", tooltip="Unlock by signing in again"),
-    ]
-    MAX_PIN_TRIES = 5
-
-    def __init__(self, *, who: str, server: str, minutes: float | None, demo: bool) -> None:
-        super().__init__()
-        self.who, self.server, self.minutes, self.demo = who, server, minutes, demo
-        self.tries = 0
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="box"):
-            yield Static("jhe-tui is locked", classes="title")
-            why = (f"Locked after {self.minutes:g} minutes without input." if self.minutes
-                   else "Locked.")
-            yield Static(f"{why} Session of {self.who} on {self.server}.", classes="hint", markup=False)
-            if lock_pin.is_set():
-                yield Static("Type your PIN and press Enter, or press ctrl+o to sign in again.", classes="hint")
-                yield Input(placeholder="PIN", password=True, id="pin")
-            elif self.demo:
-                yield Static("Press ctrl+o to unlock (the demo needs no sign-in).", classes="hint")
-            else:
-                yield Static("Press ctrl+o to sign in again.", classes="hint")
-            yield Static("", id="status", markup=False)
-        yield Footer()
-
-    def on_mount(self) -> None:
-        pins = self.query("#pin")
-        if pins:
-            pins.first().focus()
-
-    @on(Input.Submitted, "#pin")
-    def _pin(self, event: Input.Submitted) -> None:
-        event.input.value = ""
-        if lock_pin.verify(event.value):
-            self.app.unlock()  # type: ignore[attr-defined]
-            return
-        self.tries += 1
-        status = self.query_one("#status", Static)
-        if self.tries >= self.MAX_PIN_TRIES:
-            event.input.disabled = True
-            status.update("Too many wrong PINs: press ctrl+o to sign in again.")
-        else:
-            status.update("Wrong PIN; try again, or press ctrl+o to sign in again.")
-
-    def action_sign_in(self) -> None:
-        self.app.unlock_by_sign_in()  # type: ignore[attr-defined]

@@ -25,7 +25,8 @@ from jhe_tui.api.tokens import TokenStore
 from jhe_tui.app import JheApp
 from jhe_tui.screens.add_patient import AddPatientModal
 from jhe_tui.screens.patients import PatientsScreen
-from jhe_tui.screens.sign_in import LockScreen, SignInScreen
+from jhe_tui.screens.lock import LockScreen
+from jhe_tui.screens.sign_in import SignInScreen
 from jhe_tui.signin import SignIn
 from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.widgets.patient_form import PatientForm

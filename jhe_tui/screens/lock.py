@@ -1,0 +1,67 @@
+"""The idle lock's screen: no patient data, only how to get back in (sign in again, or the
+local PIN when one is set). A full screen, so nothing of the work beneath it shows."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from jhe_tui import lock_pin
+from jhe_tui.screens.sign_in import GATE_CSS
+
+
+class LockScreen(Screen[None]):
+    """The idle lock: nothing of the session's data, only how to get back in."""
+
+    DEFAULT_CSS = GATE_CSS
+    BINDINGS = [
+        Binding("ctrl+o", "sign_in", "Sign in again", id="lock.sign_in", tooltip="Unlock by signing in again"),
+    ]
+    MAX_PIN_TRIES = 5
+
+    def __init__(self, *, who: str, server: str, minutes: float | None, demo: bool) -> None:
+        super().__init__()
+        self.who, self.server, self.minutes, self.demo = who, server, minutes, demo
+        self.tries = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="box"):
+            yield Static("jhe-tui is locked", classes="title")
+            why = (f"Locked after {self.minutes:g} minutes without input." if self.minutes
+                   else "Locked.")
+            yield Static(f"{why} Session of {self.who} on {self.server}.", classes="hint", markup=False)
+            if lock_pin.is_set():
+                yield Static("Type your PIN and press Enter, or press ctrl+o to sign in again.", classes="hint")
+                yield Input(placeholder="PIN", password=True, id="pin")
+            elif self.demo:
+                yield Static("Press ctrl+o to unlock (the demo needs no sign-in).", classes="hint")
+            else:
+                yield Static("Press ctrl+o to sign in again.", classes="hint")
+            yield Static("", id="status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        pins = self.query("#pin")
+        if pins:
+            pins.first().focus()
+
+    @on(Input.Submitted, "#pin")
+    def _pin(self, event: Input.Submitted) -> None:
+        event.input.value = ""
+        if lock_pin.verify(event.value):
+            self.app.unlock()  # type: ignore[attr-defined]
+            return
+        self.tries += 1
+        status = self.query_one("#status", Static)
+        if self.tries >= self.MAX_PIN_TRIES:
+            event.input.disabled = True
+            status.update("Too many wrong PINs: press ctrl+o to sign in again.")
+        else:
+            status.update("Wrong PIN; try again, or press ctrl+o to sign in again.")
+
+    def action_sign_in(self) -> None:
+        self.app.unlock_by_sign_in()  # type: ignore[attr-defined]
