@@ -31,20 +31,22 @@ DOT = "•"
 
 @dataclass(frozen=True)
 class Sensitive:
-    """A value that privacy mode masks; ``str()`` gives the plain value."""
+    """A value that privacy mode masks; ``str()`` gives the plain value. ``suffix`` is shown
+    as it is either way, e.g. the patient id after a name: ``Lovelace, Ada (40013)``."""
 
     value: str
     kind: Kind
+    suffix: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown kind {self.kind!r}")
 
     def __str__(self) -> str:
-        return self.value
+        return self.value + self.suffix
 
     def shown(self, masked: bool) -> str:
-        return mask(self.value, self.kind) if masked else self.value
+        return (mask(self.value, self.kind) if masked else self.value) + self.suffix
 
 
 def _mask_name(value: str) -> str:

@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.suggester import Suggester
 from textual.widgets import Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
 
+from jhe_tui import privacy
 from jhe_tui.api import JheError, Organization, Study
 from jhe_tui.jobs.imports import (
     FAILED,
@@ -37,6 +38,7 @@ from jhe_tui.jobs.imports import (
     read_source,
     write_report,
 )
+from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import WRITE_ROLES, ConsoleScreen
 from jhe_tui.widgets.confirm import ConfirmModal
 
@@ -69,9 +71,14 @@ class PathSuggester(Suggester):
         return prefix + names[0]
 
 
-def _cells(*values: object) -> tuple[Text, ...]:
-    """Plain text cells: names and e-mails may contain square brackets."""
-    return tuple(Text("" if v is None else str(v)) for v in values)
+def _cells(*values: object) -> tuple[object, ...]:
+    """One row's values; wrap names, e-mails and birth dates in ``Sensitive`` for privacy mode."""
+    return tuple("" if v is None else v for v in values)
+
+
+def _texts(values: tuple[object, ...], masked: bool) -> tuple[Text, ...]:
+    """Plain text cells (names and e-mails may contain square brackets), masked when asked."""
+    return tuple(Text(privacy.shown(v, masked)) for v in values)
 
 
 class ImportScreen(ConsoleScreen[None]):
@@ -111,6 +118,8 @@ class ImportScreen(ConsoleScreen[None]):
         self._done = 0
         self._failed = 0
         self._started = 0.0
+        # The table's columns, raw values and details, to mask or unmask on F9 without a re-run.
+        self._shown: tuple[tuple[str, ...], list[tuple[object, ...]], list[str] | None] | None = None
         self._details: list[str] = []
 
     def compose(self) -> ComposeResult:
@@ -140,6 +149,14 @@ class ImportScreen(ConsoleScreen[None]):
         self.query_one("#import-progress-row").display = False
         self.query_one("#import-file", Input).focus()
         self.load_session()
+        if hasattr(self.app, "privacy"):
+            self.watch(self.app, "privacy", self._privacy_changed, init=False)
+
+    def _privacy_changed(self) -> None:
+        if self._shown is not None:
+            cursor = self.query_one("#import-table", DataTable).cursor_row
+            self._table(*self._shown)
+            self.query_one("#import-table", DataTable).move_cursor(row=cursor)
 
     # --- what is allowed ---------------------------------------------------------------------
 
@@ -250,14 +267,19 @@ class ImportScreen(ConsoleScreen[None]):
         self._say(f"{path.name}: {len(source.rows)} rows · {len(source.valid_rows)} ready · {invalid} invalid{ignored}."
                   " d: dry run · r: run the import")
         self._table(PREVIEW_COLUMNS, [
-            _cells(row.number, "ok" if row.valid else row.reason, row.email, row.family, row.given, row.birth_date)
+            _cells(row.number, "ok" if row.valid else row.reason, Sensitive(row.email or "", "email"),
+                   Sensitive(row.family or "", "name"), Sensitive(row.given or "", "name"),
+                   Sensitive(str(row.birth_date or ""), "birth_date"))
             for row in source.rows
         ], [f"Row {row.number}: {'ready to import' if row.valid else row.reason}" for row in source.rows])
         self.query_one("#import-report", Static).update("")
         self.query_one("#import-table", DataTable).focus()
         self.refresh_bindings()
 
-    def _table(self, columns: tuple[str, ...], rows: list[tuple[Text, ...]], details: list[str] | None = None) -> None:
+    def _table(self, columns: tuple[str, ...], values: list[tuple[object, ...]], details: list[str] | None = None) -> None:
+        self._shown = (columns, values, details)
+        masked = privacy.is_on(self)
+        rows = [_texts(row, masked) for row in values]
         table = self.query_one("#import-table", DataTable)
         table.clear(columns=True)
         # Widths from the data, capped: the row under the cursor shows any cut text in full below.
@@ -373,7 +395,7 @@ class ImportScreen(ConsoleScreen[None]):
         verb = "Dry run" if summary.dry_run else "Import"
         self._say(f"{verb} of {source.path.name} finished: {summary.describe()}.")
         self._table(RESULT_COLUMNS, [
-            _cells(r.number, r.outcome, r.email, r.patient_id or "", r.enrolled, r.message)
+            _cells(r.number, r.outcome, Sensitive(r.email or "", "email"), r.patient_id or "", r.enrolled, r.message)
             for r in summary.results
         ], [f"Row {r.number}: {r.outcome}{' - ' + r.message if r.message else ''}" for r in summary.results])
         self.query_one("#import-table", DataTable).focus()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from rich.console import Group
@@ -25,6 +26,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import DataTable, Input, Label, Select, Static
 
+from jhe_tui import privacy
 from jhe_tui.api import CodeableConcept, FhirObservation, JheError, NotFound, Organization, Study
 from jhe_tui.jobs.export import ExportFailed, ExportRefused, export_observations
 from jhe_tui.jobs.observations import ObservationQuery, Plan, matching, plan_for, screen_page
@@ -34,6 +36,7 @@ from jhe_tui.widgets.chart import ChartModal, Series
 from jhe_tui.widgets.clock import now, utc_text
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
+from jhe_tui.privacy import Sensitive
 from jhe_tui.widgets.paged_table import PagedTable, Row
 
 COLUMNS = ("ID", "Patient", "Data type", "Value", "Effective (UTC)", "Received (UTC)")
@@ -41,9 +44,15 @@ DATE_PRESETS = (None, 7, 30, 90)  # "l" cycles: all dates, then the last N days
 CHART_LIMIT = 20_000
 
 
+def patient_label(pid: int | None, names: dict[int, str], unnamed: str = "{}") -> str | Sensitive:
+    """The patient's name (masked in privacy mode) with their id, or only the id until the name is known."""
+    if pid in names:
+        return Sensitive(names[pid], "name", f" ({pid})")
+    return unnamed.format(pid) if pid else ""
+
+
 def observation_row(o: FhirObservation, names: dict[int, str], types: dict[tuple[str, str], str]) -> Row:
-    pid = o.subject_patient_id
-    who = f"{names[pid]} ({pid})" if pid in names else str(pid or "")
+    who = patient_label(o.subject_patient_id, names)
     kind = types.get((o.coding_system or "", o.coding_code or "")) or o.coding_display or o.coding_code or ""
     value = o.value.text if o.value and o.value.text else "(unreadable payload)"
     return Row(
@@ -178,6 +187,8 @@ class ObservationsScreen(ConsoleScreen[None]):
     def on_mount(self) -> None:
         self.table.data_table.focus()
         self.load_session()
+        if hasattr(self.app, "privacy"):
+            self.watch(self.app, "privacy", self._show_detail, init=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("chart", "export") and self.query_ is None:
@@ -382,13 +393,15 @@ class ObservationsScreen(ConsoleScreen[None]):
         if not found:
             return
         self.names.update(found)
-        data = self.table.data_table
+        data, masked = self.table.data_table, privacy.is_on(self)
         column = data.ordered_columns[2].key
         for row_key in list(data.rows):
-            item = self.table._rows.get(str(row_key.value))
-            if item and item.item.subject_patient_id in found:
-                pid = item.item.subject_patient_id
-                data.update_cell(row_key, column, Text(f"{found[pid]} ({pid})"), update_width=True)
+            row = self.table._rows.get(str(row_key.value))
+            if row and row.item.subject_patient_id in found:
+                who = patient_label(row.item.subject_patient_id, self.names)
+                # Kept in the row too, so privacy mode can mask the name later without a reload.
+                self.table._rows[row.key] = replace(row, cells=(row.cells[0], who, *row.cells[2:]))
+                data.update_cell(row_key, column, Text(privacy.shown(who, masked)), update_width=True)
 
     # --- detail pane ----------------------------------------------------------------------------
 
@@ -415,8 +428,7 @@ class ObservationsScreen(ConsoleScreen[None]):
         if item is None:
             body.update("No observation under the cursor.")
             return
-        pid = item.subject_patient_id
-        who = f"{self.names[pid]} ({pid})" if pid in self.names else str(pid)
+        who = privacy.shown(patient_label(item.subject_patient_id, self.names), privacy.is_on(self))
         kind = self.types.get((item.coding_system or "", item.coding_code or "")) or item.coding_code or ""
         self.detail = detail_renderable(item, who, kind)
         body.update(self.detail)
@@ -451,8 +463,7 @@ class ObservationsScreen(ConsoleScreen[None]):
                    [(o.effective_time, o.value.values[key]) for o in points if key in o.value.values])  # type: ignore[misc, union-attr]
             for key in keys
         ]
-        pid = query.patient_id
-        who = f"{self.names[pid]} ({pid})" if pid in self.names else f"patient {pid}"
+        who = privacy.shown(patient_label(query.patient_id, self.names, "patient {}"), privacy.is_on(self))
         span = (f"From {query.since or 'the first reading'} to {query.until or 'the last reading'}."
                 + (f" Only the newest {CHART_LIMIT:,} readings are drawn." if len(points) >= CHART_LIMIT else ""))
         start = datetime.combine(query.since, datetime.min.time(), UTC) if query.since else None

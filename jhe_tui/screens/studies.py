@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Select, Static
 
+from jhe_tui import privacy
 from jhe_tui.api import (
     CodeableConcept,
     DataSource,
@@ -39,6 +40,7 @@ from jhe_tui.widgets.choice import ChoiceModal
 from jhe_tui.widgets.clock import ago, now
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
+from jhe_tui.privacy import Sensitive
 from jhe_tui.widgets.paged_table import PagedTable, Row
 
 DEFAULT_SILENT_DAYS = 3
@@ -322,7 +324,8 @@ class StudiesScreen(ConsoleScreen[None]):
                 status = "no consent"
             else:
                 status = "sending"
-            cells = [str(e.id), e.patient.display_name, status, ago(e.latest, at) if e.latest else "never"]
+            last = ago(e.latest, at) if e.latest else "never"
+            cells = [str(e.id), Sensitive(e.patient.display_name, "name"), status, last]
             cells += [consent_cell(e.consents[s.key], e.last_data[s.key], at) for s in self.scopes]
             rows.append(Row(key=str(e.id), item=e.patient, cells=tuple(cells)))
         self.roster.show_rows(rows, self.roster.count if count is None else count)
@@ -407,14 +410,15 @@ class StudiesScreen(ConsoleScreen[None]):
                 f"Enroll in {study.name}",
                 f"Enroll which patient of {org.name} in {study.name} (study {study.id})? "
                 "They are then asked to consent to each data type the study requests.",
-                [(f"{p.display_name} (patient {p.id})", p) for p in candidates],
+                [(f"{privacy.name(p.display_name, privacy.is_on(self))} (patient {p.id})", p) for p in candidates],
                 apply=enroll,
                 empty=f"Every patient of {org.name} is already enrolled in this study.",
             )
         )
         if patient is None:
             return
-        self.notify(f"Enrolled {patient.display_name} (patient {patient.id}) in {study.name}.", markup=False)
+        who = privacy.name(patient.display_name, privacy.is_on(self))
+        self.notify(f"Enrolled {who} (patient {patient.id}) in {study.name}.", markup=False)
         self.load_roster()
 
     @work(exclusive=True, group="write", exit_on_error=False)

@@ -81,6 +81,8 @@ def _busy(app: JheApp) -> bool:
     Workers of screens below are waiting for a dialog (push_screen_wait) and would never
     finish on their own."""
     top = app.screen
+    if top.id == "_default" or not top.is_mounted:
+        return True  # the app's first screen is not up yet, so its workers do not exist yet
     for worker in app.workers:
         if not worker.is_finished:  # pending counts: a message may have just started it
             node = worker.node

@@ -1,0 +1,53 @@
+"""Privacy mode (F9) on the screens beyond the patient list: the study roster, observations
+and the import preview mask patient names and e-mails, and show them again on a second F9."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from tests.ui.test_import_screen import cell_texts, cohort, open_import
+
+SIZE = (100, 30)
+
+
+def _text(table: DataTable) -> str:
+    return " ".join(" ".join(row) for row in cell_texts(table))
+
+
+async def _switch(pilot, settle, key: str):
+    await pilot.press(key)
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def test_roster_and_observations_mask_patient_names(make_app, settle, client):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        roster = (await _switch(pilot, settle, "f3")).roster.data_table
+        name = cell_texts(roster)[0][2]
+        assert "," in name  # "Family, Given"
+        await pilot.press("f9")
+        await pilot.pause()
+        assert name not in _text(roster) and "•••" in cell_texts(roster)[0][2]
+
+        observations = (await _switch(pilot, settle, "f4")).table.data_table
+        await settle(pilot)
+        shown = _text(observations)
+        assert "•••" in shown and name.split(",")[0] not in shown
+        await pilot.press("f9")
+        await pilot.pause()
+        assert "•••" not in _text(observations)
+
+
+async def test_import_preview_masks_emails_and_names(make_app, settle, tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, settle, cohort(tmp_path))
+        table = screen.query_one("#import-table", DataTable)
+        assert "ada.import@example.org" in _text(table)
+        await pilot.press("f9")
+        await pilot.pause()
+        masked = _text(table)
+        assert "ada.import@example.org" not in masked and "Lovelace" not in masked and "1985-12-10" not in masked
+        assert "a•••@•••.org" in masked
