@@ -193,13 +193,15 @@ class _CsvWriter(_Writer):
         self.csv.writerows(csv_row(o) for o in items)
 
 
-def _dumps(resource: dict[str, Any]) -> str:
-    return json.dumps(resource, separators=(",", ":"), ensure_ascii=False)
+# One encoder for every resource: ``json.dumps`` with options builds a new one per call, which at
+# a thousand resources a page is a sizeable share of the export's CPU.
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 class _NdjsonWriter(_Writer):
     def page(self, items: list[dict[str, Any]]) -> None:
-        self.stream.write("".join(_dumps(o) + "\n" for o in items))
+        if items:
+            self.stream.write("\n".join(map(_dumps, items)) + "\n")
 
 
 class _BundleWriter(_Writer):
