@@ -11,6 +11,9 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from json.scanner import make_scanner
 from datetime import date, datetime, time, timezone
 from typing import Any
 
@@ -31,6 +34,92 @@ def decode_attachment(data: Any) -> Any:
         except (binascii.Error, ValueError):
             continue
     return None
+
+
+class RawResource(dict):
+    """A resource as parsed, with ``text``: its JSON exactly as the server sent it, on one line."""
+
+    __slots__ = ("text",)
+    text: str
+
+
+_scan = make_scanner(json.JSONDecoder())
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(text: str, i: int, expected: str | None = None) -> int:
+    i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
+    if expected is not None and text[i:i + 1] != expected:
+        raise ValueError(f"expected {expected!r} at {i}")
+    return i
+
+
+def _value(text: str, i: int) -> tuple[Any, int]:
+    try:
+        return _scan(text, i)
+    except StopIteration:
+        raise ValueError(f"no JSON value at {i}") from None
+
+
+_URL_KEY, _RESOURCE_KEY = '{"fullUrl":"', '","resource":'
+
+
+def _resource_text(text: str, start: int, end: int, entry: dict[str, Any]) -> str:
+    """The resource's own JSON text inside the entry at ``text[start:end]`` when the entry is the
+    servers' usual compact ``{"fullUrl":"...","resource":{...}}``; re-encoded otherwise.
+
+    In valid JSON an unescaped ``"`` ends a string, so the first ``","resource":`` after the URL's
+    opening quote is where the URL ends, and the rest up to the entry's ``}`` is the resource.
+    """
+    if len(entry) == 2 and text.startswith(_URL_KEY, start) and text[end - 1] == "}":
+        split = text.find(_RESOURCE_KEY, start, end)
+        if split > 0:
+            raw = text[split + len(_RESOURCE_KEY):end - 1]
+            if "\n" not in raw and "\r" not in raw:
+                return raw
+    return json.dumps(entry["resource"], separators=(",", ":"), ensure_ascii=False)
+
+
+def bundle_resources(text: str) -> dict[str, Any]:
+    """A search Bundle (or DRF page) parsed once, with ``entry`` (``results``) replaced by the
+    list of its items' resources, each a ``RawResource`` carrying its own text, so an export can
+    write the resource as received instead of encoding it again (that encoding was about a third
+    of the export's CPU).
+
+    Each entry is parsed by the C scanner like ``json.loads`` would; only the Bundle's own few
+    members are walked here. Raises ValueError for anything that is not a JSON object.
+    """
+    head: dict[str, Any] = {}
+    i = _skip(text, _skip(text, 0, "{") + 1)
+    closed = text[i:i + 1] == "}"
+    while not closed:
+        key, i = scanstring(text, _skip(text, i, '"') + 1)
+        i = _skip(text, _skip(text, i, ":") + 1)
+        if key in ("entry", "results") and text[i:i + 1] == "[":
+            resources: list[RawResource] = []
+            head[key] = resources
+            i = _skip(text, i + 1)
+            while text[i:i + 1] != "]":
+                entry, end = _value(text, i)
+                if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
+                    resource = RawResource(entry["resource"])
+                    resource.text = _resource_text(text, i, end, entry)
+                    resources.append(resource)
+                i = _skip(text, end)
+                if text[i:i + 1] == ",":
+                    i = _skip(text, i + 1)
+                elif text[i:i + 1] != "]":
+                    raise ValueError(f"expected ',' or ']' at {i}")
+            i += 1
+        else:
+            head[key], i = _value(text, i)
+        i = _skip(text, i)
+        closed = text[i:i + 1] == "}"
+        if not closed:
+            i = _skip(text, i, ",") + 1
+    if _skip(text, i + 1) != len(text):
+        raise ValueError("extra data after the JSON object")
+    return head
 
 
 def _time(value: Any) -> datetime | None:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from jhe_tui.api import JheClient, JheError
-from jhe_tui.api.fhir import decode_attachment
+from jhe_tui.api.fhir import RawResource, decode_attachment
 from jhe_tui.api.omh import decode
 
 from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources
@@ -195,7 +195,12 @@ class _CsvWriter(_Writer):
 
 # One encoder for every resource: ``json.dumps`` with options builds a new one per call, which at
 # a thousand resources a page is a sizeable share of the export's CPU.
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _dumps(resource: dict[str, Any]) -> str:
+    """One line of JSON: the text the server sent when the resource kept it (``RawResource``)."""
+    return resource.text if isinstance(resource, RawResource) else _encode(resource)
 
 
 class _NdjsonWriter(_Writer):
