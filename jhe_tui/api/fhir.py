@@ -61,23 +61,29 @@ def _value(text: str, i: int) -> tuple[Any, int]:
         raise ValueError(f"no JSON value at {i}") from None
 
 
-_URL_KEY, _RESOURCE_KEY = '{"fullUrl":"', '","resource":'
+_URL_KEY, _RESOURCE_KEY = '{"fullUrl":"', ',"resource":'
 
 
-def _resource_text(text: str, start: int, end: int, entry: dict[str, Any]) -> str:
-    """The resource's own JSON text inside the entry at ``text[start:end]`` when the entry is the
-    servers' usual compact ``{"fullUrl":"...","resource":{...}}``; re-encoded otherwise.
+def _entry(text: str, i: int) -> tuple[dict[str, Any] | None, str, int]:
+    """(resource, its JSON text on one line, end) of the entry starting at ``text[i]``.
 
-    In valid JSON an unescaped ``"`` ends a string, so the first ``","resource":`` after the URL's
-    opening quote is where the URL ends, and the rest up to the entry's ``}`` is the resource.
+    The servers' usual compact ``{"fullUrl":"...","resource":{...}}`` is walked member by member,
+    so the resource's span is known exactly; any other entry is parsed whole and its resource
+    encoded again.
     """
-    if len(entry) == 2 and text.startswith(_URL_KEY, start) and text[end - 1] == "}":
-        split = text.find(_RESOURCE_KEY, start, end)
-        if split > 0:
-            raw = text[split + len(_RESOURCE_KEY):end - 1]
-            if "\n" not in raw and "\r" not in raw:
-                return raw
-    return json.dumps(entry["resource"], separators=(",", ":"), ensure_ascii=False)
+    if text.startswith(_URL_KEY, i):
+        _, url_end = scanstring(text, i + len(_URL_KEY))
+        if text.startswith(_RESOURCE_KEY, url_end):
+            start = url_end + len(_RESOURCE_KEY)
+            resource, end = _value(text, start)
+            raw = text[start:end]
+            if text.startswith("}", end) and isinstance(resource, dict) and "\n" not in raw and "\r" not in raw:
+                return resource, raw, end + 1
+    entry, end = _value(text, i)
+    resource = entry.get("resource") if isinstance(entry, dict) else None
+    if not isinstance(resource, dict):
+        return None, "", end
+    return resource, json.dumps(resource, separators=(",", ":"), ensure_ascii=False), end
 
 
 def bundle_resources(text: str) -> dict[str, Any]:
@@ -86,8 +92,9 @@ def bundle_resources(text: str) -> dict[str, Any]:
     write the resource as received instead of encoding it again (that encoding was about a third
     of the export's CPU).
 
-    Each entry is parsed by the C scanner like ``json.loads`` would; only the Bundle's own few
-    members are walked here. Raises ValueError for anything that is not a JSON object.
+    Each resource is parsed by the C scanner like ``json.loads`` would; only the Bundle's own few
+    members and each entry's envelope are walked here. Raises ValueError for anything that is
+    not a JSON object.
     """
     head: dict[str, Any] = {}
     i = _skip(text, _skip(text, 0, "{") + 1)
@@ -100,14 +107,16 @@ def bundle_resources(text: str) -> dict[str, Any]:
             head[key] = resources
             i = _skip(text, i + 1)
             while text[i:i + 1] != "]":
-                entry, end = _value(text, i)
-                if isinstance(entry, dict) and isinstance(entry.get("resource"), dict):
-                    resource = RawResource(entry["resource"])
-                    resource.text = _resource_text(text, i, end, entry)
+                found, found_text, end = _entry(text, i)
+                if found is not None:
+                    resource = RawResource(found)
+                    resource.text = found_text
                     resources.append(resource)
                 i = _skip(text, end)
                 if text[i:i + 1] == ",":
                     i = _skip(text, i + 1)
+                    if text[i:i + 1] == "]":
+                        raise ValueError(f"expected a value at {i}")
                 elif text[i:i + 1] != "]":
                     raise ValueError(f"expected ',' or ']' at {i}")
             i += 1

@@ -141,7 +141,14 @@ def test_bundle_resources_re_encode_entries_written_another_way():
     assert data["results"][0].text == '{"id":"1","b":[1,2]}'
 
 
-@pytest.mark.parametrize("text", ["", "[1]", '{"a":}', '{"a":1', '{"a":1} x', '{"entry":[1 2]}'])
+def test_bundle_resources_take_the_last_of_repeated_keys_like_json_loads():
+    text = '{"entry":[{"fullUrl":"u","resource":{"id":"1"},"resource":{"id":"2"}}]}'
+    (resource,) = bundle_resources(text)["entry"]
+    assert resource == {"id": "2"} and resource.text == '{"id":"2"}'
+
+
+@pytest.mark.parametrize("text", ["", "[1]", '{"a":}', '{"a":1', '{"a":1} x', '{"entry":[1 2]}', '{"entry":[1,]}',
+                                  '{"entry":[{"fullUrl":"u","resource":{"id":"1"}]}'])
 def test_bundle_resources_refuse_what_is_not_a_json_object(text):
     with pytest.raises(ValueError):
         bundle_resources(text)
