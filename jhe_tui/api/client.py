@@ -171,6 +171,17 @@ class JheClient:
         """
         return await self._session.json(method, path, doing=doing, params=params, json=json)
 
+    async def request_text(
+        self,
+        method: str,
+        path: str,
+        *,
+        doing: str = "contacting the server",
+        params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
+    ) -> str:
+        """Like ``request``, but the body as text, for callers that parse it their own way."""
+        return (await self._session.send(method, path, doing=doing, params=params)).text
+
     # --- server ---------------------------------------------------------------------------------
 
     async def server_info(self) -> ServerInfo:

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 
 from .casing import QueryNamesMiddleware
+from .db import Pool
 from .deps import Settings
 from .errors import ApiError, CatchAllMiddleware, api_error_handler, http_error_handler
 from .routes import (consents, data_sources, fhir, oauth, observations, organizations, patients,
@@ -24,6 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="JupyterHealth Exchange (demo)", docs_url=None, redoc_url=None, openapi_url=None,
                   redirect_slashes=False)
     app.state.settings = settings
+    app.state.connections = Pool(settings.db_path)
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(ApiError, api_error_handler)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -257,6 +258,37 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
+
+
+class Pool:
+    """Open connections kept between requests, so a request neither opens one nor re-reads the schema.
+
+    A new connection costs its open, its PRAGMAs and, at its first statement, parsing the whole
+    schema (tables, indexes, triggers): together more than the queries of a typical request. A
+    connection is handed to one request at a time and comes back outside any transaction.
+    """
+
+    IDLE = 16  # more idle connections than worker threads would only hold file handles
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._idle: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def take(self) -> sqlite3.Connection:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return connect(self.path)
+
+    def give(self, conn: sqlite3.Connection) -> None:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        with self._lock:
+            if len(self._idle) < self.IDLE:
+                self._idle.append(conn)
+                return
+        conn.close()
 
 
 def timestamp(moment: dt.datetime | None = None) -> str:

@@ -102,6 +102,8 @@ async def _export(client, query, args):
                 rate = f"{done / elapsed:,.0f} obs/s" if elapsed > 0 else ""
                 bar.update(task, completed=done, total=max(total or 0, done) or None, rate=rate)
 
+            # Nothing else runs on this event loop: writing on it is cheaper than in a thread.
             return await export_observations(
-                client, query, args.format, args.output, force=args.force, progress=progress
+                client, query, args.format, args.output, force=args.force, progress=progress,
+                write_in_thread=False,
             )

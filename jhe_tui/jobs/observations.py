@@ -24,7 +24,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from jhe_tui.api import FhirObservation, Generation, InvalidInput, JheClient, Observation, Page, scope_key
-from jhe_tui.api.fhir import date_query, within_dates
+from jhe_tui.api.fhir import RawResource, bundle_resources, date_query, within_dates
 from jhe_tui.api.generation import ADAPTERS, FHIR_STUDY
 
 LARGE_PAGE = 1000  # the largest page every JHE generation serves (v0.0.13 caps there)
@@ -306,7 +306,8 @@ class RawPage:
 async def _raw_fhir_fetch(client: JheClient, query: ObservationQuery, page_size: int):
     """Page ``n`` of the FHIR search as the server sent it: (resources, total, has_next).
 
-    The export's fast path: no models, no decoding; resources go to the file as they came.
+    The export's fast path: no models, no attachment decoding; each resource keeps the text it
+    came as (``RawResource``), which NDJSON and Bundle files copy instead of encoding again.
     """
     adapter = ADAPTERS[(await client.server_info()).generation]
     path = f"{adapter.fhir_base}/Observation"
@@ -324,16 +325,17 @@ async def _raw_fhir_fetch(client: JheClient, query: ObservationQuery, page_size:
                 "_page": number if number != 1 else None,
             },
         )
-        data = await client.request("GET", path, params=params, doing="searching FHIR observations")
-        if not isinstance(data, dict):
+        text = await client.request_text("GET", path, params=params, doing="searching FHIR observations")
+        try:
+            data = bundle_resources(text)
+        except ValueError:
             data = {}
         if data.get("resourceType") == "Bundle":
-            wrappers = data.get("entry") or []
-            total = data.get("total")
+            found, total = data.get("entry"), data.get("total")
             following = any(isinstance(link, dict) and link.get("relation") == "next" for link in data.get("link") or [])
         else:
-            wrappers, total, following = data.get("results") or [], data.get("count"), bool(data.get("next"))
-        resources = [w["resource"] for w in wrappers if isinstance(w, dict) and isinstance(w.get("resource"), dict)]
+            found, total, following = data.get("results"), data.get("count"), bool(data.get("next"))
+        resources = [r for r in found if isinstance(r, RawResource)] if isinstance(found, list) else []
         return RawPage(total if isinstance(total, int) else len(resources), resources, following, page_size)
 
     return fetch

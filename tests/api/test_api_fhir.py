@@ -6,7 +6,10 @@ import base64
 import json
 from datetime import date, datetime, timezone
 
-from jhe_tui.api.fhir import decode_attachment, observation_from_resource, observation_page, within_dates
+import pytest
+
+from jhe_tui.api.fhir import (bundle_resources, decode_attachment, observation_from_resource, observation_page,
+                              within_dates)
 
 PAYLOAD = {
     "header": {"schema_id": {"namespace": "omh", "name": "heart-rate", "version": "2.0"}},
@@ -120,3 +123,32 @@ def test_date_range_bounds_are_inclusive_whole_days():
     assert within_dates(observation, datetime(2026, 2, 1, 12, 0), None)  # naive bounds are UTC
     undated = observation_from_resource({"id": "2"})
     assert within_dates(undated, None, None) and not within_dates(undated, date(2026, 1, 1), None)
+
+
+def test_bundle_resources_keep_the_text_each_resource_came_as():
+    text = ('{"resourceType":"Bundle","total":2,"entry":[{"fullUrl":"http://x/Observation/1","resource":'
+            '{"id":"1","note":"a \\"quoted\\",\\"resource\\": é"}},{"fullUrl":"u","resource":{"id":"2"}}]}')
+    data = bundle_resources(text)
+    assert data["total"] == 2 and data["resourceType"] == "Bundle"
+    assert data["entry"] == [{"id": "1", "note": 'a "quoted","resource": é'}, {"id": "2"}]
+    assert [r.text for r in data["entry"]] == ['{"id":"1","note":"a \\"quoted\\",\\"resource\\": é"}', '{"id":"2"}']
+
+
+def test_bundle_resources_re_encode_entries_written_another_way():
+    text = '{ "results" : [ {"resource": {"id": "1",\n "b": [1, 2]}, "fullUrl": "u"}, 7, {"x": 1} ], "count": 1 }'
+    data = bundle_resources(text)
+    assert data["count"] == 1 and data["results"] == [{"id": "1", "b": [1, 2]}]
+    assert data["results"][0].text == '{"id":"1","b":[1,2]}'
+
+
+def test_bundle_resources_take_the_last_of_repeated_keys_like_json_loads():
+    text = '{"entry":[{"fullUrl":"u","resource":{"id":"1"},"resource":{"id":"2"}}]}'
+    (resource,) = bundle_resources(text)["entry"]
+    assert resource == {"id": "2"} and resource.text == '{"id":"2"}'
+
+
+@pytest.mark.parametrize("text", ["", "[1]", '{"a":}', '{"a":1', '{"a":1} x', '{"entry":[1 2]}', '{"entry":[1,]}',
+                                  '{"entry":[{"fullUrl":"u","resource":{"id":"1"}]}'])
+def test_bundle_resources_refuse_what_is_not_a_json_object(text):
+    with pytest.raises(ValueError):
+        bundle_resources(text)

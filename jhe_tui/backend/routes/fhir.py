@@ -12,15 +12,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from json.encoder import encode_basestring as _q  # type: ignore[attr-defined]
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from .. import search, serializers
 from ..auth import Caller, authenticate
@@ -35,6 +37,7 @@ router = APIRouter()
 PREFIXES = ("/fhir/r5", "/FHIR/R5")
 STUDY_PARAM = "patient._has:_group:member:_id"
 META_SOURCE = "https://jupyterhealth.org/jhe"
+_META_SOURCE = _q(META_SOURCE)
 MAX_DATES = 8  # a range needs two; each becomes an SQL condition
 _DATE = re.compile(
     r"(?P<prefix>eq|ge|gt|le|lt)?(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{2})(?:-(?P<day>[0-9]{2})"
@@ -67,9 +70,10 @@ def as_outcome() -> Iterator[None]:
         raise outcome(exc.status, _text(exc.body), exc.headers) from None
 
 
-def _fhir_json(request: Request, content: dict, status: int = 200) -> Response:
+def _fhir_json(request: Request, text: str) -> Response:
+    """A 200 with JSON text already rendered (``resource_json``); errors go through ``ApiError``."""
     wants_fhir = "application/fhir+json" in request.headers.get("accept", "")
-    return JSONResponse(content, status, media_type="application/fhir+json" if wants_fhir else "application/json")
+    return Response(text.encode(), media_type="application/fhir+json" if wants_fhir else "application/json")
 
 
 def _reference(request: Request, name: str, resource: str) -> int | None:
@@ -166,24 +170,29 @@ def _check_access(conn: sqlite3.Connection, caller: Caller, kind: str, item_id: 
         raise outcome(403, f"Current user is not authorized to access {kind}/{item_id}.")
 
 
-def resource(row: sqlite3.Row) -> dict:
-    observation: dict[str, Any] = {
-        "resourceType": "Observation",
-        "id": str(row["id"]),
-        "meta": {"lastUpdated": row["last_updated"], "source": META_SOURCE},
-        "status": row["status"],
-        "code": {"coding": [{"system": row["coding_system"], "code": row["coding_code"], "display": row["text"]}]},
-        "subject": {"reference": f"Patient/{row['subject_patient_id']}"},
-    }
+def resource_json(row: sqlite3.Row) -> str:
+    """The Observation resource as compact JSON text, key for key what ``JSONResponse`` would
+    render from the equivalent dict.
+
+    A search page holds up to 1000 of them; building a dict tree per row and encoding the whole
+    Bundle took most of the request's CPU. Here every string value is escaped on its own
+    (``encode_basestring`` is the C escaper ``json.dumps(..., ensure_ascii=False)`` uses) and
+    spliced into a fixed template, which is several times cheaper and gives the same bytes.
+    """
     if row["effective_end"] is None:
-        observation["effectiveDateTime"] = row["effective_start"]
+        effective = f'"effectiveDateTime":{_q(row["effective_start"])}'
     else:
-        observation["effectivePeriod"] = {"start": row["effective_start"], "end": row["effective_end"]}
-    observation["valueAttachment"] = {
-        "contentType": "application/json",
-        "data": base64.b64encode(row["value_attachment_data"].encode()).decode(),
-    }
-    return observation
+        effective = f'"effectivePeriod":{{"start":{_q(row["effective_start"])},"end":{_q(row["effective_end"])}}}'
+    data = base64.b64encode(row["value_attachment_data"].encode()).decode()
+    return (
+        f'{{"resourceType":"Observation","id":"{row["id"]}",'
+        f'"meta":{{"lastUpdated":{_q(row["last_updated"])},"source":{_META_SOURCE}}},'
+        f'"status":{_q(row["status"])},'
+        f'"code":{{"coding":[{{"system":{_q(row["coding_system"])},"code":{_q(row["coding_code"])},'
+        f'"display":{_q(row["text"])}}}]}},'
+        f'"subject":{{"reference":"Patient/{row["subject_patient_id"]}"}},{effective},'
+        f'"valueAttachment":{{"contentType":"application/json","data":"{data}"}}}}'
+    )
 
 
 def _search(request: Request, conn: sqlite3.Connection, prefix: str) -> Response:
@@ -208,24 +217,25 @@ def _search(request: Request, conn: sqlite3.Connection, prefix: str) -> Response
     if not summary_only:
         links += [{"relation": relation, "url": url} for relation, url in
                   (("previous", page.previous_link(request)), ("next", page.next_link(request, count))) if url]
-    base = f"{str(request.base_url).rstrip('/')}{prefix}/Observation/"
-    entries = [{"fullUrl": f"{base}{row['id']}", "resource": resource(row)}
-               for row in serializers.observations(conn, ids)]
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": count, "link": links, "entry": entries}
-    return _fhir_json(request, bundle)
+    base = _q(f"{str(request.base_url).rstrip('/')}{prefix}/Observation/")[:-1]  # still open: the id follows
+    entries = ",".join(f'{{"fullUrl":{base}{row["id"]}","resource":{resource_json(row)}}}'
+                       for row in serializers.observations(conn, ids, names=False))
+    head = json.dumps({"resourceType": "Bundle", "type": "searchset", "total": count, "link": links},
+                      ensure_ascii=False, separators=(",", ":"))
+    return _fhir_json(request, f'{head[:-1]},"entry":[{entries}]}}')
 
 
 def _read(request: Request, conn: sqlite3.Connection, observation_id: int) -> Response:
     with as_outcome():
         caller = authenticate(request, conn)
-        rows = serializers.observations(conn, [observation_id])
+        rows = serializers.observations(conn, [observation_id], names=False)
         if not rows:
             raise outcome(404, f"Observation/{observation_id} not found.")
         owners = {r[0] for r in conn.execute("SELECT organization_id FROM patient_organization WHERE patient_id = ?",
                                              (rows[0]["subject_patient_id"],))}
         if not owners & caller.organization_ids:
             raise outcome(403, f"Current user is not authorized to access Observation/{observation_id}.")
-    return _fhir_json(request, resource(rows[0]))
+    return _fhir_json(request, resource_json(rows[0]))
 
 
 def _register(prefix: str) -> None:
