@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from collections.abc import AsyncGenerator, Callable, Generator
 
 from .http import Auth, Request, Response
-from .oauth import split_api_key
+from .oauth import split_api_key, token_answer
 from .tokens import REFRESH_MARGIN_SECONDS, TokenSet
 
 logger = logging.getLogger("jhe_tui.api")
@@ -84,13 +84,8 @@ class RefreshingAuth(Auth):
 
     def _apply(self, response: Response, why: str) -> None:
         logger.info("POST %s %s (session renewal %s)", urlsplit(self.token_endpoint).path, response.status_code, why)
-        data = None
-        if response.status_code == 200:
-            try:
-                data = response.json()
-            except ValueError:
-                data = None
-        if isinstance(data, dict) and isinstance(data.get("access_token"), str):
+        data = token_answer(response)
+        if data is not None:
             self.tokens = self.tokens.rotated(data, now=self.clock())
             self.failure = None
             if self.on_update:

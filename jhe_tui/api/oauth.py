@@ -168,6 +168,17 @@ class PkceLogin:
         return text
 
 
+def token_answer(response: Response) -> dict[str, Any] | None:
+    """The token endpoint's JSON when it granted a token (200 with an access_token), else None."""
+    if response.status_code != 200:
+        return None
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("access_token"), str) else None
+
+
 def _oauth_problem(response: Response) -> tuple[str, str]:
     try:
         data = response.json()
@@ -183,11 +194,8 @@ async def _token_request(http: AsyncClient, endpoints: Endpoints, form: dict[str
     response = await _call(http, "POST", endpoints.token, doing, data=form, auth=auth,
                            headers={"Accept": "application/json"})
     if response.status_code == 200:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and isinstance(data.get("access_token"), str):
+        data = token_answer(response)
+        if data is not None:
             return data
         raise LoginFailed(f"The server's token answer could not be read while {doing}; is this a JHE server?")
     error, description = _oauth_problem(response)

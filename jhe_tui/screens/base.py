@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, Select
+from textual.widgets import Footer, Label, Select
 
 from jhe_tui.api import JheError, Organization
 from jhe_tui.widgets.error_panel import ErrorPanel
@@ -93,6 +93,13 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
 
     def compose_header(self) -> ComposeResult:
         yield SessionHeader()
+
+    def compose_selectors(self) -> ComposeResult:
+        """The organization and study choosers, the same on every screen that filters by them."""
+        yield Label("Organization", classes="context-label")
+        yield Select[int]([], prompt="(loading…)", allow_blank=True, id="organization")
+        yield Label("Study", classes="context-label")
+        yield Select[int]([], prompt="All studies", allow_blank=True, id="study")
 
     def compose_footer(self) -> Iterator[Footer]:
         yield Footer(show_command_palette=True)

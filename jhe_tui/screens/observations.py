@@ -156,10 +156,7 @@ class ObservationsScreen(ConsoleScreen[None]):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Horizontal(id="context"):
-            yield Label("Organization", classes="context-label")
-            yield Select[int]([], prompt="(loading…)", allow_blank=True, id="organization")
-            yield Label("Study", classes="context-label")
-            yield Select[int]([], prompt="All studies", allow_blank=True, id="study")
+            yield from self.compose_selectors()
         with Horizontal(id="filters"):
             yield Label("Patient", classes="context-label")
             yield Input(placeholder="id", id="patient", type="integer", compact=True)

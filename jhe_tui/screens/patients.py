@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Label, Select, Static
+from textual.widgets import Select, Static
 
 from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
 from jhe_tui import privacy
@@ -75,10 +75,7 @@ class PatientsScreen(ConsoleScreen[None]):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Horizontal(id="context"):
-            yield Label("Organization", classes="context-label")
-            yield Select[int]([], prompt="(loading…)", allow_blank=True, id="organization")
-            yield Label("Study", classes="context-label")
-            yield Select[int]([], prompt="All studies", allow_blank=True, id="study")
+            yield from self.compose_selectors()
         yield Static("", id="notice", markup=False)
         yield PagedTable(COLUMNS, noun="patient", id="patients")
         yield ErrorPanel(id="error")

@@ -116,3 +116,4 @@ async def _settle(pilot: Pilot) -> None:
 @pytest.fixture
 def settle() -> Callable[[Pilot], object]:
     return _settle
+

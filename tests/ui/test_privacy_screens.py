@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.widgets import DataTable
 
 from tests.ui.test_import_screen import cell_texts, cohort, open_import
+from tests.ui.waiting import eventually
 
 SIZE = (100, 30)
 
@@ -28,16 +29,15 @@ async def test_roster_and_observations_mask_patient_names(make_app, settle, clie
         name = cell_texts(roster)[0][2]
         assert "," in name  # "Family, Given"
         await pilot.press("f9")
-        await pilot.pause()
-        assert name not in _text(roster) and "•••" in cell_texts(roster)[0][2]
+        assert await eventually(pilot, lambda: name not in _text(roster))
+        assert "•••" in cell_texts(roster)[0][2]
 
         observations = (await _switch(pilot, settle, "f4")).table.data_table
         await settle(pilot)
         shown = _text(observations)
         assert "•••" in shown and name.split(",")[0] not in shown
         await pilot.press("f9")
-        await pilot.pause()
-        assert "•••" not in _text(observations)
+        assert await eventually(pilot, lambda: "•••" not in _text(observations))
 
 
 async def test_import_preview_masks_emails_and_names(make_app, settle, tmp_path):
@@ -47,7 +47,7 @@ async def test_import_preview_masks_emails_and_names(make_app, settle, tmp_path)
         table = screen.query_one("#import-table", DataTable)
         assert "ada.import@example.org" in _text(table)
         await pilot.press("f9")
-        await pilot.pause()
+        assert await eventually(pilot, lambda: "ada.import@example.org" not in _text(table))
         masked = _text(table)
         assert "ada.import@example.org" not in masked and "Lovelace" not in masked and "1985-12-10" not in masked
         assert "a•••@•••.org" in masked

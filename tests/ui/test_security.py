@@ -30,6 +30,7 @@ from jhe_tui.screens.sign_in import SignInScreen
 from jhe_tui.signin import SignIn
 from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.widgets.patient_form import PatientForm
+from tests.ui.waiting import eventually
 
 SIZE = (100, 30)
 
@@ -262,7 +263,7 @@ async def test_privacy_mode_masks_the_table_and_the_record(make_app, settle):
         await settle(pilot)
         patient = app.screen.query_one(PagedTable).cursor_item
         await pilot.press("f9")
-        await pilot.pause()
+        assert await eventually(pilot, lambda: patient.name_family not in _cells(app))
         text = _cells(app)
         for value in (patient.name_family, patient.telecom_email, patient.birth_date.isoformat()):
             assert value not in text
@@ -272,8 +273,7 @@ async def test_privacy_mode_masks_the_table_and_the_record(make_app, settle):
         shown = _identity(app)
         assert patient.name_family not in shown and patient.telecom_email not in shown
         await pilot.press("f9")
-        await pilot.pause()
-        assert patient.telecom_email in _identity(app)
+        assert await eventually(pilot, lambda: patient.telecom_email in _identity(app))
 
 
 def _identity(app) -> str:
