@@ -9,6 +9,7 @@ from jhe_tui.api import ASGITransport, JheClient
 from jhe_tui.app import JheApp
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.widgets.error_panel import ErrorPanel
+from tests.ui.waiting import eventually
 
 SIZE = (100, 30)
 
@@ -63,6 +64,7 @@ async def test_space_selects_and_m_selects_the_whole_page(make_app, settle):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         table = app.screen.table
+        assert await eventually(pilot, lambda: app.focused is table.data_table)
         await pilot.press("space", "space")
         assert list(table.selected) == [str(i) for i in first_ids(app.screen, 2)]
         assert str(table.data_table.get_row_at(0)[0]) == "[x]"
