@@ -16,21 +16,10 @@ DELAY = 0.3
 
 
 @contextmanager
-def loading_after(widget: Widget, delay: float = DELAY) -> Iterator[None]:
-    """A loading widget counts as disabled and can drop the focus; give it back afterwards,
-    so the keys still act on the rows once the slow page has arrived."""
-    had_focus = False
-
-    def show() -> None:
-        nonlocal had_focus
-        had_focus = widget.has_focus
-        widget.loading = True
-
-    timer = widget.set_timer(delay, show)
+def loading_after(widget: Widget, delay: float | None = None) -> Iterator[None]:
+    timer = widget.set_timer(DELAY if delay is None else delay, lambda: setattr(widget, "loading", True))
     try:
         yield
     finally:
         timer.stop()
         widget.loading = False
-        if had_focus and widget.screen.focused is None:
-            widget.focus()

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, TextArea
 from jhe_tui.api import ASGITransport, JheClient
 from jhe_tui.app import JheApp
 from jhe_tui.backend import DemoBackend
+from jhe_tui.widgets import loading
 
 FROZEN_TIME = "2024-05-01T10:30:00Z"
 FROZEN_CODE = "DEMOCODE" * 3 + "DEMOCO"  # 30 characters, like a real code
@@ -27,6 +28,9 @@ FROZEN_CODE = "DEMOCODE" * 3 + "DEMOCO"  # 30 characters, like a real code
 def _steady(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
     monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    # No loading indicator: it shows only on a slow page, so on a loaded machine it would come
+    # and go at random (tests/ui/test_loading.py covers it).
+    monkeypatch.setattr(loading, "DELAY", 3600)
     monkeypatch.setenv("JHE_TUI_HOME", str(tmp_path / "home"))
 
 
