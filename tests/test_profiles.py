@@ -7,9 +7,6 @@ import os
 import re
 import socket
 import stat
-import subprocess
-import sys
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -18,6 +15,7 @@ import pytest
 from jhe_tui import profiles
 from jhe_tui.cli import EXIT_OK, EXIT_USAGE, main
 from jhe_tui.connection import ConfigurationError, resolve_target
+from tests.serving import serve_demo
 
 
 def test_server_creates_a_profile_and_reuses_it(isolated_home):
@@ -95,30 +93,9 @@ def test_insecure_is_loud(isolated_home, capsys, monkeypatch):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """`jhe-tui serve-demo` in a real process, once for this module."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     data = tmp_path_factory.mktemp("served")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jhe_tui", "serve-demo", "--port", str(port), "--data", str(data / "d")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "JHE_TUI_HOME": str(data / "home")},
-    )
-    try:
-        env = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(2))
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(env["JHE_URL"] + "/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read()) from None
-                time.sleep(0.1)
-        yield env
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serve_demo(data / "d", home=data / "home") as printed:
+        yield printed
 
 
 def _browser_sign_in(authorize_url: str, email: str) -> str:

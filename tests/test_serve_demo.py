@@ -3,49 +3,18 @@ sequence ("Complete Patient Onboarding via REST API") with the guide's shapes.""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.serving import serve_demo
 
 
 @pytest.fixture
 def served(tmp_path):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jhe_tui", "serve-demo", "--port", str(port), "--data", str(tmp_path / "d")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        lines = [proc.stdout.readline().strip() for _ in range(2)]
-        env = dict(line.split("=", 1) for line in lines)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                httpx.get(env["JHE_URL"] + "/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError(proc.stderr.read())
-                time.sleep(0.1)
-        yield env
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with serve_demo(tmp_path / "d") as printed:
+        yield printed
 
 
 def test_guide_curl_sequence(served, tmp_path):
