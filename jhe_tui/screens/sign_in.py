@@ -8,6 +8,10 @@ and any form on it, exactly as it was.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -122,29 +126,27 @@ class SignInScreen(Screen[TokenSet | None]):
     def _token(self, event: Input.Submitted) -> None:
         self.use_token(event.value)
 
-    @work(exclusive=True, group="finish", exit_on_error=False)
-    async def finish(self, pasted: str) -> None:
-        self._status("Signing in…", ok=True)
+    def finish(self, pasted: str) -> None:
+        self._complete("Signing in…", "#pasted", partial(self.signin.finish_paste_back, pasted))
+
+    def use_token(self, token: str) -> None:
         try:
-            tokens, _ = await self.signin.finish_paste_back(pasted)
-        except JheError as failure:
-            self.query_one("#pasted", Input).value = ""
-            self._status(failure.message)
-            return
-        self.dismiss(tokens)
+            split_api_key(token)
+        except JheError:
+            sign_in = self.signin.token
+        else:
+            sign_in = self.signin.api_key
+        self._complete("Checking…", "#token", partial(sign_in, token))
 
     @work(exclusive=True, group="finish", exit_on_error=False)
-    async def use_token(self, token: str) -> None:
-        self._status("Checking…", ok=True)
+    async def _complete(self, doing: str, field: str, attempt: Callable[[], Awaitable[tuple[TokenSet, Any]]]) -> None:
+        """Sign in with what was pasted; on a refusal clear that box (it held a code or a
+        secret) and say why, so the user can paste again."""
+        self._status(doing, ok=True)
         try:
-            try:
-                split_api_key(token)
-            except JheError:
-                tokens, _ = await self.signin.token(token)
-            else:
-                tokens, _ = await self.signin.api_key(token)
+            tokens, _ = await attempt()
         except JheError as failure:
-            self.query_one("#token", Input).value = ""
+            self.query_one(field, Input).value = ""
             self._status(failure.message)
             return
         self.dismiss(tokens)
