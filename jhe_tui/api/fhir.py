@@ -61,24 +61,28 @@ def _value(text: str, i: int) -> tuple[Any, int]:
         raise ValueError(f"no JSON value at {i}") from None
 
 
-_URL_KEY, _RESOURCE_KEY = '{"fullUrl":"', ',"resource":'
+_URL_KEY, _RESOURCE_KEY, _RESOURCE_ONLY = '{"fullUrl":"', ',"resource":', '{"resource":'
 
 
 def _entry(text: str, i: int) -> tuple[dict[str, Any] | None, str, int]:
     """(resource, its JSON text on one line, end) of the entry starting at ``text[i]``.
 
-    The servers' usual compact ``{"fullUrl":"...","resource":{...}}`` is walked member by member,
-    so the resource's span is known exactly; any other entry is parsed whole and its resource
-    encoded again.
+    The servers' usual compact ``{"fullUrl":"...","resource":{...}}`` (or ``{"resource":{...}}``)
+    is walked member by member, so the resource's span is known exactly; any other entry is
+    parsed whole and its resource encoded again.
     """
+    start = None
     if text.startswith(_URL_KEY, i):
         _, url_end = scanstring(text, i + len(_URL_KEY))
         if text.startswith(_RESOURCE_KEY, url_end):
             start = url_end + len(_RESOURCE_KEY)
-            resource, end = _value(text, start)
-            raw = text[start:end]
-            if text.startswith("}", end) and isinstance(resource, dict) and "\n" not in raw and "\r" not in raw:
-                return resource, raw, end + 1
+    elif text.startswith(_RESOURCE_ONLY, i):
+        start = _skip(text, i + len(_RESOURCE_ONLY))
+    if start is not None:
+        resource, end = _value(text, start)
+        raw = text[start:end]
+        if text.startswith("}", end) and isinstance(resource, dict) and "\n" not in raw and "\r" not in raw:
+            return resource, raw, end + 1
     entry, end = _value(text, i)
     resource = entry.get("resource") if isinstance(entry, dict) else None
     if not isinstance(resource, dict):
@@ -86,16 +90,96 @@ def _entry(text: str, i: int) -> tuple[dict[str, Any] | None, str, int]:
     return resource, json.dumps(resource, separators=(",", ":"), ensure_ascii=False), end
 
 
-def bundle_resources(text: str) -> dict[str, Any]:
+def _parsed_entries(text: str, i: int) -> tuple[list[Any], int]:
+    """(the resources of the entry array starting at ``text[i]``, each a ``RawResource``, end)."""
+    resources: list[Any] = []
+    i = _skip(text, i + 1)
+    while text[i:i + 1] != "]":
+        found, found_text, end = _entry(text, i)
+        if found is not None:
+            resource = RawResource(found)
+            resource.text = found_text
+            resources.append(resource)
+        i = _skip(text, end)
+        if text[i:i + 1] == ",":
+            i = _skip(text, i + 1)
+            if text[i:i + 1] == "]":
+                raise ValueError(f"expected a value at {i}")
+        elif text[i:i + 1] != "]":
+            raise ValueError(f"expected ',' or ']' at {i}")
+    return resources, i + 1
+
+
+def _texts_of_parsed(text: str, i: int) -> tuple[list[Any], int]:
+    resources, end = _parsed_entries(text, i)
+    return [resource.text for resource in resources], end
+
+
+def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
+    """(the JSON text of each resource of the entry array at ``text[i]``, end), without parsing
+    the resources: an NDJSON or Bundle export only copies them, and parsing was most of its CPU.
+
+    Servers write the array compactly and alike, entry after entry (``{"fullUrl":"…",
+    "resource":{…}}`` at the demo, ``{"resource":{…}}`` at JHE), so a resource ends where the next
+    entry's envelope begins (``}},{"fullUrl":"`` or ``}},{"resource":``). That text cannot occur
+    inside a JSON string (its quotes would be escaped there), only in a resource nesting an object
+    that starts with such a member, and a cut there leaves the piece with unbalanced braces. The
+    first and last entries are walked exactly (``_entry``), which proves the envelope's shape
+    (the resource is the entry's last member). A piece with unbalanced braces, a line break, or a
+    ``search`` member (the one member a search Bundle's entry may have after its resource) sends
+    the whole array to ``_parsed_entries``.
+    """
+    start = _skip(text, i + 1)
+    if text[start:start + 1] == "]":
+        return [], start + 1
+    first, first_text, end = _entry(text, start)
+    if first is None or text[end - 1 - len(first_text):end - 1] != first_text:
+        return _texts_of_parsed(text, i)
+    with_url = text.startswith(_URL_KEY, start)
+    breaks = "\n" in text or "\r" in text  # rare (JSON is sent compact): then checked per piece
+    separator = "}}," + (_URL_KEY if with_url else _RESOURCE_ONLY)
+    texts = [first_text]
+    at = end - 1  # the closing brace of the entry just taken
+    while text.startswith(separator, at - 1):
+        entry = at + 2
+        if with_url:
+            marker = text.find(_RESOURCE_KEY, entry + len(_URL_KEY))
+            if marker < 0 or "\\" in text[entry:marker]:
+                return _texts_of_parsed(text, i)
+            resource_start = marker + len(_RESOURCE_KEY)
+        else:
+            resource_start = entry + len(_RESOURCE_ONLY)
+        cut = text.find(separator, resource_start)
+        if cut < 0:  # the last entry
+            last, last_text, end = _entry(text, entry)
+            if last is None:
+                return _texts_of_parsed(text, i)
+            texts.append(last_text)
+            at = end - 1
+            break
+        piece = text[resource_start:cut + 1]
+        if (piece.count("{") != piece.count("}") or '},"search":' in piece
+                or breaks and ("\n" in piece or "\r" in piece)):
+            return _texts_of_parsed(text, i)
+        texts.append(piece)
+        at = cut + 1
+    end = _skip(text, at + 1)
+    if text[end:end + 1] != "]":
+        return _texts_of_parsed(text, i)
+    return texts, end + 1
+
+
+def bundle_resources(text: str, *, texts_only: bool = False) -> dict[str, Any]:
     """A search Bundle (or DRF page) parsed once, with ``entry`` (``results``) replaced by the
     list of its items' resources, each a ``RawResource`` carrying its own text, so an export can
     write the resource as received instead of encoding it again (that encoding was about a third
-    of the export's CPU).
+    of the export's CPU). With ``texts_only`` the list holds just each resource's JSON text.
 
     Each resource is parsed by the C scanner like ``json.loads`` would; only the Bundle's own few
     members and each entry's envelope are walked here. Raises ValueError for anything that is
     not a JSON object.
     """
+    entries = _entry_texts if texts_only else _parsed_entries
     head: dict[str, Any] = {}
     i = _skip(text, _skip(text, 0, "{") + 1)
     closed = text[i:i + 1] == "}"
@@ -103,23 +187,7 @@ def bundle_resources(text: str) -> dict[str, Any]:
         key, i = scanstring(text, _skip(text, i, '"') + 1)
         i = _skip(text, _skip(text, i, ":") + 1)
         if key in ("entry", "results") and text[i:i + 1] == "[":
-            resources: list[RawResource] = []
-            head[key] = resources
-            i = _skip(text, i + 1)
-            while text[i:i + 1] != "]":
-                found, found_text, end = _entry(text, i)
-                if found is not None:
-                    resource = RawResource(found)
-                    resource.text = found_text
-                    resources.append(resource)
-                i = _skip(text, end)
-                if text[i:i + 1] == ",":
-                    i = _skip(text, i + 1)
-                    if text[i:i + 1] == "]":
-                        raise ValueError(f"expected a value at {i}")
-                elif text[i:i + 1] != "]":
-                    raise ValueError(f"expected ',' or ']' at {i}")
-            i += 1
+            head[key], i = entries(text, i)
         else:
             head[key], i = _value(text, i)
         i = _skip(text, i)

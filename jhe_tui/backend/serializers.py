@@ -131,18 +131,13 @@ def data_sources(conn: sqlite3.Connection) -> list[dict]:
     return [{"id": r["id"], "name": r["name"], "type": r["type"], "supported_scopes": scopes[r["id"]]} for r in rows]
 
 
-def observations(conn: sqlite3.Connection, ids: Sequence[int], *, names: bool = True) -> list[sqlite3.Row]:
-    """Observation rows with their code and, unless ``names`` is off, their patient's name; newest
-    first. FHIR resources name the patient by id only, and the patient join is about half the cost
-    of a page of 1000."""
+def observations(conn: sqlite3.Connection, ids: Sequence[int]) -> list[sqlite3.Row]:
+    """Observation rows with their code and their patient's name; newest first."""
     if not ids:
         return []
-    patient_columns, patient_join = (
-        (", p.name_family, p.name_given", " JOIN patient p ON p.id = o.subject_patient_id") if names else ("", "")
-    )
     return conn.execute(
-        f"SELECT o.*, d.value_attachment_data{patient_columns}, c.coding_system, c.coding_code, c.text"
-        f" FROM observation o JOIN observation_data d ON d.id = o.id{patient_join}"
+        "SELECT o.*, d.value_attachment_data, p.name_family, p.name_given, c.coding_system, c.coding_code, c.text"
+        " FROM observation o JOIN observation_data d ON d.id = o.id JOIN patient p ON p.id = o.subject_patient_id"
         " JOIN codeable_concept c ON c.id = o.codeable_concept_id"
         f" WHERE o.id IN ({marks(ids)}) ORDER BY o.id DESC",
         list(ids),

@@ -174,6 +174,8 @@ def csv_row(resource: dict[str, Any]) -> list[Any]:
 
 
 class _Writer:
+    texts = True  # takes each resource as its JSON text (a str) when the server's is at hand
+
     def __init__(self, stream: io.TextIOBase) -> None:
         self.stream = stream
 
@@ -185,6 +187,8 @@ class _Writer:
 
 
 class _CsvWriter(_Writer):
+    texts = False
+
     def start(self) -> None:
         self.csv = csv.writer(self.stream, lineterminator="\n")
         self.csv.writerow(COLUMNS)
@@ -198,8 +202,11 @@ class _CsvWriter(_Writer):
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _dumps(resource: dict[str, Any]) -> str:
-    """One line of JSON: the text the server sent when the resource kept it (``RawResource``)."""
+def _dumps(resource: dict[str, Any] | str) -> str:
+    """One line of JSON: the text the server sent, when the resource is that text or kept it
+    (``RawResource``)."""
+    if isinstance(resource, str):
+        return resource
     return resource.text if isinstance(resource, RawResource) else _encode(resource)
 
 
@@ -282,7 +289,8 @@ async def export_observations(
         writer = WRITERS[fmt](stream)
         try:
             writer.start()
-            async for items, total in matching_resources(client, query, page_size=page_size, window=window):
+            async for items, total in matching_resources(client, query, page_size=page_size, window=window,
+                                                         texts_only=writer.texts):
                 if write_in_thread:
                     await asyncio.to_thread(writer.page, items)
                 else:

@@ -303,11 +303,12 @@ class RawPage:
         return max(1, -(-self.count // self.page_size))
 
 
-async def _raw_fhir_fetch(client: JheClient, query: ObservationQuery, page_size: int):
+async def _raw_fhir_fetch(client: JheClient, query: ObservationQuery, page_size: int, texts_only: bool):
     """Page ``n`` of the FHIR search as the server sent it: (resources, total, has_next).
 
     The export's fast path: no models, no attachment decoding; each resource keeps the text it
-    came as (``RawResource``), which NDJSON and Bundle files copy instead of encoding again.
+    came as (``RawResource``), which NDJSON and Bundle files copy instead of encoding again. With
+    ``texts_only`` the resources are that text alone, never parsed.
     """
     adapter = ADAPTERS[(await client.server_info()).generation]
     path = f"{adapter.fhir_base}/Observation"
@@ -327,7 +328,7 @@ async def _raw_fhir_fetch(client: JheClient, query: ObservationQuery, page_size:
         )
         text = await client.request_text("GET", path, params=params, doing="searching FHIR observations")
         try:
-            data = bundle_resources(text)
+            data = bundle_resources(text, texts_only=texts_only)
         except ValueError:
             data = {}
         if data.get("resourceType") == "Bundle":
@@ -335,23 +336,26 @@ async def _raw_fhir_fetch(client: JheClient, query: ObservationQuery, page_size:
             following = any(isinstance(link, dict) and link.get("relation") == "next" for link in data.get("link") or [])
         else:
             found, total, following = data.get("results"), data.get("count"), bool(data.get("next"))
-        resources = [r for r in found if isinstance(r, RawResource)] if isinstance(found, list) else []
+        kind = str if texts_only else RawResource
+        resources = [r for r in found if isinstance(r, kind)] if isinstance(found, list) else []
         return RawPage(total if isinstance(total, int) else len(resources), resources, following, page_size)
 
     return fetch
 
 
 async def matching_resources(
-    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 6
-) -> AsyncIterator[tuple[list[dict[str, Any]], int | None]]:
+    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 6,
+    texts_only: bool = False,
+) -> AsyncIterator[tuple[list[Any], int | None]]:
     """Every matching observation as a FHIR resource dict, a server page at a time, with the total.
 
     Where the server filters everything (v0.0.13+, the demo) the resources are passed through
-    untouched; otherwise they come from ``matching`` (admin list or local filtering).
+    untouched, and with ``texts_only`` as their JSON text (a ``str``), never parsed; otherwise
+    they come from ``matching`` (admin list or local filtering) as dicts.
     """
     plan = await plan_for(client, query)
     if plan.source == "fhir" and not plan.local:
-        fetch = await _raw_fhir_fetch(client, query, page_size)
+        fetch = await _raw_fhir_fetch(client, query, page_size, texts_only)
         async for page in pages_ahead(fetch, window):  # type: ignore[arg-type]
             yield page.items, page.count  # type: ignore[misc]
         return

@@ -10,7 +10,7 @@ parameters are ignored. Errors are OperationOutcomes.
 
 from __future__ import annotations
 
-import base64
+from base64 import b64encode as _b64
 import datetime as dt
 import json
 import re
@@ -170,7 +170,38 @@ def _check_access(conn: sqlite3.Connection, caller: Caller, kind: str, item_id: 
         raise outcome(403, f"Current user is not authorized to access {kind}/{item_id}.")
 
 
-def resource_json(row: sqlite3.Row) -> str:
+_ROW_COLUMNS = (
+    "o.id, o.subject_patient_id, o.status, o.effective_start, o.effective_end, o.last_updated,"
+    " o.codeable_concept_id, d.value_attachment_data"
+)
+
+
+def _rows(conn: sqlite3.Connection, ids: list[int]) -> tuple[list[tuple], dict[int, str]]:
+    """The observations' rows (plain tuples, newest first) and, per codeable concept among them,
+    its ``"code"`` member already rendered: a page holds a handful of concepts, so rendering
+    each once and reading rows without ``sqlite3.Row`` saves about a third of a page's CPU."""
+    if not ids:
+        return [], {}
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    rows = cursor.execute(
+        f"SELECT {_ROW_COLUMNS} FROM observation o JOIN observation_data d ON d.id = o.id"
+        f" WHERE o.id IN ({serializers.marks(ids)}) ORDER BY o.id DESC",
+        ids,
+    ).fetchall()
+    concept_ids = list({row[6] for row in rows})
+    codes = {
+        concept_id: f'"code":{{"coding":[{{"system":{_q(system)},"code":{_q(code)},"display":{_q(text)}}}]}}'
+        for concept_id, system, code, text in cursor.execute(
+            "SELECT id, coding_system, coding_code, text FROM codeable_concept"
+            f" WHERE id IN ({serializers.marks(concept_ids)})",
+            concept_ids,
+        )
+    }
+    return rows, codes
+
+
+def resource_json(row: tuple, codes: dict[int, str]) -> str:
     """The Observation resource as compact JSON text, key for key what ``JSONResponse`` would
     render from the equivalent dict.
 
@@ -179,19 +210,17 @@ def resource_json(row: sqlite3.Row) -> str:
     (``encode_basestring`` is the C escaper ``json.dumps(..., ensure_ascii=False)`` uses) and
     spliced into a fixed template, which is several times cheaper and gives the same bytes.
     """
-    if row["effective_end"] is None:
-        effective = f'"effectiveDateTime":{_q(row["effective_start"])}'
+    observation_id, patient_id, status, start, end, last_updated, concept_id, data = row
+    if end is None:
+        effective = f'"effectiveDateTime":{_q(start)}'
     else:
-        effective = f'"effectivePeriod":{{"start":{_q(row["effective_start"])},"end":{_q(row["effective_end"])}}}'
-    data = base64.b64encode(row["value_attachment_data"].encode()).decode()
+        effective = f'"effectivePeriod":{{"start":{_q(start)},"end":{_q(end)}}}'
     return (
-        f'{{"resourceType":"Observation","id":"{row["id"]}",'
-        f'"meta":{{"lastUpdated":{_q(row["last_updated"])},"source":{_META_SOURCE}}},'
-        f'"status":{_q(row["status"])},'
-        f'"code":{{"coding":[{{"system":{_q(row["coding_system"])},"code":{_q(row["coding_code"])},'
-        f'"display":{_q(row["text"])}}}]}},'
-        f'"subject":{{"reference":"Patient/{row["subject_patient_id"]}"}},{effective},'
-        f'"valueAttachment":{{"contentType":"application/json","data":"{data}"}}}}'
+        f'{{"resourceType":"Observation","id":"{observation_id}",'
+        f'"meta":{{"lastUpdated":{_q(last_updated)},"source":{_META_SOURCE}}},'
+        f'"status":{_q(status)},{codes[concept_id]},'
+        f'"subject":{{"reference":"Patient/{patient_id}"}},{effective},'
+        f'"valueAttachment":{{"contentType":"application/json","data":"{_b64(data.encode()).decode()}"}}}}'
     )
 
 
@@ -218,8 +247,8 @@ def _search(request: Request, conn: sqlite3.Connection, prefix: str) -> Response
         links += [{"relation": relation, "url": url} for relation, url in
                   (("previous", page.previous_link(request)), ("next", page.next_link(request, count))) if url]
     base = _q(f"{str(request.base_url).rstrip('/')}{prefix}/Observation/")[:-1]  # still open: the id follows
-    entries = ",".join(f'{{"fullUrl":{base}{row["id"]}","resource":{resource_json(row)}}}'
-                       for row in serializers.observations(conn, ids, names=False))
+    rows, codes = _rows(conn, ids)
+    entries = ",".join([f'{{"fullUrl":{base}{row[0]}","resource":{resource_json(row, codes)}}}' for row in rows])
     head = json.dumps({"resourceType": "Bundle", "type": "searchset", "total": count, "link": links},
                       ensure_ascii=False, separators=(",", ":"))
     return _fhir_json(request, f'{head[:-1]},"entry":[{entries}]}}')
@@ -228,14 +257,14 @@ def _search(request: Request, conn: sqlite3.Connection, prefix: str) -> Response
 def _read(request: Request, conn: sqlite3.Connection, observation_id: int) -> Response:
     with as_outcome():
         caller = authenticate(request, conn)
-        rows = serializers.observations(conn, [observation_id], names=False)
+        rows, codes = _rows(conn, [observation_id])
         if not rows:
             raise outcome(404, f"Observation/{observation_id} not found.")
         owners = {r[0] for r in conn.execute("SELECT organization_id FROM patient_organization WHERE patient_id = ?",
-                                             (rows[0]["subject_patient_id"],))}
+                                             (rows[0][1],))}
         if not owners & caller.organization_ids:
             raise outcome(403, f"Current user is not authorized to access Observation/{observation_id}.")
-    return _fhir_json(request, resource_json(rows[0]))
+    return _fhir_json(request, resource_json(rows[0], codes))
 
 
 def _register(prefix: str) -> None:
