@@ -87,6 +87,7 @@ class Adapter:
     identifier_list: bool  # identifiers[{system,value}] instead of one identifier string
     fhir_date_filter: bool
     fhir_needs_patient: bool  # v0.0.7 looks up the caller as a patient when none is given
+    create_refuses_known_email: bool  # a clear 400 for a patient's e-mail; v0.0.7 answers a 500
     params: Mapping[str, frozenset[str]]
 
     def query(self, endpoint: str, values: Mapping[str, Any]) -> dict[str, str | list[str]]:
@@ -113,6 +114,7 @@ ADAPTERS: dict[Generation, Adapter] = {
         identifier_list=False,
         fhir_date_filter=False,
         fhir_needs_patient=True,
+        create_refuses_known_email=False,
         params=_LEGACY_PARAMS,
     ),
     Generation.CURRENT: Adapter(
@@ -123,6 +125,7 @@ ADAPTERS: dict[Generation, Adapter] = {
         identifier_list=True,
         fhir_date_filter=True,
         fhir_needs_patient=False,
+        create_refuses_known_email=True,
         params=_CURRENT_PARAMS,
     ),
     Generation.DEMO: Adapter(
@@ -133,6 +136,7 @@ ADAPTERS: dict[Generation, Adapter] = {
         identifier_list=False,
         fhir_date_filter=True,
         fhir_needs_patient=False,
+        create_refuses_known_email=True,
         params=_CURRENT_PARAMS,
     ),
 }

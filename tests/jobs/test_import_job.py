@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import os
 import random
 import stat
@@ -11,7 +12,8 @@ import stat
 import httpx
 import pytest
 
-from jhe_tui.api import ASGITransport
+from jhe_tui.api import ASGITransport, Generation
+from jhe_tui.api.generation import ADAPTERS
 from jhe_tui.jobs.imports import (
     ADDED,
     CREATED,
@@ -324,3 +326,38 @@ async def test_torn_last_journal_line_is_ignored(make_client, write_csv, tmp_pat
     summary = await run_job(make_client(), path, ImportOptions(ORG), journal)
     assert [r.outcome for r in summary.results] == [CREATED, CREATED]
     assert journal.read_text().count("\n") >= 5
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """The backend in process, counting requests by method and path template."""
+
+    def __init__(self, app) -> None:
+        self.inner = ASGITransport(app=app)
+        self.calls: dict[str, int] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        path = "/".join("{id}" if part.isdigit() else part for part in request.url.path.split("/"))
+        key = f"{request.method} {path}"
+        self.calls[key] = self.calls.get(key, 0) + 1
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize("refuses_known", [True, False])
+async def test_new_patients_are_created_without_a_look_up_where_the_server_refuses_known_e_mails(
+        make_client, write_csv, server, backend, tmp_path, monkeypatch, refuses_known):
+    # The demo refuses a known e-mail clearly, like v0.0.13; v0.0.7 answers a 500, so there every
+    # row is looked up first. Only the job's choice of requests is under test.
+    demo = ADAPTERS[Generation.DEMO]
+    monkeypatch.setitem(ADAPTERS, Generation.DEMO, dataclasses.replace(demo, create_refuses_known_email=refuses_known))
+    other_id, other_email = await other_org_patient(make_client)
+    path = write_csv([*new_rows(10), f"{IN_ORG},Brown,Aisha,1990-01-01,,", f"{other_email},Other,Patient,1970-01-01,,"])
+    transport = CountingTransport(backend.app)
+    summary = await run_job(make_client(transport), path, ImportOptions(ORG, STUDY, invite=True), tmp_path / "j.jsonl")
+    assert [r.outcome for r in summary.results] == [CREATED] * 10 + [SKIPPED, ADDED]
+    assert server.organizations_of(other_id) >= {ORG}
+    lookups = transport.calls.get("GET /api/v1/patients/global_lookup", 0)
+    creates = transport.calls.get("POST /api/v1/patients", 0)
+    if refuses_known:
+        assert (lookups, creates) == (1, 11)  # one look-up: after the other organization's patient was refused
+    else:
+        assert (lookups, creates) == (12, 10)  # every row looked up; only the new ones created

@@ -1,7 +1,9 @@
 """The import job: every valid row onboarded once, whatever fails or dies on the way.
 
 Per row: look the e-mail up; already in the organization -> skipped; in another organization ->
-added to this one; otherwise created. Then, with a study, enrolled (after checking that the
+added to this one; otherwise created. Where the server refuses a known e-mail with a clear answer
+(v0.0.13, the demo), the organization's patients are listed once instead and a new e-mail is
+created straight away, looked up only when refused. Then, with a study, enrolled (after checking that the
 patient can join the study's organization and is not enrolled yet), and with ``invite`` an
 invitation link generated through the client's generation adapters. Skipped patients are
 enrolled too when a study is given, but not invited: they already have an account here, and a
@@ -60,6 +62,7 @@ WOULD_CREATE, WOULD_ADD = "would create", "would add"
 NOT_FINISHED = "not finished"
 ENROL_BATCH = 50  # patients per enrolment request
 ENROL_LINGER = 0.1  # seconds a batch waits for more patients before it is sent
+MEMBERS_LISTED = 5000  # organizations up to this size (or twice the rows) are listed at the start
 
 
 class PreflightError(Exception):
@@ -253,6 +256,7 @@ class ImportJob:
         self._crash = _CrashPoint()
         self._active = asyncio.Semaphore(max(1, options.concurrency))
         self._enroller: _Enroller | None = None
+        self._members: dict[str, Patient] | None = None  # the organization's patients by e-mail
         self._unreachable = 0  # rows failed in a row on network or server errors
 
     # --- preflight ------------------------------------------------------------------------------
@@ -282,6 +286,29 @@ class ImportJob:
                     f"{await self._studies_of(org.id, org.name)}"
                 )
             self._study_org = study.organization_id
+        if not options.dry_run and self._adapter.create_refuses_known_email:
+            self._members = await self._list_members()
+
+    async def _list_members(self) -> dict[str, Patient] | None:
+        """The organization's patients by lower-cased e-mail, when there are few enough to list.
+
+        With them at hand a row needs no look-up: a listed e-mail is skipped, any other is
+        created straight away, and looked up only if the server refuses it as known (a patient
+        of another organization, to be added). That saves a request per new patient. An
+        organization much larger than the file is not listed: per-row look-ups cost less there.
+        """
+        organization_id = self.options.organization_id
+        limit = max(MEMBERS_LISTED, 2 * len(self.source.valid_rows))
+        try:
+            first = await self.client.patients(organization_id, page_size=1)
+            if first.count > limit:
+                return None
+            return {p.telecom_email.lower(): p async for p in self.client.iter_patients(organization_id)
+                    if p.telecom_email}
+        except Unauthenticated:
+            raise
+        except JheError:
+            return None  # the rows look their e-mails up instead
 
     async def _studies_of(self, organization_id: int, name: str) -> str:
         try:
@@ -527,8 +554,11 @@ class ImportJob:
 
         async with self._working():
             if state.outcome is None:
-                patient = await self._lookup(row.email)
-                if state.intent is not None and self._in_org(patient):
+                listed = state.intent is None and self._members is not None
+                patient = self._members.get(row.email.lower()) if listed else await self._lookup(row.email)
+                if listed and patient is not None:
+                    outcome = SKIPPED  # listed in the organization before this import touched it
+                elif state.intent is not None and self._in_org(patient):
                     # An earlier run sent the request and died before journaling the answer.
                     outcome = CREATED if state.intent == "create" else ADDED
                 elif patient is None:
@@ -539,7 +569,9 @@ class ImportJob:
                         self._crash("after-create")
                         outcome, fresh = CREATED, True
                     except Conflict:
-                        # Someone else created this e-mail between our look-up and our create.
+                        # The e-mail is taken: by a patient of another organization (not looked
+                        # up first), or by one created since our look-up or listing.
+                        await record("refused")
                         patient = await self._lookup(row.email)
                         if patient is None:
                             raise

@@ -160,6 +160,8 @@ class Journal:
         kind = record.get("s")
         if kind in ("creating", "adding"):
             state.intent = "create" if kind == "creating" else "add"
+        elif kind == "refused":  # the create was refused: the e-mail was there before
+            state.intent = None
         elif kind == "patient":
             state.outcome = record.get("outcome")
             state.patient_id = record.get("id")
