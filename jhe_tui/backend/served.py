@@ -18,10 +18,10 @@ another worker writes.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import threading
-import time
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -54,13 +54,15 @@ def _stop_with_parent() -> None:
     """Shut this worker down (as on SIGTERM) once its parent is gone.
 
     uvicorn's supervisor stops its workers on SIGINT and SIGTERM, but a parent killed outright
-    (SIGKILL, a crash) would leave them serving, holding the port and the database.
+    (SIGKILL, a crash) would leave them serving, holding the port and the database. The parent's
+    sentinel (a pipe it holds open) tells, even when it died before this worker got here.
     """
-    parent = os.getppid()
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not started by uvicorn's supervisor
+        return
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
+        parent.join()
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="stop-with-parent", daemon=True).start()
