@@ -1,5 +1,5 @@
 """`jhe-tui serve-demo` in a real process on a free loopback port, for the tests that need a
-server other programs can reach (curl's sequence, the browser's sign-in)."""
+server other programs can reach (curl's sequence, the browser's sign-in, worker processes)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,13 @@ import httpx
 
 
 @contextmanager
-def serve_demo(data: Path, home: Path | None = None) -> Iterator[dict[str, str]]:
-    """Yields the two lines serve-demo prints (JHE_URL, JHE_TOKEN) once /health answers."""
+def serve_demo_process(data: Path, *options: str, home: Path | None = None
+                       ) -> Iterator[tuple[subprocess.Popen, dict[str, str]]]:
+    """The server process and the two lines it prints (JHE_URL, JHE_TOKEN), once /health answers.
+
+    It runs in a session of its own, so a test can stop it as ctrl+c would (SIGINT to its group)
+    without interrupting pytest.
+    """
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -25,8 +30,8 @@ def serve_demo(data: Path, home: Path | None = None) -> Iterator[dict[str, str]]
     if home is not None:
         env["JHE_TUI_HOME"] = str(home)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jhe_tui", "serve-demo", "--port", str(port), "--data", str(data)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [sys.executable, "-m", "jhe_tui", "serve-demo", "--port", str(port), "--data", str(data), *options],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
     )
     try:
         printed = dict(proc.stdout.readline().strip().split("=", 1) for _ in range(2))
@@ -39,7 +44,14 @@ def serve_demo(data: Path, home: Path | None = None) -> Iterator[dict[str, str]]
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise AssertionError(proc.stderr.read()) from None
                 time.sleep(0.1)
-        yield printed
+        yield proc, printed
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@contextmanager
+def serve_demo(data: Path, *options: str, home: Path | None = None) -> Iterator[dict[str, str]]:
+    """Yields the two lines serve-demo prints (JHE_URL, JHE_TOKEN) once /health answers."""
+    with serve_demo_process(data, *options, home=home) as (_, printed):
+        yield printed

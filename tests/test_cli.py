@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -90,3 +91,13 @@ def test_serve_demo_scale_alone_or_with_a_patient_count(capsys):
     assert parser.parse_args(["serve-demo", "--scale", "5000"]).scale == 5000
     assert main(["serve-demo", "--scale", "50"]) == EXIT_USAGE
     assert "at least 2,000 patients" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("workers", ["0", "33"])
+def test_serve_demo_refuses_a_worker_count_out_of_range(workers, capsys):
+    assert main(["serve-demo", "--workers", workers]) == EXIT_USAGE
+    assert "--workers must be between 1 and 32." in capsys.readouterr().err
+
+
+def test_serve_demo_serves_with_one_worker_per_cpu_up_to_four():
+    assert build_parser().parse_args(["serve-demo"]).workers == min(4, os.cpu_count() or 1)

@@ -1,23 +1,28 @@
 """`jhe-tui serve-demo` in a real process on loopback answers the user guide's curl
-sequence ("Complete Patient Onboarding via REST API") with the guide's shapes."""
+sequence ("Complete Patient Onboarding via REST API") with the guide's shapes, in one process
+and with several workers, and leaves no worker behind when it stops."""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import time
+from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.serving import serve_demo
+from tests.serving import serve_demo, serve_demo_process
 
 
-@pytest.fixture
-def served(tmp_path):
-    with serve_demo(tmp_path / "d") as printed:
+@pytest.fixture(scope="module", params=[1, 2], ids=["1-worker", "2-workers"])
+def served(request, tmp_path_factory):
+    with serve_demo(tmp_path_factory.mktemp("served") / "d", "--workers", str(request.param)) as printed:
         yield printed
 
 
-def test_guide_curl_sequence(served, tmp_path):
+def test_guide_curl_sequence(served):
     base, token = served["JHE_URL"], served["JHE_TOKEN"]
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base)
     h = {"Authorization": f"Bearer {token}"}
@@ -72,3 +77,69 @@ def test_guide_curl_sequence(served, tmp_path):
         )
         assert again.status_code == 400
         assert "User with this email already exists" in again.text
+
+
+def test_a_write_is_seen_by_every_worker(served):
+    """Each request on a connection of its own, so every worker answers some; all of them have
+    counted the list before the write, and none may answer with that count afterwards."""
+    base, h = served["JHE_URL"], {"Authorization": f"Bearer {served['JHE_TOKEN']}"}
+
+    def counts() -> list[int]:
+        found = []
+        for _ in range(10):
+            with httpx.Client(base_url=base, headers=h, timeout=10) as fresh:
+                answer = fresh.get("/api/v1/patients", params={"organization_id": 20003, "page_size": 1})
+                assert answer.status_code == 200, answer.text
+                found.append(answer.json()["count"])
+        return found
+
+    before = counts()
+    assert len(set(before)) == 1
+    for added in (1, 2):
+        with httpx.Client(base_url=base, headers=h, timeout=10) as http:
+            created = http.post("/api/v1/patients", json={
+                "telecomEmail": f"seen.by.all.{added}@example.com", "nameFamily": "Seen", "nameGiven": "All",
+                "birthDate": "1990-01-01", "organizationId": 20003})
+            assert created.status_code == 201, created.text
+        assert counts() == [before[0] + added] * 10
+
+
+def _alive(pid: int) -> bool:
+    """Not gone and not a zombie (``os.kill(pid, 0)`` succeeds on one, which serves nothing)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rpartition(")")[2].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize("stop", ["SIGTERM", "ctrl+c", "SIGKILL"])
+def test_stopping_the_server_stops_its_workers(stop, tmp_path):
+    """SIGTERM to the server, SIGINT to its process group (a terminal's ctrl+c), and even
+    SIGKILL, which the server cannot pass on: no worker keeps serving the port."""
+    with serve_demo_process(tmp_path / "d", "--workers", "2") as (server, printed):
+        children = _children(server.pid)
+        assert len(children) >= 2  # the workers, and multiprocessing's resource tracker
+        if stop == "ctrl+c":
+            os.killpg(server.pid, signal.SIGINT)
+        else:
+            os.kill(server.pid, getattr(signal, stop))
+        server.wait(timeout=15)
+        deadline = time.monotonic() + 10
+        while any(map(_alive, children)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [pid for pid in children if _alive(pid)]
+        with pytest.raises(httpx.TransportError):
+            httpx.get(printed["JHE_URL"] + "/health", timeout=2)

@@ -1,8 +1,10 @@
 """``DemoBackend``: a seeded JHE-compatible server in a data directory, ready to use in process.
 
 The command line, the TUI's demo mode and the client's tests use only this class: ``app`` (ASGI,
-for ``httpx.ASGITransport`` or uvicorn), ``db_path``, ``outbox_dir``, ``site_url``,
-``token_for`` and ``users``.
+for ``httpx.ASGITransport`` or uvicorn), ``db_path``, ``outbox_dir``, ``site_url``, ``settings``,
+``token_for`` and ``users``. Constructing it does the once-per-run work (seed, reset, redirect URI);
+``app`` is only built when asked for, so ``serve-demo --workers N`` prepares the data set here, in
+the parent, and lets each worker build its own application from ``settings`` (see ``served``).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import shutil
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -70,7 +73,7 @@ class DemoBackend:
             seed.seed(self.db_path, scale=scale)
         self.outbox_dir.mkdir(exist_ok=True)
         self._follow_site_url()
-        self.app: FastAPI = create_app(Settings(self.db_path, self.outbox_dir, self.site_url))
+        self.settings = Settings(self.db_path, self.outbox_dir, self.site_url)
         self._tokens: dict[str, str] = {}
         self._lock = threading.Lock()
 
@@ -84,6 +87,11 @@ class DemoBackend:
                              (f"{self.site_url}/auth/callback", seed.CONSOLE_CLIENT_ID))
         finally:
             conn.close()
+
+    @cached_property
+    def app(self) -> FastAPI:
+        """Built on first use: the parent of ``serve-demo --workers N`` never needs one."""
+        return create_app(self.settings)
 
     @property
     def users(self) -> list[DemoUser]:

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jhe_tui.commands.common import EXIT_OK, EXIT_USAGE, fail
+
+if TYPE_CHECKING:
+    from jhe_tui.backend import DemoBackend
+
+MAX_WORKERS = 32
 
 
 def register(sub) -> None:
@@ -28,6 +35,14 @@ def register(sub) -> None:
         metavar="N",
         help="serve a data set of N patients (default 100,000) and 10 observations each, for"
         " benchmarks; kept in a file of its own beside the demo data",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        metavar="N",
+        help="worker processes, so that several requests are served at once as by a real JHE server"
+        " (default: the number of CPUs, at most 4)",
     )
     serve.set_defaults(handler=run)
 
@@ -66,13 +81,13 @@ def run(args: argparse.Namespace) -> int:
         return fail(f"--host must be an IP address (got {args.host!r}).", EXIT_USAGE)
     if not 0 < args.port < 65536:
         return fail("--port must be between 1 and 65535.", EXIT_USAGE)
+    if not 0 < args.workers <= MAX_WORKERS:
+        return fail(f"--workers must be between 1 and {MAX_WORKERS}.", EXIT_USAGE)
     if not _port_free(args.host, args.port):
         return fail(
             f"Port {args.port} on {args.host} is already in use; choose another with --port.",
             EXIT_USAGE,
         )
-    import uvicorn
-
     host = f"[{args.host}]" if ":" in args.host else args.host
     site_url = f"http://{host}:{args.port}"
     data = paths.private_dir(args.data or paths.demo_data_dir())
@@ -80,11 +95,27 @@ def run(args: argparse.Namespace) -> int:
         _announce_scale(data / database, reset=args.reset)
     backend = DemoBackend(data, reset=args.reset, scale=args.scale, site_url=site_url)
     print(f"JHE_URL={site_url}")
-    print(f"JHE_TOKEN={backend.token_for('manager')}")
+    # The token is stored in the database, so every worker started below accepts it.
+    print(f"JHE_TOKEN={backend.token_for('manager')}", flush=True)
     print(f"# embedded JHE-compatible demo backend, synthetic data in {backend.db_path}", file=sys.stderr)
     print("# export the two lines above, then use curl, jupyterhealth-client or `jhe-tui`", file=sys.stderr)
     if not loopback:
         print(f"# warning: listening on {args.host}, reachable from other machines", file=sys.stderr)
-    # No access log: it would record query strings, which can hold patient e-mails.
-    uvicorn.run(backend.app, host=args.host, port=args.port, log_level="warning", access_log=False)
+    _serve(backend, args.host, args.port, args.workers)
     return EXIT_OK
+
+
+def _serve(backend: DemoBackend, host: str, port: int, workers: int) -> None:
+    """Serve until SIGINT or SIGTERM; with several workers uvicorn's supervisor passes either on
+    to every worker and waits for them, so none outlives this process."""
+    import uvicorn
+
+    # No access log: it would record query strings, which can hold patient e-mails.
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    if workers == 1:
+        uvicorn.run(backend.app, **options)
+        return
+    from jhe_tui.backend import served
+
+    os.environ.update(served.environment(backend.settings))
+    uvicorn.run(served.IMPORT, factory=True, workers=workers, **options)

@@ -8,7 +8,7 @@ import sys
 
 def test_backend_imports_neither_textual_nor_the_api_client() -> None:
     code = (
-        "import sys, jhe_tui.backend, jhe_tui.backend.app\n"
+        "import sys, jhe_tui.backend, jhe_tui.backend.app, jhe_tui.backend.served\n"
         "bad = sorted(m for m in sys.modules if m == 'textual' or m.startswith(('textual.', 'jhe_tui.api')))\n"
         "print(bad); raise SystemExit(1 if bad else 0)\n"
     )
