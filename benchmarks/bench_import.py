@@ -31,19 +31,13 @@ from pathlib import Path
 
 ORG, STUDY = 20003, 30001
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
 
-
-def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU time of a process so far (Linux /proc), or None elsewhere."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+from processes import tree_cpu_seconds  # noqa: E402  (a sibling script, not a package)
 
 
 def server_cost(pid: int, before: float | None, patients: int) -> str:
-    after = cpu_seconds(pid)
+    after = tree_cpu_seconds(pid)
     if before is None or after is None or not patients:
         return ""
     return f"; server CPU {1000 * (after - before) / patients:.1f} ms/patient"
@@ -139,12 +133,12 @@ def main() -> None:
             print("guide script: not run: no interpreter here can import `requests`, and this benchmark "
                   "installs nothing")
         else:
-            before = cpu_seconds(server.pid)
+            before = tree_cpu_seconds(server.pid)
             seconds, created = run_guide(python, url, token, args.rows, work)
             guide_rate = created / seconds
             print(f"guide script ({python}): {created} created in {seconds:.1f} s = {guide_rate:.1f} patients/s "
                   f"(create + invitation e-mail; no look-up, no enrolment){server_cost(server.pid, before, created)}")
-        before = cpu_seconds(server.pid)
+        before = tree_cpu_seconds(server.pid)
         seconds, code, rss = run_import(url, token, args.rows, work, "tui", args.concurrency)
         rate = args.rows / seconds
         print(f"jhe-tui import --study --invite (concurrency {args.concurrency}): {args.rows} rows in {seconds:.1f} s "
