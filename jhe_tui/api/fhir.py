@@ -120,14 +120,14 @@ def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
     the resources: an NDJSON or Bundle export only copies them, and parsing was most of its CPU.
 
     Servers write the array compactly and alike, entry after entry (``{"fullUrl":"…",
-    "resource":{…}}`` at the demo, ``{"resource":{…}}`` at JHE), so a resource ends where the next
-    entry's envelope begins (``}},{"fullUrl":"`` or ``}},{"resource":``). That text cannot occur
-    inside a JSON string (its quotes would be escaped there), only in a resource nesting an object
-    that starts with such a member, and a cut there leaves the piece with unbalanced braces. The
-    first and last entries are walked exactly (``_entry``), which proves the envelope's shape
-    (the resource is the entry's last member). A piece with unbalanced braces, a line break, or a
-    ``search`` member (the one member a search Bundle's entry may have after its resource) sends
-    the whole array to ``_parsed_entries``.
+    "resource":{…}}`` at the demo, ``{"resource":{…}}`` at JHE), so the resources are what lies
+    between one entry's envelope and the next (``}},{"fullUrl":"`` or ``}},{"resource":``). That
+    text cannot occur inside a JSON string (its quotes would be escaped there), only in a
+    resource nesting an object that starts with such a member, and a cut there leaves a piece
+    with unbalanced braces. The first and last entries are walked exactly (``_entry``), which
+    proves the envelope's shape (the resource is the entry's last member). A piece with
+    unbalanced braces, a line break, or a ``search`` member (the one member a search Bundle's
+    entry may have after its resource) sends the whole array to ``_parsed_entries``.
     """
     start = _skip(text, i + 1)
     if text[start:start + 1] == "]":
@@ -135,35 +135,28 @@ def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
     first, first_text, end = _entry(text, start)
     if first is None or text[end - 1 - len(first_text):end - 1] != first_text:
         return _texts_of_parsed(text, i)
-    with_url = text.startswith(_URL_KEY, start)
-    breaks = "\n" in text or "\r" in text  # rare (JSON is sent compact): then checked per piece
-    separator = "}}," + (_URL_KEY if with_url else _RESOURCE_ONLY)
     texts = [first_text]
-    at = end - 1  # the closing brace of the entry just taken
-    while text.startswith(separator, at - 1):
-        entry = at + 2
+    with_url = text.startswith(_URL_KEY, start)
+    separator = "}}," + (_URL_KEY if with_url else _RESOURCE_ONLY)
+    if text.startswith(separator, end - 2):
+        last = text.rfind(separator)  # before the last entry, which is walked exactly
+        pieces = text[end - 2 + len(separator):last].split(separator) if last > end - 2 else []
         if with_url:
-            marker = text.find(_RESOURCE_KEY, entry + len(_URL_KEY))
-            if marker < 0 or "\\" in text[entry:marker]:
+            pieces = [piece.partition('","resource":') for piece in pieces]
+            if any(not marker or "\\" in url for url, marker, _ in pieces):
                 return _texts_of_parsed(text, i)
-            resource_start = marker + len(_RESOURCE_KEY)
-        else:
-            resource_start = entry + len(_RESOURCE_ONLY)
-        cut = text.find(separator, resource_start)
-        if cut < 0:  # the last entry
-            last, last_text, end = _entry(text, entry)
-            if last is None:
+            pieces = [resource for _, _, resource in pieces]
+        breaks = "\n" in text or "\r" in text  # rare (JSON is sent compact): then checked per piece
+        for piece in pieces:
+            if (piece.count("{") != piece.count("}") + 1 or '},"search":' in piece
+                    or breaks and ("\n" in piece or "\r" in piece)):
                 return _texts_of_parsed(text, i)
-            texts.append(last_text)
-            at = end - 1
-            break
-        piece = text[resource_start:cut + 1]
-        if (piece.count("{") != piece.count("}") or '},"search":' in piece
-                or breaks and ("\n" in piece or "\r" in piece)):
+        texts += [piece + "}" for piece in pieces]
+        found, last_text, end = _entry(text, last + 3)
+        if found is None:
             return _texts_of_parsed(text, i)
-        texts.append(piece)
-        at = cut + 1
-    end = _skip(text, at + 1)
+        texts.append(last_text)
+    end = _skip(text, end)
     if text[end:end + 1] != "]":
         return _texts_of_parsed(text, i)
     return texts, end + 1
