@@ -230,11 +230,13 @@ class AsyncioTransport(AsyncBaseTransport):
         except BaseException:
             self._close(conn)
             raise
-        if conn.h11.our_state is h11.DONE and conn.h11.their_state is h11.DONE:
-            conn.h11.start_next_cycle()
+        # Bytes after the response (h11 keeps what arrived with it) answer nothing we asked.
+        h = conn.h11
+        if h.our_state is h11.DONE and h.their_state is h11.DONE and not h.trailing_data[0]:
+            h.start_next_cycle()
             conn.reused = True
             pool.idle.append(conn)
-        else:  # Connection: close, HTTP/1.0, a close-delimited body
+        else:  # Connection: close, HTTP/1.0, a close-delimited body, unasked bytes
             self._close(conn)
         return response
 
