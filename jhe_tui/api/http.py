@@ -41,6 +41,7 @@ ReadTimeout = httpx.ReadTimeout
 RemoteProtocolError = httpx.RemoteProtocolError
 TimeoutException = httpx.TimeoutException
 TransportError = httpx.TransportError
+UnsupportedProtocol = httpx.UnsupportedProtocol
 WriteError = httpx.WriteError
 WriteTimeout = httpx.WriteTimeout
 
@@ -68,6 +69,7 @@ __all__ = [
     "Response",
     "TimeoutException",
     "TransportError",
+    "UnsupportedProtocol",
     "WriteError",
     "WriteTimeout",
     "create_ssl_context",

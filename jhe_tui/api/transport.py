@@ -31,6 +31,7 @@ from .http import (
     RemoteProtocolError,
     Request,
     Response,
+    UnsupportedProtocol,
     WriteError,
     WriteTimeout,
     create_ssl_context,
@@ -78,7 +79,7 @@ class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.transport: asyncio.Transport
         self.h11 = h11.Connection(h11.CLIENT)
-        self.reused = False
+        self.reused = False  # has answered before: the server may have dropped it while idle
         self._received = bytearray()
         self._ended = False
         self._error: Exception | None = None
@@ -116,6 +117,7 @@ class _Connection(asyncio.Protocol):
 
     @property
     def idle_and_open(self) -> bool:
+        """Nothing has come from the server since its last response, not even the end."""
         return not (self._ended or self._received or self.transport.is_closing())
 
     async def write(self, data: bytes, timeout: float | None) -> None:
@@ -157,6 +159,8 @@ class _Pool:
 
 
 class AsyncioTransport(AsyncBaseTransport):
+    """httpx's transport interface over the pools above; one instance per client, closed with it."""
+
     def __init__(self, *, verify: bool | str | ssl.SSLContext = True, max_connections_per_origin: int = 10):
         self._tls = tls_context(verify)
         self._size = max_connections_per_origin
@@ -165,6 +169,8 @@ class AsyncioTransport(AsyncBaseTransport):
 
     async def handle_async_request(self, request: Request) -> Response:
         url = request.url
+        if url.scheme not in DEFAULT_PORTS:
+            raise UnsupportedProtocol(f"Only http and https addresses can be used, not {url.scheme}.", request=request)
         origin = (url.scheme, url.raw_host.decode("ascii"), url.port or DEFAULT_PORTS[url.scheme])
         timeout: Mapping[str, float | None] = request.extensions.get("timeout", {})
         body = await request.aread()

@@ -257,6 +257,23 @@ async def test_connect_refused_is_a_connect_error():
             await http.get(f"http://127.0.0.1:{port}/")
 
 
+async def test_only_http_and_https():
+    with pytest.raises(httpx.UnsupportedProtocol):
+        await AsyncioTransport().handle_async_request(httpx.Request("GET", "ftp://127.0.0.1/"))
+
+
+async def test_connect_timeout(monkeypatch):
+    loop = asyncio.get_running_loop()
+
+    async def unanswered(*args, **kwargs):
+        await asyncio.Event().wait()
+
+    monkeypatch.setattr(loop, "create_connection", unanswered)
+    async with client(timeout=httpx.Timeout(5, connect=0.1)) as http:
+        with pytest.raises(httpx.ConnectTimeout):
+            await http.get("http://127.0.0.1:9/")
+
+
 async def never(n, head, body):
     await asyncio.Event().wait()
 
