@@ -292,3 +292,21 @@ async def test_discovery_adds_the_token_endpoints_trailing_slash():
         endpoints = await oauth.discover(http, "https://jhe.example.org")
     assert endpoints.token == "https://jhe.example.org/o/token/"
     assert endpoints.revocation == "https://jhe.example.org/o/revoke_token/"
+
+
+async def test_api_key_sign_in_and_renewal_over_the_network(isolated_home):
+    """The demo server in its own process: the renewal is a request of the client's auth flow, so
+    it goes through the client's own transport like the API calls around it."""
+    from tests.serving import serve_demo
+
+    with serve_demo(isolated_home / "served") as served:
+        url = served["JHE_URL"]
+        async with JheClient(url, served["JHE_TOKEN"]) as client:
+            created = await client.request("POST", "/api/v1/practitioner_clients", json={"label": "tui"})
+        signin_ = SignIn(url, "net", store=TokenStore(isolated_home / "state", use_keyring=False))
+        tokens, _ = await signin_.api_key(created["key"])
+        auth = RefreshingAuth(replace(tokens, expires_at=time.time() + 1), tokens.token_endpoint)
+        async with JheClient(url, auth=auth) as client:
+            assert (await client.profile()).email == "manager@demo.jhe.example"
+            assert (await client.profile()).email == "manager@demo.jhe.example"
+        assert auth.tokens.access_token != tokens.access_token

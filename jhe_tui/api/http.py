@@ -9,6 +9,7 @@ import logging
 import sys
 
 import httpx
+from httpx._utils import get_environment_proxies
 
 # httpcore runs `import sniffio` on every request to learn the async library, and falls back to
 # asyncio when it is missing. Without sniffio installed each of those is a full, failing search of
@@ -19,13 +20,30 @@ if importlib.util.find_spec("sniffio") is None:
 
 AsyncBaseTransport = httpx.AsyncBaseTransport
 AsyncClient = httpx.AsyncClient
+AsyncHTTPTransport = httpx.AsyncHTTPTransport
 ASGITransport = httpx.ASGITransport
 Auth = httpx.Auth
+ByteStream = httpx.ByteStream
 MockTransport = httpx.MockTransport
 Request = httpx.Request
 Response = httpx.Response
+create_ssl_context = httpx.create_ssl_context
+# The proxy routing httpx derives from HTTP(S)_PROXY, ALL_PROXY and NO_PROXY; no public name has it.
+environment_proxies = get_environment_proxies
+
+# The exceptions our own transport raises, as httpx's transport would.
+ConnectError = httpx.ConnectError
+ConnectTimeout = httpx.ConnectTimeout
+LocalProtocolError = httpx.LocalProtocolError
+PoolTimeout = httpx.PoolTimeout
+ReadError = httpx.ReadError
+ReadTimeout = httpx.ReadTimeout
+RemoteProtocolError = httpx.RemoteProtocolError
 TimeoutException = httpx.TimeoutException
 TransportError = httpx.TransportError
+UnsupportedProtocol = httpx.UnsupportedProtocol
+WriteError = httpx.WriteError
+WriteTimeout = httpx.WriteTimeout
 
 # httpx logs every request URL at INFO, query string included (e-mail look-ups, patient ids).
 # Our own logger records method, path template and status instead, so the library's is quietened.
@@ -36,10 +54,24 @@ __all__ = [
     "ASGITransport",
     "AsyncBaseTransport",
     "AsyncClient",
+    "AsyncHTTPTransport",
     "Auth",
+    "ByteStream",
+    "ConnectError",
+    "ConnectTimeout",
+    "LocalProtocolError",
     "MockTransport",
+    "PoolTimeout",
+    "ReadError",
+    "ReadTimeout",
+    "RemoteProtocolError",
     "Request",
     "Response",
     "TimeoutException",
     "TransportError",
+    "UnsupportedProtocol",
+    "WriteError",
+    "WriteTimeout",
+    "create_ssl_context",
+    "environment_proxies",
 ]

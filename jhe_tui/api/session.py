@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from .errors import Unauthenticated, _capitalised, error_from_response, network_failure
 from .http import AsyncBaseTransport, AsyncClient, Auth, Response, TransportError
 from .retry import RetryPolicy, parse_retry_after
+from .transport import AsyncioTransport, proxy_mounts
 
 logger = logging.getLogger("jhe_tui.api")
 
@@ -44,10 +45,15 @@ class ApiSession:
         self.retry = retry
         self.on_unauthenticated: Callable[[], None] | None = None
         self._limit = asyncio.Semaphore(max_concurrency)
+        mounts = None
+        if transport is None:  # our own, a fraction of httpx's CPU per request; tests inject theirs
+            transport = AsyncioTransport(verify=verify)
+            mounts = proxy_mounts(verify)
         self._http = AsyncClient(
             base_url=base_url.rstrip("/"),
             auth=auth,
             transport=transport,
+            mounts=mounts,
             timeout=timeout,
             verify=verify,
             headers={"Accept": "application/json"},
