@@ -96,8 +96,9 @@ def run_guide(python: str, url: str, token: str, rows: int, work: Path) -> tuple
     return elapsed, done.stdout.count("Created patient")
 
 
-def run_import(url: str, token: str, rows: int, work: Path, name: str, concurrency: int) -> tuple[float, int, float]:
-    """`jhe-tui import` as a user runs it; returns (seconds, exit code, peak RSS in MB)."""
+def run_import(url: str, token: str, rows: int, work: Path, name: str,
+               concurrency: int) -> tuple[float, int, float, float]:
+    """`jhe-tui import` as a user runs it; returns (seconds, exit code, peak RSS in MB, CPU seconds)."""
     csv_path = work / f"{name}.csv"
     write_rows(csv_path, name, rows)
     env = {**os.environ, "JHE_URL": url, "JHE_TOKEN": token, "JHE_TUI_HOME": str(work / "home")}
@@ -113,7 +114,7 @@ def run_import(url: str, token: str, rows: int, work: Path, name: str, concurren
     if process.returncode != 0:
         print(process.stderr.read().decode()[-2000:], file=sys.stderr)
     process.stderr.close()
-    return elapsed, process.returncode, usage.ru_maxrss / 1024
+    return elapsed, process.returncode, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -139,15 +140,16 @@ def main() -> None:
             print(f"guide script ({python}): {created} created in {seconds:.1f} s = {guide_rate:.1f} patients/s "
                   f"(create + invitation e-mail; no look-up, no enrolment){server_cost(server.pid, before, created)}")
         before = tree_cpu_seconds(server.pid)
-        seconds, code, rss = run_import(url, token, args.rows, work, "tui", args.concurrency)
+        seconds, code, rss, cpu = run_import(url, token, args.rows, work, "tui", args.concurrency)
         rate = args.rows / seconds
         print(f"jhe-tui import --study --invite (concurrency {args.concurrency}): {args.rows} rows in {seconds:.1f} s "
               f"= {rate:.1f} patients/s, exit {code}, peak RSS {rss:.0f} MB "
-              f"(look-up + create + enrol + invitation, journaled){server_cost(server.pid, before, args.rows)}")
+              f"(create + enrol + invitation, journaled); its CPU {1000 * cpu / args.rows:.1f} ms/row"
+              f"{server_cost(server.pid, before, args.rows)}")
         if guide_rate:
             print(f"ratio: {rate / guide_rate:.2f}x the guide script [target >= 3x]")
         if not args.skip_big:
-            seconds, code, rss = run_import(url, token, args.big, work, "big", args.concurrency)
+            seconds, code, rss, _ = run_import(url, token, args.big, work, "big", args.concurrency)
             print(f"jhe-tui import of {args.big} rows: {seconds:.1f} s = {args.big / seconds:.1f} patients/s, "
                   f"exit {code}, peak RSS {rss:.0f} MB [target < 150 MB]")
     finally:

@@ -21,10 +21,16 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import socket
 import threading
 from pathlib import Path
 
 from fastapi import FastAPI
+
+try:  # what uvicorn's "auto" picks: httptools when installed, else h11
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Protocol
+except ImportError:
+    from uvicorn.protocols.http.h11_impl import H11Protocol as _Protocol  # type: ignore[assignment]
 
 from .app import create_app
 from .deps import Settings
@@ -48,6 +54,25 @@ def create() -> FastAPI:
 
 
 IMPORT = f"{__name__}:{create.__name__}"
+
+
+class NoDelayProtocol(_Protocol):  # type: ignore[misc, valid-type]
+    """uvicorn's HTTP protocol on a socket that sends small writes at once.
+
+    A worker accepts on the listening socket its supervisor made, whose ``proto`` is 0, so
+    asyncio does not recognise the accepted sockets as TCP and leaves Nagle's algorithm on (uvloop
+    sets TCP_NODELAY itself). A response goes out as two writes, head and body, and the second
+    then waits for the client's delayed ACK: 40 ms on every request on a kept-alive connection.
+    """
+
+    def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().connection_made(transport)
+
+
+PROTOCOL = f"{__name__}:{NoDelayProtocol.__name__}"
 
 
 def _stop_with_parent() -> None:

@@ -118,4 +118,4 @@ def _serve(backend: DemoBackend, host: str, port: int, workers: int) -> None:
     from jhe_tui.backend import served
 
     os.environ.update(served.environment(backend.settings))
-    uvicorn.run(served.IMPORT, factory=True, workers=workers, **options)
+    uvicorn.run(served.IMPORT, factory=True, workers=workers, http=served.PROTOCOL, **options)
