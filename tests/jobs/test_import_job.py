@@ -361,3 +361,16 @@ async def test_new_patients_are_created_without_a_look_up_where_the_server_refus
         assert (lookups, creates) == (1, 11)  # one look-up: after the other organization's patient was refused
     else:
         assert (lookups, creates) == (12, 10)  # every row looked up; only the new ones created
+
+
+async def test_the_last_enrolments_go_out_once_every_row_left_waits_for_them(make_client, write_csv, server,
+                                                                              tmp_path, monkeypatch):
+    """A batch is sent when it is full or when no other row could still join it, not only after
+    the linger (made a minute here): the end of an import does not wait for rows that will not come."""
+    import jhe_tui.jobs.imports.job as job_module
+
+    monkeypatch.setattr(job_module, "ENROL_LINGER", 60.0)
+    path = write_csv(new_rows(3))
+    summary = await asyncio.wait_for(run_job(make_client(), path, ImportOptions(ORG, STUDY)), timeout=20)
+    assert [r.enrolled for r in summary.results] == ["yes"] * 3
+    assert all(server.enrolments(r.patient_id) == [STUDY] for r in summary.results)

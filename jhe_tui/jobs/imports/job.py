@@ -179,13 +179,14 @@ class _CrashPoint:
 
 class _Enroller:
     """Collects the patients ready for enrolment and enrols them in one request per batch
-    (``ENROL_BATCH`` at most, sent ``ENROL_LINGER`` seconds after the first one arrived or as
-    soon as the batch is full). A failed batch fails each waiting row's call, and each row then
+    (``ENROL_BATCH`` at most, sent ``ENROL_LINGER`` seconds after the first one arrived, or as
+    soon as the batch is full or holds every row not finished). A failed batch fails each waiting row's call, and each row then
     enrols its patient alone: the per-patient path knows how to check and retry."""
 
-    def __init__(self, job: ImportJob, study_id: int) -> None:
+    def __init__(self, job: ImportJob, study_id: int, rows_left: Callable[[], int]) -> None:
         self.job = job
         self.study_id = study_id
+        self.rows_left = rows_left  # rows not finished yet: when all of them wait here, none will join
         self._queue: list[tuple[int, asyncio.Future[None]]] = []
         self._full = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -193,7 +194,7 @@ class _Enroller:
     async def enroll(self, patient_id: int) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.append((patient_id, done))
-        if len(self._queue) >= ENROL_BATCH:
+        if len(self._queue) >= min(ENROL_BATCH, self.rows_left()):
             self._full.set()
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._send_batches())
@@ -337,16 +338,19 @@ class ImportJob:
         # enrolments is sent do none, so up to one batch more of them may wait meanwhile.
         self._active = asyncio.Semaphore(max(1, options.concurrency))
         slots = asyncio.Semaphore(max(1, options.concurrency) + ENROL_BATCH)
+        left = len(self.source.valid_rows)
         if options.study_id is not None and not options.dry_run:
-            self._enroller = _Enroller(self, options.study_id)
+            self._enroller = _Enroller(self, options.study_id, lambda: left)
         tasks: set[asyncio.Task[None]] = set()
 
         async def one(row: SourceRow) -> None:
+            nonlocal left
             try:
                 result = await self._row(row)
                 results[row.number] = result
                 self.on_row(result)
             finally:
+                left -= 1
                 slots.release()
 
         interrupted = False
