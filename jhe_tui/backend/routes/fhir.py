@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import re
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from json.encoder import encode_basestring as _q  # type: ignore[attr-defined]
@@ -170,6 +171,12 @@ def _check_access(conn: sqlite3.Connection, caller: Caller, kind: str, item_id: 
         raise outcome(403, f"Current user is not authorized to access {kind}/{item_id}.")
 
 
+# Pages are read and rendered one at a time in a process. SQLite lets go of the GIL for each row
+# it steps to, and with several pages at once every row then waits for a thread rendering another
+# page to hand the GIL back (up to the 5 ms switch interval): pages in flight together took three
+# times as long as the same pages one after the other.
+_PAGE_AT_A_TIME = threading.Lock()
+
 _ROW_COLUMNS = (
     "o.id, o.subject_patient_id, o.status, o.effective_start, o.effective_end, o.last_updated,"
     " o.codeable_concept_id, d.value_attachment_data"
@@ -247,8 +254,9 @@ def _search(request: Request, conn: sqlite3.Connection, prefix: str) -> Response
         links += [{"relation": relation, "url": url} for relation, url in
                   (("previous", page.previous_link(request)), ("next", page.next_link(request, count))) if url]
     base = _q(f"{str(request.base_url).rstrip('/')}{prefix}/Observation/")[:-1]  # still open: the id follows
-    rows, codes = _rows(conn, ids)
-    entries = ",".join([f'{{"fullUrl":{base}{row[0]}","resource":{resource_json(row, codes)}}}' for row in rows])
+    with _PAGE_AT_A_TIME:
+        rows, codes = _rows(conn, ids)
+        entries = ",".join([f'{{"fullUrl":{base}{row[0]}","resource":{resource_json(row, codes)}}}' for row in rows])
     head = json.dumps({"resourceType": "Bundle", "type": "searchset", "total": count, "link": links},
                       ensure_ascii=False, separators=(",", ":"))
     return _fhir_json(request, f'{head[:-1]},"entry":[{entries}]}}')
