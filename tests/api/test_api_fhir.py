@@ -218,3 +218,8 @@ def test_a_member_after_a_later_resource_is_not_taken_for_part_of_it():
     entries = [{"resource": {"id": "1"}}, {"resource": {"id": "2"}, "search": {"mode": "include"}}, {"resource": {"id": "3"}}]
     text = json.dumps({"entry": entries}, separators=(",", ":"))
     assert bundle_resources(text, texts_only=True)["entry"] == ['{"id":"1"}', '{"id":"2"}', '{"id":"3"}']
+
+
+def test_a_resource_written_over_several_lines_is_put_on_one():
+    text = '{"entry":[{"resource":{"id":"1"}},{"resource":{"id":\n"2",\r\n"a":[1]}},{"resource":{"id":"3"}}]}'
+    assert bundle_resources(text, texts_only=True)["entry"] == ['{"id":"1"}', '{"id":"2","a":[1]}', '{"id":"3"}']
