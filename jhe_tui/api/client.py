@@ -179,8 +179,12 @@ class JheClient:
         doing: str = "contacting the server",
         params: Mapping[str, Any] | list[tuple[str, Any]] | None = None,
     ) -> str:
-        """Like ``request``, but the body as text, for callers that parse it their own way."""
-        return (await self._session.send(method, path, doing=doing, params=params)).text
+        """Like ``request``, but the body as text, for callers that parse it their own way.
+
+        Decoded in one call: httpx's ``Response.text`` decodes incrementally, fifteen times slower
+        on the megabyte of an export's page."""
+        response = await self._session.send(method, path, doing=doing, params=params)
+        return response.content.decode(response.encoding or "utf-8", errors="replace")
 
     # --- server ---------------------------------------------------------------------------------
 
