@@ -213,7 +213,8 @@ def _dumps(resource: dict[str, Any] | str) -> str:
 class _NdjsonWriter(_Writer):
     def page(self, items: list[dict[str, Any]]) -> None:
         if items:
-            self.stream.write("\n".join(map(_dumps, items)) + "\n")
+            self.stream.write("\n".join(map(_dumps, items)))
+            self.stream.write("\n")  # apart: appending it would copy the page's megabyte again
 
 
 class _BundleWriter(_Writer):
