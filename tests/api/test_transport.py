@@ -422,3 +422,24 @@ async def test_env_proxies_still_apply_and_no_proxy_hosts_go_direct(monkeypatch)
             assert await api.request("GET", "/api/v1/y", doing="asking") == []
     assert proxy.answered == [b"GET http://jhe.example.org/api/v1/x HTTP/1.1"]
     assert direct.answered == [b"GET /api/v1/y HTTP/1.1"]
+
+
+async def test_answers_without_a_body_keep_the_connection():
+    """204 and 304 have no body whatever their headers say, nor has the answer to HEAD: the next
+    request goes on the same connection and reads its own answer."""
+    async def answer(n, head, body):
+        if n == 0:
+            return b"HTTP/1.1 204 No Content\r\n\r\n", True
+        if n == 1:
+            return b"HTTP/1.1 304 Not Modified\r\nETag: \"x\"\r\n\r\n", True
+        if head.startswith(b"HEAD"):
+            return b"HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n", True
+        return OK, True
+
+    async with Server(answer) as server, client(server) as http:
+        assert (await http.delete("/a")).status_code == 204
+        assert (await http.get("/b")).status_code == 304
+        head = await http.head("/c")
+        assert head.status_code == 200 and head.content == b"" and head.headers["content-length"] == "1234"
+        assert (await http.get("/d")).content == b"ok"
+        assert server.opened == 1
