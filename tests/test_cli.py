@@ -99,5 +99,7 @@ def test_serve_demo_refuses_a_worker_count_out_of_range(workers, capsys):
     assert "--workers must be between 1 and 32." in capsys.readouterr().err
 
 
-def test_serve_demo_serves_with_one_worker_per_cpu_up_to_four():
-    assert build_parser().parse_args(["serve-demo"]).workers == min(4, os.cpu_count() or 1)
+@pytest.mark.parametrize(("cpus", "workers"), [(None, 1), (1, 1), (2, 2), (16, 2)])
+def test_serve_demo_serves_with_two_workers_unless_there_is_one_cpu(monkeypatch, cpus, workers):
+    monkeypatch.setattr(os, "cpu_count", lambda: cpus)
+    assert build_parser().parse_args(["serve-demo"]).workers == workers

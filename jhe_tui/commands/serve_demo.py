@@ -39,10 +39,10 @@ def register(sub) -> None:
     serve.add_argument(
         "--workers",
         type=int,
-        default=min(4, os.cpu_count() or 1),
+        default=min(2, os.cpu_count() or 1),
         metavar="N",
         help="worker processes, so that several requests are served at once as by a real JHE server"
-        " (default: the number of CPUs, at most 4)",
+        " (default: 2, or 1 on a single CPU; each takes about 60 MB)",
     )
     serve.set_defaults(handler=run)
 
