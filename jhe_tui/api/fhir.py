@@ -123,11 +123,11 @@ def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
     "resource":{…}}`` at the demo, ``{"resource":{…}}`` at JHE), so the resources are what lies
     between one entry's envelope and the next (``}},{"fullUrl":"`` or ``}},{"resource":``). That
     text cannot occur inside a JSON string (its quotes would be escaped there), only in a
-    resource that nests a ``resource`` member itself (a contained Bundle), so each envelope must
-    hold the only ``"resource":`` between two resources. The first and last entries are walked
-    exactly (``_entry``), which proves the envelope's shape (the resource is the entry's last
-    member). Another ``"resource":``, a line break, or a ``search`` member (the one member a
-    search Bundle's entry may have after its resource) sends the whole array to
+    resource that nests an object with such a member (a contained Bundle), and a cut there
+    leaves the pieces on either side with unbalanced braces. The first and last entries are
+    walked exactly (``_entry``), which proves the envelope's shape (the resource is the entry's
+    last member). A piece with unbalanced braces, a line break, or a ``search`` member (the one
+    member a search Bundle's entry may have after its resource) sends the whole array to
     ``_parsed_entries``.
     """
     start = _skip(text, i + 1)
@@ -142,8 +142,7 @@ def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
     if text.startswith(separator, end - 2):
         last = text.rfind(separator)  # before the last entry, which is walked exactly
         between = text[end - 2:last]  # the envelopes before the last one, and the resources between them
-        if (between.count('"resource":') != between.count(separator) or '},"search":' in between
-                or "\n" in between or "\r" in between):
+        if '},"search":' in between or "\n" in between or "\r" in between:
             return _texts_of_parsed(text, i)
         pieces = between[len(separator):].split(separator) if between else []
         if with_url:
@@ -151,6 +150,9 @@ def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
             if any(not marker or "\\" in url for url, marker, _ in pieces):
                 return _texts_of_parsed(text, i)
             pieces = [resource for _, _, resource in pieces]
+        for piece in pieces:  # each lacks its closing brace, which went with the envelope
+            if piece.count("{") != piece.count("}") + 1:
+                return _texts_of_parsed(text, i)
         texts += [piece + "}" for piece in pieces]
         found, last_text, end = _entry(text, last + 3)
         if found is None:

@@ -176,12 +176,17 @@ TRICKY = [
         {"fullUrl": "a", "resource": {"id": "in"}}, {"fullUrl": "b", "resource": {"id": "in2"}}]}]},
     {"resourceType": "Observation", "id": "4", "x": [{"resource": {"a": {}}}, {"resource": {"b": 1}}]},
     {"resourceType": "Observation", "id": "5", "text": "line\nbreak é \\ \"q\""},
+    # Not first in their array, so the nested envelope is exactly the one between entries.
+    {"resourceType": "Observation", "id": "6", "x": [{"a": {}}, {"resource": {"b": 1}}]},
+    {"resourceType": "Observation", "id": "7", "x": [{"a": {}}, {"fullUrl": "u", "resource": {"b": 1}}]},
 ]
 
 
 @pytest.mark.parametrize("with_url", [True, False])
 @pytest.mark.parametrize("search", [False, True])
-@pytest.mark.parametrize("resources", [[], TRICKY[:1], TRICKY, TRICKY[2:4] * 3, [{"id": str(i)} for i in range(50)]])
+@pytest.mark.parametrize("resources", [[], TRICKY[:1], TRICKY, TRICKY[2:4] * 3, [{"id": "0"}, TRICKY[5], {"id": "9"}],
+                                       [{"id": "0"}, TRICKY[6], {"id": "9"}],
+                                       [{"id": str(i)} for i in range(50)]])
 def test_resource_texts_are_exactly_the_resources_sent(resources, with_url, search):
     text = _bundle(resources, with_url=with_url, search=search)
     data = bundle_resources(text, texts_only=True)
