@@ -31,15 +31,12 @@ import asyncio
 import json
 import math
 import random
-import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -50,7 +47,7 @@ from jhe_tui.api.pages import Page
 from jhe_tui.backend import DemoBackend, database_name
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from processes import tree_rss_mb  # noqa: E402  (a sibling script, not a package)
+from processes import serve_demo, tree_rss_mb  # noqa: E402  (a sibling script, not a package)
 
 SEED_TARGET_S = 90.0
 RSS_TARGET_MB = 300.0
@@ -128,28 +125,10 @@ async def request_pages(client: JheClient, samples: int) -> None:
 
 def serve_demo_rss(directory: Path, patients: int, samples: int) -> tuple[float, float]:
     """(RSS, peak RSS) in MB of ``jhe-tui serve-demo --scale`` once it has served pages over HTTP."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "jhe_tui", "serve-demo", "--scale", str(patients), "--data", str(directory),
-               "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                              env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    server, url, token = serve_demo("--scale", str(patients), "--data", str(directory))
     try:
-        assert server.stdout is not None
-        env = dict(server.stdout.readline().strip().split("=", 1) for _ in range(2))
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{env['JHE_URL']}/health", timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit("serve-demo did not answer on loopback") from None
-                time.sleep(0.2)
-
         async def run() -> None:
-            async with JheClient(env["JHE_URL"], env["JHE_TOKEN"]) as client:
+            async with JheClient(url, token) as client:
                 await request_pages(client, samples)
 
         asyncio.run(run())

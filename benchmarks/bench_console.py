@@ -22,14 +22,15 @@ import argparse
 import asyncio
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from processes import serve_demo  # noqa: E402  (a sibling script, not a package)
 
 SIZE = (120, 35)
 
@@ -78,46 +79,13 @@ def cold_start(runs: int) -> list[float]:
     return times
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def serve_scale(data: Path) -> tuple[subprocess.Popen[str], str, str]:
     """`jhe-tui serve-demo --scale` on a free loopback port; returns (process, url, token)."""
-    port = _free_port()
     from jhe_tui.backend.demo_backend import database_name
 
-    first_build = not (data / database_name(True)).exists()
-    if first_build:
+    if not (data / database_name(True)).exists():
         print(f"Building the scale database in {data} (once; a minute or two)...", flush=True)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jhe_tui", "serve-demo", "--scale", "--data", str(data), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its two lines arrive before uvicorn runs
-    )
-    assert server.stdout is not None
-    values: dict[str, str] = {}
-    while len(values) < 2:
-        line = server.stdout.readline()
-        if not line:
-            raise SystemExit("serve-demo stopped before printing JHE_URL and JHE_TOKEN")
-        name, _, value = line.strip().partition("=")
-        if name in ("JHE_URL", "JHE_TOKEN"):
-            values[name] = value
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{values['JHE_URL']}/health", timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise SystemExit("serve-demo did not answer on loopback") from None
-            time.sleep(0.1)
-    return server, values["JHE_URL"], values["JHE_TOKEN"]
+    return serve_demo("--scale", "--data", str(data))
 
 
 def _rss_mb() -> float:

@@ -24,20 +24,18 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ORG, STUDY = 20003, 30001
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from processes import tree_cpu_seconds  # noqa: E402  (a sibling script, not a package)
+from processes import serve_demo, tree_cpu_seconds  # noqa: E402  (a sibling script, not a package)
 
 
 def server_cost(pid: int, before: float | None, patients: int) -> str:
@@ -45,28 +43,6 @@ def server_cost(pid: int, before: float | None, patients: int) -> str:
     if before is None or after is None or not patients:
         return ""
     return f"; server CPU {1000 * (after - before) / patients:.1f} ms/patient"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(data: Path, port: int) -> tuple[subprocess.Popen, str, str]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jhe_tui", "serve-demo", "--port", str(port), "--data", str(data), "--reset"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    url = server.stdout.readline().strip().removeprefix("JHE_URL=")
-    token = server.stdout.readline().strip().removeprefix("JHE_TOKEN=")
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return server, url, token
 
 
 def write_rows(path: Path, prefix: str, count: int) -> None:
@@ -138,7 +114,7 @@ def main() -> None:
                   "installs nothing")
         guide_rates, rates = [], []
         for round_ in range(1, args.repeat + 1):
-            server, url, token = start_server(work / f"server{round_}", free_port())
+            server, url, token = serve_demo("--data", str(work / f"server{round_}"), "--reset")
             try:
                 if python is not None:
                     before = tree_cpu_seconds(server.pid)
@@ -164,7 +140,7 @@ def main() -> None:
         if guide_rates:
             print(f"ratio of the medians: {rate / statistics.median(guide_rates):.2f}x the guide script [target >= 3x]")
         if not args.skip_big:
-            server, url, token = start_server(work / "server-big", free_port())
+            server, url, token = serve_demo("--data", str(work / "server-big"), "--reset")
             try:
                 seconds, code, rss, _ = run_import(url, token, args.big, work, "big", args.concurrency)
             finally:

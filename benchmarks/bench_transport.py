@@ -17,42 +17,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from pathlib import Path
 
 from jhe_tui.api import JheClient
 from jhe_tui.api.http import AsyncHTTPTransport
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from processes import serve_demo  # noqa: E402  (a sibling script, not a package)
+
 PATH, PARAMS = "/api/v1/patients/global_lookup", {"email": "nobody@example.org"}
 WARM_UP = 50
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(data: str) -> tuple[subprocess.Popen, str, str]:
-    """serve-demo on a free port, with one worker when that option exists; (process, URL, token)."""
-    command = [sys.executable, "-m", "jhe_tui", "serve-demo", "--reset", "--data", data, "--port", str(free_port())]
-    usage = subprocess.run([*command[:4], "--help"], capture_output=True, text=True).stdout
-    if "--workers" in usage:
-        command += ["--workers", "1"]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    printed = dict(server.stdout.readline().strip().split("=", 1) for _ in range(2))
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(printed["JHE_URL"] + "/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    return server, printed["JHE_URL"], printed["JHE_TOKEN"]
 
 
 async def run(url: str, token: str, baseline: bool, requests: int, in_flight: int) -> tuple[float, float]:
@@ -80,7 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     figures: dict[str, list[tuple[float, float]]] = {"httpx default": [], "jhe-tui asyncio+h11": []}
     with tempfile.TemporaryDirectory() as data:
-        server, url, token = start_server(data)
+        server, url, token = serve_demo("--reset", "--data", data, "--workers", "1")
         try:
             for _ in range(args.runs):
                 for name, baseline in (("httpx default", True), ("jhe-tui asyncio+h11", False)):

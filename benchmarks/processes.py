@@ -1,10 +1,49 @@
-"""A server process and its workers, as one: `serve-demo` runs worker processes under a
-supervisor, so its memory and CPU are the sums over the process tree (Linux /proc)."""
+"""The `jhe-tui serve-demo` the benchmarks talk to: started on a free loopback port, and measured
+as one with its workers (it runs worker processes under a supervisor, so its memory and CPU are
+the sums over the process tree, from Linux /proc)."""
 
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
+
+
+def serve_demo(*options: str) -> tuple[subprocess.Popen[str], str, str]:
+    """`jhe-tui serve-demo OPTIONS` on a free loopback port, once /health answers: (process, URL,
+    token). Building a scale data set happens before the two lines it prints, so only the wait
+    after them, for the server to answer, is bounded."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jhe_tui", "serve-demo", *options, "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its two lines arrive before uvicorn runs
+    )
+    assert server.stdout is not None
+    printed: dict[str, str] = {}
+    while len(printed) < 2:
+        line = server.stdout.readline()
+        if not line:
+            raise SystemExit("serve-demo stopped before printing JHE_URL and JHE_TOKEN")
+        name, _, value = line.strip().partition("=")
+        if name in ("JHE_URL", "JHE_TOKEN"):
+            printed[name] = value
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{printed['JHE_URL']}/health", timeout=1).close()
+            return server, printed["JHE_URL"], printed["JHE_TOKEN"]
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise SystemExit("serve-demo did not answer on loopback") from None
+            time.sleep(0.1)
 
 
 def tree(pid: int) -> list[int]:
