@@ -3,8 +3,8 @@
 Per row: look the e-mail up; already in the organization -> skipped; in another organization ->
 added to this one; otherwise created. Where the server refuses a known e-mail with a clear answer
 (v0.0.13, the demo), the organization's patients are listed once instead and a new e-mail is
-created straight away, looked up only when refused. Then, with a study, enrolled (after checking that the
-patient can join the study's organization and is not enrolled yet), and with ``invite`` an
+created straight away, looked up only when refused. Then, with a study, enrolled (after checking
+that the patient can join the study's organization and is not enrolled yet), and with ``invite`` an
 invitation link generated through the client's generation adapters. Skipped patients are
 enrolled too when a study is given, but not invited: they already have an account here, and a
 new link would cancel the one they were given.
@@ -180,8 +180,9 @@ class _CrashPoint:
 class _Enroller:
     """Collects the patients ready for enrolment and enrols them in one request per batch
     (``ENROL_BATCH`` at most, sent ``ENROL_LINGER`` seconds after the first one arrived, or as
-    soon as the batch is full or holds every row not finished). A failed batch fails each waiting row's call, and each row then
-    enrols its patient alone: the per-patient path knows how to check and retry."""
+    soon as the batch is full or holds every row not finished). A failed batch fails each waiting
+    row's call, and each row then enrols its patient alone: the per-patient path knows how to
+    check and retry."""
 
     def __init__(self, job: ImportJob, study_id: int, rows_left: Callable[[], int]) -> None:
         self.job = job
