@@ -119,16 +119,16 @@ def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
     """(the JSON text of each resource of the entry array at ``text[i]``, end), without parsing
     the resources: an NDJSON or Bundle export only copies them, and parsing was most of its CPU.
 
-    Servers write the array compactly and alike, entry after entry (``{"fullUrl":"…",
-    "resource":{…}}`` at the demo, ``{"resource":{…}}`` at JHE), so the resources are what lies
-    between one entry's envelope and the next (``}},{"fullUrl":"`` or ``}},{"resource":``). That
-    text cannot occur inside a JSON string (its quotes would be escaped there), only in a
-    resource that nests an object with such a member (a contained Bundle), and a cut there
-    leaves the pieces on either side with unbalanced braces. The first and last entries are
-    walked exactly (``_entry``), which proves the envelope's shape (the resource is the entry's
-    last member). A piece with unbalanced braces, a line break, or a ``search`` member (the one
-    member a search Bundle's entry may have after its resource) sends the whole array to
-    ``_parsed_entries``.
+    Servers write the array compactly and alike, entry after entry (``{"resource":{…}}`` at JHE,
+    ``{"fullUrl":"…","resource":{…}}`` elsewhere), so the resources are what lies between one
+    entry's envelope and the next (``},{"resource":`` or ``},{"fullUrl":"``, the ``}`` closing
+    the entry before). That text cannot occur inside a JSON string (its quotes would be escaped
+    there), only in a resource that nests an object with such a member (a contained Bundle), and
+    a cut there leaves the pieces on either side with unbalanced braces. The first and last
+    entries are walked exactly (``_entry``), which proves the envelope's shape (the resource is
+    the entry's last member). A piece with unbalanced braces, a line break, or a ``search``
+    member (the one member a search Bundle's entry may have after its resource) sends the whole
+    array to ``_parsed_entries``.
     """
     start = _skip(text, i + 1)
     if text[start:start + 1] == "]":
@@ -138,23 +138,23 @@ def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
         return _texts_of_parsed(text, i)
     texts = [first_text]
     with_url = text.startswith(_URL_KEY, start)
-    separator = "}}," + (_URL_KEY if with_url else _RESOURCE_ONLY)
-    if text.startswith(separator, end - 2):
+    separator = "}," + (_URL_KEY if with_url else _RESOURCE_ONLY)
+    if text.startswith(separator, end - 1):
         last = text.rfind(separator)  # before the last entry, which is walked exactly
-        between = text[end - 2:last]  # the envelopes before the last one, and the resources between them
+        between = text[end - 1 + len(separator):last]  # the middle entries, less the first's envelope
         if '},"search":' in between or "\n" in between or "\r" in between:
             return _texts_of_parsed(text, i)
-        pieces = between[len(separator):].split(separator) if between else []
+        pieces = between.split(separator) if last > end - 1 else []
         if with_url:
             pieces = [piece.partition('","resource":') for piece in pieces]
             if any(not marker or "\\" in url for url, marker, _ in pieces):
                 return _texts_of_parsed(text, i)
             pieces = [resource for _, _, resource in pieces]
-        for piece in pieces:  # each lacks its closing brace, which went with the envelope
-            if piece.count("{") != piece.count("}") + 1:
+        for piece in pieces:
+            if piece.count("{") != piece.count("}"):
                 return _texts_of_parsed(text, i)
-        texts += [piece + "}" for piece in pieces]
-        found, last_text, end = _entry(text, last + 3)
+        texts += pieces
+        found, last_text, end = _entry(text, last + 2)
         if found is None:
             return _texts_of_parsed(text, i)
         texts.append(last_text)

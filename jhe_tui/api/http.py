@@ -8,8 +8,14 @@ import importlib.util
 import logging
 import sys
 
-import httpx
-from httpx._utils import get_environment_proxies
+# httpx's package imports its command-line tool whenever click, pygments and rich are installed
+# (they are: uvicorn and our progress bars bring them), which is a fifth of every `jhe-tui`
+# command's start-up. We never run that tool; recorded as absent, the import fails at once and
+# httpx defines its placeholder ``main`` instead.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+import httpx  # noqa: E402
+from httpx._utils import get_environment_proxies  # noqa: E402
 
 # httpcore runs `import sniffio` on every request to learn the async library, and falls back to
 # asyncio when it is missing. Without sniffio installed each of those is a full, failing search of

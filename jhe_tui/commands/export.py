@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from jhe_tui.allocator import keep_freed_memory
 from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, target
 
 
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, InvalidInput, ExportRefused) as problem:
         return fail(getattr(problem, "message", None) or str(problem), EXIT_USAGE)
     client = open_client(target(args))
+    keep_freed_memory()
     try:
         result = asyncio.run(_export(client, query, args))
     except ExportRefused as problem:

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from jhe_tui.allocator import keep_freed_memory
 from jhe_tui.commands.common import EXIT_USAGE, add_server_options, fail, target
 
 EPILOG = """\
@@ -198,4 +199,5 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    keep_freed_memory()
     return asyncio.run(_run(args))

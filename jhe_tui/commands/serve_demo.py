@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from jhe_tui.allocator import keep_freed_memory
 from jhe_tui.commands.common import EXIT_OK, EXIT_USAGE, fail
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ def _serve(backend: DemoBackend, host: str, port: int, workers: int) -> None:
     to every worker and waits for them, so none outlives this process."""
     import uvicorn
 
+    keep_freed_memory()  # for the single process; each of several workers does it as it starts
     # No access log: it would record query strings, which can hold patient e-mails.
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if workers == 1:

@@ -111,7 +111,7 @@ async def test_bundle_shape_at_both_paths(api, prefix: str) -> None:
     admin = {o["id"]: o for o in (await api.get("/api/v1/observations?patient_id=40001&page_size=3")).json()["results"]}
     for entry in bundle["entry"]:
         resource = entry["resource"]
-        assert entry["fullUrl"] == f"http://127.0.0.1:8765{prefix}/Observation/{resource['id']}"
+        assert list(entry) == ["resource"]  # as JHE v0.0.13 writes its entries: no fullUrl
         assert resource["resourceType"] == "Observation" and resource["status"] == "final"
         assert resource["subject"] == {"reference": "Patient/40001"}
         (coding,) = resource["code"]["coding"]

@@ -231,7 +231,7 @@ def resource_json(row: tuple, codes: dict[int, str]) -> str:
     )
 
 
-def _search(request: Request, conn: sqlite3.Connection, prefix: str) -> Response:
+def _search(request: Request, conn: sqlite3.Connection) -> Response:
     with as_outcome():
         caller = authenticate(request, conn)
         wanted = search.ObservationFilter(
@@ -253,10 +253,10 @@ def _search(request: Request, conn: sqlite3.Connection, prefix: str) -> Response
     if not summary_only:
         links += [{"relation": relation, "url": url} for relation, url in
                   (("previous", page.previous_link(request)), ("next", page.next_link(request, count))) if url]
-    base = _q(f"{str(request.base_url).rstrip('/')}{prefix}/Observation/")[:-1]  # still open: the id follows
     with _PAGE_AT_A_TIME:
         rows, codes = _rows(conn, ids)
-        entries = ",".join([f'{{"fullUrl":{base}{row[0]}","resource":{resource_json(row, codes)}}}' for row in rows])
+        # Entries as JHE writes them: the resource alone, no fullUrl.
+        entries = ",".join([f'{{"resource":{resource_json(row, codes)}}}' for row in rows])
     head = json.dumps({"resourceType": "Bundle", "type": "searchset", "total": count, "link": links},
                       ensure_ascii=False, separators=(",", ":"))
     return _fhir_json(request, f'{head[:-1]},"entry":[{entries}]}}')
@@ -278,7 +278,7 @@ def _read(request: Request, conn: sqlite3.Connection, observation_id: int) -> Re
 def _register(prefix: str) -> None:
     @router.get(f"{prefix}/Observation", name=f"search{prefix}")
     def search_observations(request: Request, conn: Conn) -> Response:
-        return _search(request, conn, prefix)
+        return _search(request, conn)
 
     @router.get(f"{prefix}/Observation/{{observation_id:id}}", name=f"read{prefix}")
     def read_observation(observation_id: int, request: Request, conn: Conn) -> Response:
