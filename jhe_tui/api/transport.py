@@ -162,7 +162,8 @@ class AsyncioTransport(AsyncBaseTransport):
     """httpx's transport interface over the pools above; one instance per client, closed with it."""
 
     def __init__(self, *, verify: bool | str | ssl.SSLContext = True, max_connections_per_origin: int = 10):
-        self._tls = tls_context(verify)
+        self._verify = verify
+        self._tls: ssl.SSLContext | None = None  # made at the first https connection: loading the CA roots takes 15 ms
         self._size = max_connections_per_origin
         self._pools: dict[Origin, _Pool] = {}
         self._open: set[_Connection] = set()
@@ -211,15 +212,17 @@ class AsyncioTransport(AsyncBaseTransport):
 
     async def _connect(self, origin: Origin, timeout: float | None, request: Request) -> _Connection:
         scheme, host, port = origin
-        tls = self._tls if scheme == "https" else None
+        tls = None
         try:
+            if scheme == "https":
+                tls = self._tls = self._tls or tls_context(self._verify)
             async with asyncio.timeout(timeout):
                 _, conn = await asyncio.get_running_loop().create_connection(
                     _Connection, host, port, ssl=tls, server_hostname=host if tls else None
                 )
         except TimeoutError:
             raise ConnectTimeout("Connecting to the server timed out.", request=request) from None
-        except OSError as exc:  # refused, unknown host, unreachable, TLS handshake and certificate
+        except OSError as exc:  # refused, unknown host, unreachable, TLS handshake and certificate, CA file
             raise ConnectError(str(exc) or type(exc).__name__, request=request) from None
         # Most event loops set it already; a small request must never wait on Nagle's algorithm.
         conn.transport.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

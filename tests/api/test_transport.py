@@ -405,6 +405,19 @@ async def test_an_unverifiable_certificate_is_a_connect_error(certificates):
             await http.get("/")
 
 
+
+async def test_the_ca_bundle_is_read_at_the_first_https_connection(tmp_path, certificates):
+    """Plain http never loads CA roots (start-up time); a CA file that cannot be read fails the
+    https connection that needs it, as a connect error naming the problem."""
+    missing = str(tmp_path / "missing-ca.pem")
+    async with Server(answering((OK, True))) as plain, client(plain, verify=missing) as http:
+        assert (await http.get("/")).text == "ok"
+    async with Server(answering((OK, True)), tls=server_tls(certificates)) as server, \
+            client(server, verify=missing) as http:
+        with pytest.raises(httpx.ConnectError, match="No such file"):
+            await http.get("/")
+    assert server.answered == []
+
 # --- proxies -------------------------------------------------------------------------------------
 
 

@@ -10,12 +10,12 @@ parameters are ignored. Errors are OperationOutcomes.
 
 from __future__ import annotations
 
-from base64 import b64encode as _b64
 import datetime as dt
 import json
 import re
 import sqlite3
 import threading
+from binascii import b2a_base64
 from collections.abc import Iterator
 from contextlib import contextmanager
 from json.encoder import encode_basestring as _q  # type: ignore[attr-defined]
@@ -227,7 +227,7 @@ def resource_json(row: tuple, codes: dict[int, str]) -> str:
         f'"meta":{{"lastUpdated":{_q(last_updated)},"source":{_META_SOURCE}}},'
         f'"status":{_q(status)},{codes[concept_id]},'
         f'"subject":{{"reference":"Patient/{patient_id}"}},{effective},'
-        f'"valueAttachment":{{"contentType":"application/json","data":"{_b64(data.encode()).decode()}"}}}}'
+        f'"valueAttachment":{{"contentType":"application/json","data":"{b2a_base64(data.encode(), newline=False).decode()}"}}}}'
     )
 
 
