@@ -202,18 +202,21 @@ class _CsvWriter(_Writer):
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _dumps(resource: dict[str, Any] | str) -> str:
-    """One line of JSON: the text the server sent, when the resource is that text or kept it
-    (``RawResource``)."""
-    if isinstance(resource, str):
-        return resource
+def _dumps(resource: dict[str, Any]) -> str:
+    """One line of JSON: the text the server sent, when the resource kept it (``RawResource``)."""
     return resource.text if isinstance(resource, RawResource) else _encode(resource)
+
+
+def _texts(items: list[Any]) -> list[str]:
+    """The page's resources as JSON texts. A page comes either all as texts (the fast path) or all
+    as resources; a page of a thousand texts is used as it is, without a call per item."""
+    return items if isinstance(items[0], str) else list(map(_dumps, items))
 
 
 class _NdjsonWriter(_Writer):
     def page(self, items: list[dict[str, Any]]) -> None:
         if items:
-            self.stream.write("\n".join(map(_dumps, items)))
+            self.stream.write("\n".join(_texts(items)))
             self.stream.write("\n")  # apart: appending it would copy the page's megabyte again
 
 
@@ -225,11 +228,11 @@ class _BundleWriter(_Writer):
         self.stream.write('{"resourceType":"Bundle","type":"collection","entry":[\n')
 
     def page(self, items: list[dict[str, Any]]) -> None:
-        parts = []
-        for o in items:
-            parts.append(("" if self.first else ",\n") + '{"resource":' + _dumps(o) + "}")
+        if items:
+            if not self.first:
+                self.stream.write(",\n")  # apart, like the NDJSON line break
+            self.stream.write('{"resource":' + '},\n{"resource":'.join(_texts(items)) + "}")
             self.first = False
-        self.stream.write("".join(parts))
 
     def finish(self) -> None:
         self.stream.write("\n]}\n")

@@ -78,12 +78,13 @@ async def test_csv_values_match_the_decoded_observations(client_for, tmp_path):
             assert float(row[f"{key}_value"]) == o.value.value and row[f"{key}_unit"] == o.value.unit
 
 
-async def test_ndjson_and_bundle_round_trip(client_for, tmp_path):
+@pytest.mark.parametrize("page_size", [1000, 3], ids=["one-page", "pages-of-3"])
+async def test_ndjson_and_bundle_round_trip(client_for, tmp_path, page_size):
     query = ObservationQuery(ORG, code="omh:blood-glucose:4.0")
     async with client_for() as client:
         wanted = await expected(client, query)
-        await export_observations(client, query, "ndjson", tmp_path / "o.ndjson")
-        await export_observations(client, query, "fhir", tmp_path / "o.json")
+        await export_observations(client, query, "ndjson", tmp_path / "o.ndjson", page_size=page_size)
+        await export_observations(client, query, "fhir", tmp_path / "o.json", page_size=page_size)
     lines = (tmp_path / "o.ndjson").read_text().splitlines()
     bundle = json.loads((tmp_path / "o.json").read_text())
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "collection"
