@@ -83,20 +83,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _export(client, query, args):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from jhe_tui.jobs.export import export_observations
 
-    show = not args.quiet and sys.stderr.isatty()
-    columns = (
-        TextColumn("Exporting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-    )
+    async def run(progress):
+        # Nothing else runs on this event loop: writing on it is cheaper than in a thread.
+        return await export_observations(
+            client, query, args.format, args.output, force=args.force, progress=progress, write_in_thread=False,
+        )
+
     async with client:
-        with Progress(*columns, disable=not show, transient=True) as bar:
+        if args.quiet or not sys.stderr.isatty():
+            return await run(None)  # no bar to draw, and no rich to import (a sixth of the start-up)
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        columns = (
+            TextColumn("Exporting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, transient=True) as bar:
             task = bar.add_task("export", total=None, rate="")
 
             def progress(done: int, total: int | None) -> None:
@@ -104,8 +111,4 @@ async def _export(client, query, args):
                 rate = f"{done / elapsed:,.0f} obs/s" if elapsed > 0 else ""
                 bar.update(task, completed=done, total=max(total or 0, done) or None, rate=rate)
 
-            # Nothing else runs on this event loop: writing on it is cheaper than in a thread.
-            return await export_observations(
-                client, query, args.format, args.output, force=args.force, progress=progress,
-                write_in_thread=False,
-            )
+            return await run(progress)

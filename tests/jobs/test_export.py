@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import os
 import stat
+import subprocess
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -279,6 +281,20 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert err.startswith("jhe-tui: ") and "\n" not in err and "49999" in err
     assert not (tmp_path / "u.csv").exists() and not (tmp_path / "u.csv.partial").exists()
 
+
+
+def test_cli_progress_bar_on_a_terminal_and_no_rich_without_one(tmp_path, monkeypatch, capsys):
+    args = ["export", "observations", "--demo", "--org", str(ORG), "--format", "csv", "-o"]
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main([*args, str(tmp_path / "bar.csv")]) == 0
+    assert "Exported" in capsys.readouterr().err and (tmp_path / "bar.csv").read_text().count("\n") > 100
+    # Quiet (or not on a terminal), the command never imports rich: a sixth of its start-up.
+    code = ("import sys; from jhe_tui.cli import main; "
+            f"code = main({[*args, str(tmp_path / 'quiet.csv'), '--quiet']!r}); "
+            "print(code, 'rich' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ,
+                          "JHE_TUI_HOME": str(tmp_path / "home")}, check=True)
+    assert done.stdout.split() == ["0", "False"]
 
 @pytest.mark.skipif(not EXCHANGES, reason=MISSING_REASON)
 async def test_recorded_v007_fhir_page_for_one_patient(tmp_path):
