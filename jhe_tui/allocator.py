@@ -5,7 +5,7 @@ each, as several megabyte-sized buffers per page (the body, its text, the file c
 hands a freed block larger than its mmap threshold straight back to the kernel, and trims the
 heap whenever its free top grows past the trim threshold; the next page's buffers are then
 mapped afresh and faulted in 4 KiB at a time. Exporting a study of 426,833 observations took
-over 100,000 page faults that way, a sixth of the exporting process's CPU and a quarter of the
+over 100,000 page faults that way, about a quarter of the exporting process's CPU and of the
 server's. With both thresholds raised those blocks are reused; peak RSS does not change, since a
 process holds that many pages at once anyway.
 

@@ -9,7 +9,7 @@ import logging
 import sys
 
 # httpx's package imports its command-line tool whenever click, pygments and rich are installed
-# (they are: uvicorn and our progress bars bring them), which is a fifth of every `jhe-tui`
+# (they are: uvicorn and our progress bars bring them), about 40 ms of every `jhe-tui`
 # command's start-up. We never run that tool; recorded as absent, the import fails at once and
 # httpx defines its placeholder ``main`` instead.
 sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]

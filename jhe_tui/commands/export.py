@@ -93,7 +93,7 @@ async def _export(client, query, args):
 
     async with client:
         if args.quiet or not sys.stderr.isatty():
-            return await run(None)  # no bar to draw, and no rich to import (a sixth of the start-up)
+            return await run(None)  # no bar to draw, and no rich to import (about 40 ms of start-up)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         columns = (

@@ -229,9 +229,10 @@ class _BundleWriter(_Writer):
 
     def page(self, items: list[dict[str, Any]]) -> None:
         if items:
-            if not self.first:
-                self.stream.write(",\n")  # apart, like the NDJSON line break
-            self.stream.write('{"resource":' + '},\n{"resource":'.join(_texts(items)) + "}")
+            # Written in parts, like the NDJSON line break: joined, each would copy the megabyte again.
+            self.stream.write('{"resource":' if self.first else ',\n{"resource":')
+            self.stream.write('},\n{"resource":'.join(_texts(items)))
+            self.stream.write("}")
             self.first = False
 
     def finish(self) -> None:
