@@ -6,7 +6,10 @@ served by `jhe-tui serve-demo --scale` on loopback, a real HTTP hop as with a re
 1. Export throughput and memory [RSS flat, < 200 MB]: `jhe-tui export observations` as its own
    process, for each organization the demo manager can see that holds observations (CSV, and
    NDJSON for the comparison below); observations/s and the peak RSS of the exporting process
-   (``ru_maxrss`` from ``wait4``; the server is another process and not counted).
+   (``ru_maxrss`` from ``wait4``; the server is another process and not counted). The files go
+   to ``--work-dir``, by default a RAM-backed directory (``/dev/shm``) when there is one: the
+   disk's speed, and the kernel writing the file back on the two cores the processes share,
+   are not what is measured (a run with ``--work-dir /tmp`` shows what they add).
 2. Against jupyterhealth-client [jhe-tui >= 3x faster]: the same study's observations fetched with
    jupyterhealth-client's public API and its default paging (``list_observations(study_id=...,
    limit=None)``: FHIR ``_count=1000``, one page after another, following ``next``), in its own
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import json
 import os
 import statistics
@@ -161,9 +165,16 @@ async def _until_shown(pilot, screen, before) -> None:
     await pilot.pause()  # the frame with the new rows
 
 
+def _ram_directory() -> Path | None:
+    shm = Path("/dev/shm")
+    return shm if shm.is_dir() and os.access(shm, os.W_OK) else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale-data", type=Path, default=Path(tempfile.gettempdir()) / "jhe-tui-scale")
+    parser.add_argument("--work-dir", type=Path, default=_ram_directory(),
+                        help="where the exported files are written (default: /dev/shm if present, else the temp dir)")
     parser.add_argument("--url")
     parser.add_argument("--token")
     parser.add_argument("--orgs", help="organization ids to export (default: every visible one with data)")
@@ -174,6 +185,11 @@ def main() -> None:
                         help="records for JHC's DataFrame run (0 = all; it holds them all in memory, slowly)")
     parser.add_argument("--skip-exports", action="store_true", help="only the observations-screen timing")
     args = parser.parse_args()
+    # Bytecode for jhe-tui as a regular install has it (pip compiles at install time; an editable
+    # install under PYTHONDONTWRITEBYTECODE would compile every module in every round, 20 ms).
+    import jhe_tui
+
+    compileall.compile_dir(Path(jhe_tui.__file__).parent, quiet=1)
 
     server = None
     if args.url and args.token:
@@ -202,7 +218,8 @@ def run(url: str, token: str, args: argparse.Namespace) -> None:
     if args.skip_exports:
         screen_timing(url, token, orgs, args)
         return
-    work = Path(tempfile.mkdtemp(prefix="jhe-export-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="jhe-export-bench-", dir=args.work_dir))
+    print(f"Exported files go to {work} (removed after each export)")
     total_n, total_s, peak = 0, 0.0, 0.0
     print("\n1. jhe-tui export, CSV, one process per organization")
     for org in orgs:

@@ -21,10 +21,13 @@ ROUTERS = tuple(module.router for module in (server, oauth, users, organizations
                                              observations, data_sources, fhir, practitioner_clients))
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, own_loop: bool = False) -> FastAPI:
+    """``own_loop``: nothing else runs on this process's event loop (`serve-demo`), so heavy
+    handlers may run on it (``deps.off_loop``); in process they must leave it to the console."""
     app = FastAPI(title="JupyterHealth Exchange (demo)", docs_url=None, redoc_url=None, openapi_url=None,
                   redirect_slashes=False)
     app.state.settings = settings
+    app.state.own_loop = own_loop
     app.state.connections = Pool(settings.db_path)
     for router in ROUTERS:
         app.include_router(router)

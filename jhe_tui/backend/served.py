@@ -53,7 +53,7 @@ def create() -> FastAPI:
         raise RuntimeError(f"{missing} is not set: workers are started by `jhe-tui serve-demo --workers N`") from None
     _stop_with_parent()
     keep_freed_memory()
-    return create_app(settings)
+    return create_app(settings, own_loop=True)
 
 
 IMPORT = f"{__name__}:{create.__name__}"

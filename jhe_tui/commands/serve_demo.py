@@ -115,7 +115,9 @@ def _serve(backend: DemoBackend, host: str, port: int, workers: int) -> None:
     # No access log: it would record query strings, which can hold patient e-mails.
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if workers == 1:
-        uvicorn.run(backend.app, **options)
+        from jhe_tui.backend.app import create_app
+
+        uvicorn.run(create_app(backend.settings, own_loop=True), **options)
         return
     from jhe_tui.backend import served
 

@@ -191,3 +191,31 @@ async def test_fhir_access_and_reads(api) -> None:
     assert reference["total"] == (await api.get("/FHIR/R5/Observation?patient=40001&_count=1")).json()["total"]
     everything = (await api.get("/FHIR/R5/Observation?_count=1", role="member")).json()
     assert everything["total"] == (await api.get("/api/v1/observations", role="member")).json()["count"]
+
+
+@pytest.mark.parametrize("own_loop", [False, True])
+async def test_search_runs_on_the_loop_only_when_the_process_only_serves(backend, monkeypatch, own_loop: bool) -> None:
+    """In process (the console's loop) a page is read in a worker thread; a `serve-demo` process
+    (``own_loop``) reads it on its loop, sparing the hop. The answer is the same either way."""
+    import threading
+
+    import httpx
+
+    from jhe_tui.backend.app import create_app
+    from jhe_tui.backend.routes import fhir
+
+    threads = []
+    search = fhir._search
+
+    def watched(request, conn):
+        threads.append(threading.current_thread())
+        return search(request, conn)
+
+    monkeypatch.setattr(fhir, "_search", watched)
+    app = create_app(backend.settings, own_loop=own_loop)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=backend.site_url) as http:
+        response = await http.get("/FHIR/R5/Observation?patient=40001&_count=5",
+                                  headers={"Authorization": f"Bearer {backend.token_for('manager')}"})
+    assert response.status_code == 200 and len(response.json()["entry"]) == 5
+    assert len(threads) == 1
+    assert (threads[0] is threading.main_thread()) is own_loop

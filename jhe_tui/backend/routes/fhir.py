@@ -28,7 +28,7 @@ from starlette.responses import Response
 from .. import search, serializers
 from ..auth import Caller, authenticate
 from ..casing import to_camel
-from ..deps import Conn
+from ..deps import Conn, off_loop
 from ..errors import ApiError
 from ..inputs import integer
 from ..pages import page_of
@@ -277,8 +277,8 @@ def _read(request: Request, conn: sqlite3.Connection, observation_id: int) -> Re
 
 def _register(prefix: str) -> None:
     @router.get(f"{prefix}/Observation", name=f"search{prefix}")
-    def search_observations(request: Request, conn: Conn) -> Response:
-        return _search(request, conn)
+    async def search_observations(request: Request, conn: Conn) -> Response:
+        return await off_loop(request, _search, request, conn)
 
     @router.get(f"{prefix}/Observation/{{observation_id:id}}", name=f"read{prefix}")
     def read_observation(observation_id: int, request: Request, conn: Conn) -> Response:
