@@ -124,11 +124,13 @@ def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
     entry's envelope and the next (``},{"resource":`` or ``},{"fullUrl":"``, the ``}`` closing
     the entry before). That text cannot occur inside a JSON string (its quotes would be escaped
     there), only in a resource that nests an object with such a member (a contained Bundle), and
-    a cut there leaves the pieces on either side with unbalanced braces. The first and last
-    entries are walked exactly (``_entry``), which proves the envelope's shape (the resource is
-    the entry's last member). A piece with unbalanced braces, a line break, or a ``search``
-    member (the one member a search Bundle's entry may have after its resource) sends the whole
-    array to ``_parsed_entries``.
+    a cut there leaves the pieces on either side with unbalanced braces. The count does not tell
+    strings apart, so text values whose braces exactly made up for such a cut on both sides of it
+    would hide one; ruling that out would mean parsing every resource, the cost this avoids. The
+    first and last entries are walked exactly (``_entry``), which proves the envelope's shape (the
+    resource is the entry's last member). A piece with unbalanced braces, a line break, or a
+    ``search`` member (the one member a search Bundle's entry may have after its resource) sends
+    the whole array to ``_parsed_entries``.
     """
     start = _skip(text, i + 1)
     if text[start:start + 1] == "]":
