@@ -390,15 +390,9 @@ class ObservationsScreen(ConsoleScreen[None]):
         if not found:
             return
         self.names.update(found)
-        data, masked = self.table.data_table, privacy.is_on(self)
-        column = data.ordered_columns[2].key
-        for row_key in list(data.rows):
-            row = self.table._rows.get(str(row_key.value))
-            if row and row.item.subject_patient_id in found:
-                who = patient_label(row.item.subject_patient_id, self.names)
-                # Kept in the row too, so privacy mode can mask the name later without a reload.
-                self.table._rows[row.key] = replace(row, cells=(row.cells[0], who, *row.cells[2:]))
-                data.update_cell(row_key, column, Text(privacy.shown(who, masked)), update_width=True)
+        self.table.update_rows(
+            replace(row, cells=(row.cells[0], patient_label(row.item.subject_patient_id, self.names), *row.cells[2:]))
+            for row in self.table.shown_rows if row.item.subject_patient_id in found)
 
     # --- detail pane ----------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Label, Select
+from textual.widgets.data_table import RowKey
 
 from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
@@ -45,9 +46,17 @@ class Row:
 
 
 class _Rows(DataTable[Any]):
-    """DataTable with Enter described, so the footer, help and palette offer "Open"."""
+    """DataTable with Enter described, so the footer, help and palette offer "Open", and
+    repainted once its columns are measured."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the row under the cursor")]
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # Textual measures columns when idle, after a paint may have cached rows at the old widths,
+        # and the cache keys do not change with the widths (Textual issue #3533): a patient's name
+        # that arrived after its page stayed cut to "Brown,". Dropping the caches repaints them.
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
 
 
 class PagedTable(Vertical):
@@ -132,12 +141,8 @@ class PagedTable(Vertical):
 
     def _privacy_changed(self) -> None:
         """Re-render the cells privacy mode masks; nothing is fetched again."""
-        table, masked = self.data_table, privacy.is_on(self)
-        columns = table.ordered_columns[1:]
         for row in self._rows.values():
-            for column, cell in zip(columns, row.cells, strict=False):
-                if isinstance(cell, Sensitive):
-                    table.update_cell(row.key, column.key, Text(cell.shown(masked)))
+            self._update_cells(row, [i for i, cell in enumerate(row.cells) if isinstance(cell, Sensitive)])
 
     def forget_rows(self) -> None:
         """Drop every row and selection from memory (the idle lock calls this)."""
@@ -183,6 +188,24 @@ class PagedTable(Vertical):
         if self._rows:
             table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))
         self._update_pager()
+
+    @property
+    def shown_rows(self) -> list[Row]:
+        return list(self._rows.values())
+
+    def update_rows(self, rows: Iterable[Row]) -> None:
+        """New cells for rows on show (a name that arrived after its page); the rest stays put."""
+        for row in rows:
+            old = self._rows.get(row.key)
+            if old is not None:
+                self._rows[row.key] = row
+                self._update_cells(row, [i for i, (a, b) in enumerate(zip(old.cells, row.cells, strict=True)) if a != b])
+
+    def _update_cells(self, row: Row, indexes: Iterable[int]) -> None:
+        table, masked = self.data_table, privacy.is_on(self)
+        columns = table.ordered_columns[1:]  # after the selection mark
+        for i in indexes:
+            table.update_cell(row.key, columns[i].key, Text(privacy.shown(row.cells[i], masked)), update_width=True)
 
     def _update_pager(self) -> None:
         self.query_one("#page-input", Input).value = str(self.page)
