@@ -7,6 +7,7 @@ parts of the screen that do not have focus, so nobody has to guess or read the R
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -24,6 +25,26 @@ GENERAL = (
 )
 
 
+class _Keys(DataTable[Text]):
+    """Key, action, what it does; the last column wraps at whatever width the dialog gets, which
+    follows the terminal (96 columns at most, fewer on an 80-column SSH session)."""
+
+    def __init__(self, entries: list[tuple[str, str, str]]) -> None:
+        super().__init__(cursor_type="row", id="keys")
+        self._entries = entries
+
+    def on_resize(self, event: events.Resize) -> None:
+        key, action = (max((len(entry[i]) for entry in self._entries), default=0) for i in (0, 1))
+        padding = 2 * self.cell_padding * 3
+        note = max(20, event.size.width - key - action - padding - self.styles.scrollbar_size_vertical)
+        self.clear(columns=True)
+        self.add_column("Key", width=key)
+        self.add_column("Action", width=action)
+        self.add_column("What it does", width=note)
+        for entry in self._entries:
+            self.add_row(*map(Text, entry), height=None)
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
         Binding("escape,f1", "close", "Close help", id="help.close", tooltip="Back to the screen"),
@@ -38,14 +59,13 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="dialog", classes="dialog help"):
             yield Label(f"Keys: {title}", classes="dialog-title", markup=False)
             yield Static(GENERAL, classes="dialog-line", markup=False)
-            table: DataTable[Text] = DataTable(cursor_type="row", id="keys")
-            table.add_columns("Key", "Action", "What it does")
+            entries = []
             for info in screen_actions(self._about):
                 note = info.tooltip
                 if not info.enabled:
                     note = f"unavailable: {info.reason}" if info.reason else f"{note} (not available right now)"
-                table.add_row(Text(info.key), Text(info.description), Text(note))
-            yield table
+                entries.append((info.key, info.description, note))
+            yield _Keys(entries)
             yield Label("Escape or F1 closes this help", classes="dialog-hint")
 
     def action_close(self) -> None:

@@ -52,7 +52,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
     TITLE = "Organizations"
     DEFAULT_CSS = """
     OrganizationsScreen #org-body { height: 1fr; margin: 1 1 0 1; }
-    OrganizationsScreen #org-tree { width: 1fr; border: round $primary; }
+    OrganizationsScreen #org-tree { width: auto; min-width: 30; max-width: 60%; border: round $primary; }  /* names whole where they fit */
     OrganizationsScreen #org-side { width: 1fr; margin-left: 1; }
     OrganizationsScreen #org-info { height: auto; padding: 0 1; border-left: thick $primary; margin-bottom: 1; }
     OrganizationsScreen #members { height: 1fr; }
@@ -77,7 +77,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
             with Vertical(id="org-side"):
                 yield Static("", id="org-info", markup=False)
                 members: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="members")
-                members.add_columns("Name", "E-mail", "Role")
+                members.add_columns("Name", "Role", "E-mail")  # the role before the e-mail a narrow pane cuts
                 yield members
         yield Static("Read only here: members are added and removed by a manager in the web console.",
                      id="org-mine", markup=False)
@@ -155,7 +155,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
             return
         table.clear()
         for m in members:
-            table.add_row(Text(m.display_name), Text(m.email or ""), Text(ROLE_TEXT.get(m.role or "", m.role or "")))
+            table.add_row(Text(m.display_name), Text(ROLE_TEXT.get(m.role or "", m.role or "")), Text(m.email or ""))
         if not members:
             table.add_row(Text("No practitioners in this organization."), Text(""), Text(""))
 

@@ -297,7 +297,8 @@ async def test_organization_tree_with_roles_and_members(make_app, client, settle
         assert tree.cursor_node.data.id == current.id
         members = await client.organization_members(current.id)
         table = screen.query_one("#members")
-        assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == [m.email for m in members]
+        assert [str(table.get_row_at(i)[2]) for i in range(table.row_count)] == [m.email for m in members]
+        assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == [m.role for m in members]
 
 
 def test_an_unreadable_payload_is_shown_raw_not_a_crash():

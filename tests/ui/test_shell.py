@@ -115,6 +115,24 @@ async def test_help_lists_every_key_of_the_screen(make_app, settle):
         assert isinstance(app.screen, PatientsScreen)
 
 
+async def test_help_wraps_long_notes_to_the_terminal_width(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:  # an SSH session's default
+        await settle(pilot)
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        table = app.screen.query_one("#keys", DataTable)
+        assert sum(c.get_render_width(table) for c in table.columns.values()) <= table.scrollable_content_region.width
+        width = table.ordered_columns[2].width
+        long = [i for i in range(table.row_count) if len(str(table.get_row_at(i)[2])) > width]
+        assert long and all(table.ordered_rows[i].height >= 2 for i in long)
+        await pilot.resize_terminal(120, 35)
+        await pilot.pause()
+        assert table.ordered_columns[2].width > width  # wider terminal, fewer wrapped lines
+
+
 async def test_palette_offers_the_screens_actions_and_runs_them(make_app, settle):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
