@@ -6,6 +6,7 @@ parts of the screen that do not have focus, so nobody has to guess or read the R
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -24,6 +25,8 @@ GENERAL = (
     "text is always shown as well."
 )
 
+LABELS = ("Key", "Action", "What it does")
+
 
 class _Keys(DataTable[Text]):
     """Key, action, what it does; the last column wraps at whatever width the dialog gets, which
@@ -34,13 +37,13 @@ class _Keys(DataTable[Text]):
         self._entries = entries
 
     def on_resize(self, event: events.Resize) -> None:
-        key, action = (max((len(entry[i]) for entry in self._entries), default=0) for i in (0, 1))
-        padding = 2 * self.cell_padding * 3
+        key, action = (max(cell_len(text) for text in (label, *(entry[i] for entry in self._entries)))
+                       for i, label in enumerate(LABELS[:2]))
+        padding = 2 * self.cell_padding * len(LABELS)
         note = max(20, event.size.width - key - action - padding - self.styles.scrollbar_size_vertical)
         self.clear(columns=True)
-        self.add_column("Key", width=key)
-        self.add_column("Action", width=action)
-        self.add_column("What it does", width=note)
+        for label, width in zip(LABELS, (key, action, note), strict=True):
+            self.add_column(label, width=width)
         for entry in self._entries:
             self.add_row(*map(Text, entry), height=None)
 

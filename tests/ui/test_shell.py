@@ -131,6 +131,12 @@ async def test_help_wraps_long_notes_to_the_terminal_width(make_app, settle):
         await pilot.resize_terminal(120, 35)
         await pilot.pause()
         assert table.ordered_columns[2].width > width  # wider terminal, fewer wrapped lines
+        await pilot.press("escape", "f6")  # Import: no key is as wide as "Key"
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        table = app.screen.query_one("#keys", DataTable)
+        assert all(c.width >= len(str(c.label)) for c in table.columns.values())  # headers whole
 
 
 async def test_palette_offers_the_screens_actions_and_runs_them(make_app, settle):
