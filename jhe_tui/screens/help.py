@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import Label, Static
 
 from jhe_tui.screens.base import screen_actions
+from jhe_tui.widgets.table import ConsoleTable
 
 GENERAL = (
     "Tab / Shift+Tab move between parts of the screen; arrows move in tables and lists; "
@@ -28,7 +29,7 @@ GENERAL = (
 LABELS = ("Key", "Action", "What it does")
 
 
-class _Keys(DataTable[Text]):
+class _Keys(ConsoleTable[Text]):
     """Key, action, what it does; the last column wraps at whatever width the dialog gets, which
     follows the terminal (96 columns at most, fewer on an 80-column SSH session)."""
 

@@ -41,6 +41,7 @@ from jhe_tui.jobs.imports import (
 from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import WRITE_ROLES, ConsoleScreen
 from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.widgets.table import ConsoleTable
 
 PREVIEW_COLUMNS = ("Row", "Check", "E-mail", "Last name", "First name", "Birth date")
 RESULT_COLUMNS = ("Row", "Outcome", "E-mail", "Patient", "Enrolled", "Message")
@@ -137,7 +138,7 @@ class ImportScreen(ConsoleScreen[None]):
             yield Checkbox("E-mail", id="import-email")
         yield Static("Choose a CSV file with the columns email, last_name, first_name, dob (YYYY-MM-DD) and "
                      "optionally phone and external_id.", id="import-summary", markup=False)
-        yield DataTable(id="import-table", cursor_type="row", zebra_stripes=True)
+        yield ConsoleTable(id="import-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="import-detail", markup=False)
         with Horizontal(id="import-progress-row"):
             yield ProgressBar(id="import-progress", show_eta=False)

@@ -18,6 +18,7 @@ from jhe_tui.api import JheError, Organization
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
+from jhe_tui.widgets.table import ConsoleTable
 
 ROLE_TEXT = {"manager": "manager", "member": "member", "viewer": "viewer", "super_user": "superuser"}
 
@@ -76,7 +77,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
             yield tree
             with Vertical(id="org-side"):
                 yield Static("", id="org-info", markup=False)
-                members: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="members")
+                members: ConsoleTable[Text] = ConsoleTable(cursor_type="row", zebra_stripes=True, id="members")
                 members.add_columns("Name", "Role", "E-mail")  # the role before the e-mail a narrow pane cuts
                 yield members
         yield Static("Read only here: members are added and removed by a manager in the web console.",

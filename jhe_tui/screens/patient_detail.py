@@ -40,6 +40,7 @@ from jhe_tui.widgets.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.patient_form import identifiers_text
+from jhe_tui.widgets.table import ConsoleTable
 
 WRITES = frozenset({"edit", "remove", "invite", "grant", "revoke"})
 NO_LINK = "No link generated in this session. Press i to generate one."
@@ -122,11 +123,11 @@ class PatientDetailScreen(ConsoleScreen[bool]):
                     )
                     yield Static("", id="invite-status", markup=False)
             yield Label("Studies pending response", classes="section-title")
-            pending: DataTable[Text] = DataTable(cursor_type="row", id="pending")
+            pending: ConsoleTable[Text] = ConsoleTable(cursor_type="row", id="pending")
             pending.add_columns("Study", "Data type", "Answer")
             yield pending
             yield Label("Studies responded to", classes="section-title")
-            answered: DataTable[Text] = DataTable(cursor_type="row", id="answered")
+            answered: ConsoleTable[Text] = ConsoleTable(cursor_type="row", id="answered")
             answered.add_columns("Study", "Data type", "Answer", "Answered at")
             yield answered
         yield from self.compose_footer()

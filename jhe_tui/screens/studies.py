@@ -42,6 +42,7 @@ from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.privacy import Sensitive
 from jhe_tui.widgets.paged_table import PagedTable, Row
+from jhe_tui.widgets.table import ConsoleTable
 
 DEFAULT_SILENT_DAYS = 3
 WRITES = frozenset({"enroll", "unenroll"})
@@ -146,7 +147,7 @@ class StudiesScreen(ConsoleScreen[None]):
             yield Label("Silent after", classes="context-label")
             yield Input(str(DEFAULT_SILENT_DAYS), id="silent-days", type="integer", compact=True)
             yield Label("days", id="silent-label")
-        table: DataTable[Text] = DataTable(cursor_type="row", zebra_stripes=True, id="study-list")
+        table: ConsoleTable[Text] = ConsoleTable(cursor_type="row", zebra_stripes=True, id="study-list")
         table.add_columns("ID", "Study", "Description")
         yield table
         yield Static("", id="study-info", markup=False)

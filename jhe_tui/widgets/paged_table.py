@@ -21,10 +21,10 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import DataTable, Input, Label, Select
-from textual.widgets.data_table import RowKey
 
 from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
+from jhe_tui.widgets.table import ConsoleTable
 
 PAGE_SIZES = (20, 100, 500, 1000)
 PAGING = Binding.Group("Page")
@@ -45,18 +45,10 @@ class Row:
     cells: tuple[str | Sensitive, ...]
 
 
-class _Rows(DataTable[Any]):
-    """DataTable with Enter described, so the footer, help and palette offer "Open", and
-    repainted once its columns are measured."""
+class _Rows(ConsoleTable[Any]):
+    """A table with Enter described, so the footer, help and palette offer "Open"."""
 
     BINDINGS = [Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the row under the cursor")]
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        # Textual measures columns when idle, after a paint may have cached rows at the old widths,
-        # and the cache keys do not change with the widths (Textual issue #3533): a patient's name
-        # that arrived after its page stayed cut to "Brown,". Dropping the caches repaints them.
-        super()._update_dimensions(new_rows)
-        self._clear_caches()
 
 
 class PagedTable(Vertical):
