@@ -133,8 +133,8 @@ class PagedTable(Vertical):
 
     def _privacy_changed(self) -> None:
         """Re-render the cells privacy mode masks; nothing is fetched again."""
-        for row in self._rows.values():
-            self._update_cells(row, [i for i, cell in enumerate(row.cells) if isinstance(cell, Sensitive)])
+        self._update_cells((row, [i for i, cell in enumerate(row.cells) if isinstance(cell, Sensitive)])
+                           for row in self._rows.values())
 
     def forget_rows(self) -> None:
         """Drop every row and selection from memory (the idle lock calls this)."""
@@ -187,17 +187,21 @@ class PagedTable(Vertical):
 
     def update_rows(self, rows: Iterable[Row]) -> None:
         """New cells for rows on show (a name that arrived after its page); the rest stays put."""
+        changes = []
         for row in rows:
             old = self._rows.get(row.key)
             if old is not None:
                 self._rows[row.key] = row
-                self._update_cells(row, [i for i, (a, b) in enumerate(zip(old.cells, row.cells, strict=True)) if a != b])
+                changes.append((row, [i for i, (a, b) in enumerate(zip(old.cells, row.cells, strict=True)) if a != b]))
+        self._update_cells(changes)
 
-    def _update_cells(self, row: Row, indexes: Iterable[int]) -> None:
+    def _update_cells(self, changes: Iterable[tuple[Row, list[int]]]) -> None:
+        """Redraw the given cells (indexes into ``Row.cells``) of rows on show."""
         table, masked = self.data_table, privacy.is_on(self)
         columns = table.ordered_columns[1:]  # after the selection mark
-        for i in indexes:
-            table.update_cell(row.key, columns[i].key, Text(privacy.shown(row.cells[i], masked)), update_width=True)
+        for row, indexes in changes:
+            for i in indexes:
+                table.update_cell(row.key, columns[i].key, Text(privacy.shown(row.cells[i], masked)), update_width=True)
 
     def _update_pager(self) -> None:
         self.query_one("#page-input", Input).value = str(self.page)
