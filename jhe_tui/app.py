@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import Screen
@@ -51,8 +52,12 @@ class Session:
 class ScreenActionsProvider(Provider):
     """The palette lists what the current screen can do right now, and nothing else."""
 
+    @staticmethod
+    def _actions_of(screen: Screen[object]) -> list[ActionInfo]:
+        return [info for info in screen_actions(screen) if info.enabled]
+
     def _actions(self) -> list[ActionInfo]:
-        return [info for info in screen_actions(self.screen) if info.enabled]
+        return self._actions_of(self.screen)
 
     @staticmethod
     def _text(info: ActionInfo) -> str:
@@ -172,9 +177,26 @@ class JheApp(GuardMixin, App[None]):
             return "choose an organization first"
         return f"your role in {self.organization.name} is {self.role or 'none'}; viewers can look but not change"
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Under the lock no App key acts (help, palette, modes, privacy, even quit, which would
+        hand the shell to whoever sits down); only the lock screen's own keys do."""
+        return not self.locked
+
+    def action_command_palette(self) -> None:
+        if not self.locked:
+            super().action_command_palette()
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Toasts float above every screen and may name a patient: none while locked."""
+        if not self.locked:
+            super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # No "Screenshot": it would write patient data to an SVG file in the current directory.
         # No "Quit": the screen's own list already has it.
+        if self.locked:
+            return
         for command in super().get_system_commands(screen):
             if command.title not in ("Screenshot", "Quit"):
                 yield command

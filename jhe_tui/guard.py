@@ -129,7 +129,7 @@ class GuardMixin:
     async def lock(self, minutes: float | None = None) -> None:
         """Show the lock screen and drop every screen that may hold patient data."""
         app: Any = self
-        if self.locked or app.current_mode == GATE_MODE:
+        if (self.locked and app.current_mode == LOCK_MODE) or app.current_mode == GATE_MODE:
             return
         self.locked = True
         self._mode_before_lock = app.current_mode
