@@ -22,6 +22,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from jhe_tui import logfile
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.guard import GuardMixin
 from jhe_tui.screens.base import WRITE_ROLES, ActionInfo, screen_actions
@@ -106,7 +107,7 @@ class JheApp(GuardMixin, App[None]):
         ),
         Binding(
             "f9", "toggle_privacy", "Privacy", id="app.privacy", show=False, priority=True,
-            tooltip="Mask patient names, e-mails, birth dates and phones on every screen (screen sharing)",
+            tooltip="Mask patient names, e-mails, birth dates, phones and external ids on every screen (screen sharing)",
         ),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", show=False, priority=True, tooltip="Lock the console now"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False, tooltip="Quit jhe-tui"),
@@ -134,6 +135,7 @@ class JheApp(GuardMixin, App[None]):
         self.insecure = insecure
         self.server_label = "embedded demo" if demo else _host(server_url) or "the configured server"
         self.server_url = server_url or ("demo" if demo else "")
+        self.crash_message: str | None = None
         self._session_lock = asyncio.Lock()
         self.setup_guard(sign_in, signed_in=signed_in, idle_minutes=idle_minutes, clock=clock)
 
@@ -146,7 +148,7 @@ class JheApp(GuardMixin, App[None]):
 
     def action_toggle_privacy(self) -> None:
         self.privacy = not self.privacy
-        self.notify("Privacy mode on: names, e-mails, birth dates and phones are masked (F9 to show them)."
+        self.notify("Privacy mode on: names, e-mails, birth dates, phones and external ids are masked (F9 to show them)."
                     if self.privacy else "Privacy mode off.")
 
     async def action_lock(self) -> None:
@@ -204,6 +206,22 @@ class JheApp(GuardMixin, App[None]):
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
+
+    def _handle_exception(self, error: Exception) -> None:
+        self._crash = error
+        super()._handle_exception(error)
+
+    def _fatal_error(self) -> None:
+        """Textual's crash report prints every frame's local variables to the terminal, and
+        those hold patient data and tokens; Textual has no public hook for it. Ours is one
+        sentence (``crash_message``, printed by the command once the terminal is back), and the
+        frames, without locals or message, go to the log."""
+        error = getattr(self, "_crash", None)
+        where = logfile.log_crash(error) if error is not None else None
+        self.crash_message = (f"jhe-tui stopped on an unexpected error ({type(error).__name__}); "
+                              + (f"the details are in {where}." if where else "nothing was logged (the log is off)."))
+        self.bell()
+        self.exit(return_code=1)
 
     async def on_unmount(self) -> None:
         await self.client.aclose()

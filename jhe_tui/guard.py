@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.screen import Screen
 
+from jhe_tui.api import JheError
 from jhe_tui.api.tokens import TokenSet
 from jhe_tui.screens.lock import LockScreen
 from jhe_tui.screens.sign_in import SignInScreen
@@ -101,11 +102,64 @@ class GuardMixin:
             app.notify("Not signed in: actions that reach the server will fail until you sign in.",
                        severity="warning")
             return
-        self.sign_in.apply(app.client, tokens)
+        app.run_worker(self._back_after_expiry(tokens), group="sign-in")
+
+    async def _back_after_expiry(self, tokens: TokenSet) -> None:
+        app: Any = self
+        if not await self._adopt(tokens):
+            app.notify("Signed in as another practitioner: a fresh session, the previous one's screens are closed.")
+            return
         if app.session is None and callable(getattr(app.screen, "load_session", None)):
             app.screen.load_session()  # the stored sign-in had expired before anything loaded
             return
         app.notify("Signed in again. Repeat your last action; any form is as you left it.")
+
+    # --- who is signed in --------------------------------------------------------------------
+
+    async def _adopt(self, tokens: TokenSet) -> bool:
+        """Use ``tokens`` from now on and revoke the ones they replace, which would otherwise stay
+        valid on the server. Another practitioner (or one the server cannot name) gets a fresh
+        session, so the header, the organization and the audit log name who the server acts for.
+        True when the same practitioner is back."""
+        app: Any = self
+        assert self.sign_in is not None
+        replaced = getattr(app.client.auth, "tokens", None)
+        self.sign_in.apply(app.client, tokens)
+        if isinstance(replaced, TokenSet) and replaced != tokens:
+            await self.sign_in.revoke(replaced)
+        previous = app.session
+        if previous is None:
+            return True
+        try:
+            same = (await app.client.profile()).id == previous.user.id
+        except JheError:
+            same = False
+        if not same:
+            await self._fresh_session()
+        return same
+
+    async def _fresh_session(self) -> None:
+        app: Any = self
+        if self.locked:  # the lock has already dropped every screen; unlocking starts afresh
+            self._mode_before_lock = app.DEFAULT_MODE
+        else:
+            app.add_mode(GATE_MODE, _Gate)
+            await app.switch_mode(GATE_MODE)
+            await self._drop_screens(keep=GATE_MODE)
+        app.session = None
+        app.organization = None
+        if not self.locked:
+            await app.switch_mode(app.DEFAULT_MODE)
+            await app.remove_mode(GATE_MODE)
+
+    async def _drop_screens(self, *, keep: str) -> None:
+        """Every mode but ``keep`` loses its screens (and the data they hold); each starts afresh."""
+        app: Any = self
+        for mode in [m for m in list(app._screen_stacks) if m != keep]:
+            factory = app._modes.get(mode)
+            await app.remove_mode(mode)
+            if factory is not None:
+                app.add_mode(mode, factory)
 
     # --- idle lock ---------------------------------------------------------------------------
 
@@ -141,11 +195,7 @@ class GuardMixin:
         app.add_mode(LOCK_MODE, lambda: LockScreen(who=who, server=server, minutes=minutes, demo=app.demo))
         await app.switch_mode(LOCK_MODE)
         app.clear_notifications()  # toasts float above every screen and may name a patient
-        for mode in [m for m in list(app._screen_stacks) if m != LOCK_MODE]:
-            factory = app._modes.get(mode)
-            await app.remove_mode(mode)
-            if factory is not None:
-                app.add_mode(mode, factory)
+        await self._drop_screens(keep=LOCK_MODE)
 
     def unlock(self) -> None:
         self._last_input = self.clock()
@@ -168,8 +218,11 @@ class GuardMixin:
             return
 
         def done(tokens: TokenSet | None) -> None:
-            if tokens is not None and self.sign_in is not None:
-                self.sign_in.apply(app.client, tokens)
-                self.unlock()
+            if tokens is not None:
+                app.run_worker(self._unlock_as(tokens), group="sign-in")
 
         app.push_screen(SignInScreen(self.sign_in, "Sign in again to unlock."), done)
+
+    async def _unlock_as(self, tokens: TokenSet) -> None:
+        await self._adopt(tokens)
+        self.unlock()

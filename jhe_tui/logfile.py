@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import traceback
 
 from jhe_tui import paths
 
@@ -15,11 +16,28 @@ LOG_NAME = "jhe-tui.log"
 _handler: logging.Handler | None = None
 
 
+def log_path():
+    return paths.log_dir() / LOG_NAME
+
+
+def log_crash(error: BaseException) -> str | None:
+    """An unexpected error in the log: its type and where it happened, frame by frame. Neither
+    the message nor any local variable (either may hold a patient's data or a token). Returns
+    where it went, or None when no log is open."""
+    if _handler is None:
+        return None
+    frames = "".join(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}\n'
+                     for frame in traceback.extract_tb(error.__traceback__))
+    logging.getLogger("jhe_tui.api").error("unexpected %s; traceback without message or locals:\n%s",
+                                           type(error).__name__, frames.rstrip())
+    return str(getattr(_handler, "baseFilename", log_path()))
+
+
 def start_log() -> logging.Handler | None:
     """Attach the file handler once per process; a log directory that cannot be written is skipped."""
     global _handler
-    log_dir = paths.log_dir()
-    target = log_dir / LOG_NAME
+    target = log_path()
+    log_dir = target.parent
     if _handler is not None and getattr(_handler, "baseFilename", None) == str(target):
         return _handler
     stop_log()

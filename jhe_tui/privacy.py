@@ -1,6 +1,7 @@
 """Privacy mode: the one place that decides how a patient's identifying fields are shown.
 
-Every screen that shows a patient's name, e-mail, birth date or phone number passes the value
+Every screen that shows a patient's name, e-mail, birth date, phone number or external id (an
+MRN: a direct identifier) passes the value
 through here, marked with its kind, and gets it back masked while privacy mode is on (for screen
 sharing and training). Nothing here imports Textual; ``is_on(node)`` reads the app's flag.
 
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-Kind = Literal["name", "email", "birth_date", "phone"]
-KINDS: tuple[Kind, ...] = ("name", "email", "birth_date", "phone")
+Kind = Literal["name", "email", "birth_date", "phone", "identifier"]
+KINDS: tuple[Kind, ...] = ("name", "email", "birth_date", "phone", "identifier")
 DOT = "•"
 
 
@@ -66,8 +67,13 @@ def _mask_email(value: str) -> str:
 
 def _mask_phone(value: str) -> str:
     """Only the last two digits: ``+1 555 0100 42`` -> ``•••••42``."""
-    digits = re.sub(r"\D", "", value)
-    return f"{DOT * 5}{digits[-2:]}" if len(digits) > 4 else DOT * 5
+    return _last_two(re.sub(r"\D", "", value))
+
+
+def _last_two(value: str) -> str:
+    """An external id (an MRN) like a phone: ``MRN-0012345`` -> ``•••••45``, enough to tell two
+    records apart on a shared screen, not enough to find the patient elsewhere."""
+    return f"{DOT * 5}{value[-2:]}" if len(value) > 4 else DOT * 5
 
 
 def mask(value: Any, kind: Kind) -> str:
@@ -83,6 +89,8 @@ def mask(value: Any, kind: Kind) -> str:
         return f"{DOT * 4}-{DOT * 2}-{DOT * 2}"
     if kind == "phone":
         return _mask_phone(text)
+    if kind == "identifier":
+        return ", ".join(_last_two(part.strip()) for part in text.split(","))
     raise ValueError(f"unknown kind {kind!r}")
 
 
@@ -109,6 +117,10 @@ def birth_date(value: Any, masked: bool) -> str:
 
 def phone(value: Any, masked: bool) -> str:
     return mask(value, "phone") if masked else ("" if value is None else str(value))
+
+
+def identifier(value: Any, masked: bool) -> str:
+    return mask(value, "identifier") if masked else ("" if value is None else str(value))
 
 
 def is_on(node: Any) -> bool:

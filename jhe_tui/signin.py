@@ -125,19 +125,23 @@ class SignIn:
         if tokens is None:
             self.store.delete(self.profile)
             return None
-        confirmed = False
+        try:
+            return await self.revoke(tokens)
+        finally:
+            self.store.delete(self.profile)
+
+    async def revoke(self, tokens: TokenSet) -> bool:
+        """Revoke at the server, best effort (the tokens a new sign-in replaced, or at logout);
+        True when the server confirmed."""
         try:
             async with self.http() as http:
                 if tokens.revocation_endpoint:
                     endpoints = Endpoints(self.url, "", tokens.token_endpoint or "", tokens.revocation_endpoint)
                 else:
                     endpoints = await self.endpoints(http)
-                confirmed = await oauth.revoke(http, endpoints, tokens)
+                return await oauth.revoke(http, endpoints, tokens)
         except LoginFailed:
-            confirmed = False
-        finally:
-            self.store.delete(self.profile)
-        return confirmed
+            return False
 
 
     def apply(self, client, tokens: TokenSet) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
-from jhe_tui.commands.common import EXIT_OK, target
+from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, target
 
 
 def idle_minutes() -> float:
@@ -40,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         sign_in = SignIn(where.url, where.profile.name, client_id=where.profile.client_id, verify=where.verify)
     from jhe_tui.app import JheApp
 
-    JheApp(
+    app = JheApp(
         client,
         demo=where.is_demo,
         server_url=where.url,
@@ -48,5 +49,9 @@ def run(args: argparse.Namespace) -> int:
         signed_in=where.signed_in,
         idle_minutes=minutes,
         insecure=where.insecure,
-    ).run()
+    )
+    app.run()
+    if app.crash_message:
+        print(app.crash_message, file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK

@@ -32,7 +32,7 @@ def matches(patient: Patient, words: list[str]) -> bool:
 
 def _label(patient: Patient, masked: bool) -> str:
     born = f" · born {privacy.birth_date(patient.birth_date, masked)}" if patient.birth_date else ""
-    ids = f" · {patient.external_ids}" if patient.external_ids else ""
+    ids = f" · {privacy.identifier(patient.external_ids, masked)}" if patient.external_ids else ""
     return f"{privacy.name(patient.display_name, masked)} · patient {patient.id}{born}{ids}"
 
 

@@ -191,7 +191,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         for label, value in (
             ("Patient ID", f"{patient.id}  (record in JHE)"),
             ("User ID", f"{patient.jhe_user_id if patient.jhe_user_id is not None else '—'}  (login account)"),
-            ("External IDs", identifiers_text(patient) or "—"),
+            ("External IDs", privacy.identifier(identifiers_text(patient), masked) or "—"),
             ("Family name", privacy.name(patient.name_family, masked) or "—"),
             ("Given name", privacy.name(patient.name_given, masked) or "—"),
             ("Birth date", privacy.birth_date(patient.birth_date, masked) or "—"),

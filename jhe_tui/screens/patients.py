@@ -43,7 +43,7 @@ def patient_row(patient: Patient) -> Row:
         item=patient,
         cells=(
             str(patient.id),
-            patient.external_ids,
+            Sensitive(patient.external_ids, "identifier"),
             Sensitive(patient.name_family or "", "name"),
             Sensitive(patient.name_given or "", "name"),
             Sensitive(patient.birth_date.isoformat() if patient.birth_date else "", "birth_date"),

@@ -58,7 +58,7 @@ def parse_identifiers(text: str) -> list[Identifier]:
     return found
 
 
-SENSITIVE_FIELDS = ("email", "family", "given", "birth_date", "phone")
+SENSITIVE_FIELDS = ("external_id", "email", "family", "given", "birth_date", "phone")
 
 
 def check_email(value: str) -> str | None:

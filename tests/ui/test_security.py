@@ -59,13 +59,13 @@ def _signin(backend, home: Path) -> SignIn:
     return SignIn(backend.site_url, "demo", store=store, transport=ASGITransport(app=backend.app))
 
 
-async def _sign_in_on_screen(pilot, settle, backend) -> None:
+async def _sign_in_on_screen(pilot, settle, backend, email: str = "manager@demo.jhe.example") -> None:
     """Play the user: read the address on the sign-in screen, sign in, paste where it lands."""
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, SignInScreen)
     url = str(screen.query_one("#url", Static).content)
-    landed = await Browser(backend).sign_in(url)
+    landed = await Browser(backend).sign_in(url, email)
     screen.query_one("#pasted", Input).value = landed
     screen.query_one("#pasted", Input).focus()
     await pilot.press("enter")
@@ -172,8 +172,8 @@ async def test_privacy_mode_hides_what_is_typed_in_a_form(make_app, settle):
         await pilot.press("f9")
         await pilot.pause()
         assert app.privacy, app.screen
-        assert all(form.query_one(f"#field-{n}", Input).password for n in ("family", "given", "birth_date", "phone"))
-        assert not form.query_one("#field-external_id", Input).password
+        fields = ("external_id", "family", "given", "birth_date", "phone")
+        assert all(form.query_one(f"#field-{n}", Input).password for n in fields)
 
 
 def _cells(app) -> str:
@@ -261,17 +261,23 @@ async def test_privacy_mode_masks_the_table_and_the_record(make_app, settle):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        patient = app.screen.query_one(PagedTable).cursor_item
+        table = app.screen.query_one(PagedTable)
+        row = next(i for i, r in enumerate(table.shown_rows) if r.item.external_ids)
+        table.data_table.move_cursor(row=row)
+        patient = table.cursor_item
+        assert patient.external_ids in _cells(app)
         await pilot.press("f9")
         assert await eventually(pilot, lambda: patient.name_family not in _cells(app))
         text = _cells(app)
-        for value in (patient.name_family, patient.telecom_email, patient.birth_date.isoformat()):
+        # The external id is an MRN: a direct identifier, masked like the rest.
+        for value in (patient.name_family, patient.telecom_email, patient.birth_date.isoformat(), patient.external_ids):
             assert value not in text
-        assert str(patient.id) in text  # ids stay: they are how colleagues refer to a record
+        assert str(patient.id) in text  # JHE's own ids stay: they are how colleagues refer to a record
         await pilot.press("enter")
         await settle(pilot)
         shown = _identity(app)
         assert patient.name_family not in shown and patient.telecom_email not in shown
+        assert patient.external_ids not in shown
         await pilot.press("f9")
         assert await eventually(pilot, lambda: patient.telecom_email in _identity(app))
 
@@ -288,6 +294,7 @@ def test_mask_rules():
     assert privacy.mask("ada@example.org", "email") == "a•••@•••.org"
     assert privacy.mask("1980-01-31", "birth_date") == "••••-••-••"
     assert privacy.mask("+1 555 010 9942", "phone") == "•••••42"
+    assert privacy.mask("MRN-0012345", "identifier") == "•••••45"
     assert privacy.shown(privacy.Sensitive("Ada", "name"), False) == "Ada"
     assert privacy.shown("plain", True) == "plain"
     with pytest.raises(ValueError):
