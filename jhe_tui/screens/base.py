@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from textual import on
 from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 # Roles that may change patients, enrolments and consents (core/permissions.py of JHE).
 WRITE_ROLES = frozenset({"manager", "member", "super_user"})
+NO_ORGANIZATION = -1  # the value of the chooser's only option while it is loading, or when there is none
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ ResultT = TypeVar("ResultT")
 class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
     """A top-level console screen: session header above, the screen's keys below."""
 
+    shown_organization: int | None = None  # what the screen's content is for; the App's may differ
+
     @property
     def console(self) -> JheApp:
         """The app, typed: client, session, organization and role live there."""
@@ -94,10 +98,14 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
     def compose_header(self) -> ComposeResult:
         yield SessionHeader()
 
+    def compose_organization(self) -> ComposeResult:
+        """The organization chooser: nothing to choose (it is disabled) until the list is in."""
+        yield Label("Organization", classes="context-label")
+        yield Select[int]([("(loading…)", NO_ORGANIZATION)], allow_blank=False, disabled=True, id="organization")
+
     def compose_selectors(self) -> ComposeResult:
         """The organization and study choosers, the same on every screen that filters by them."""
-        yield Label("Organization", classes="context-label")
-        yield Select[int]([], prompt="(loading…)", allow_blank=True, id="organization")
+        yield from self.compose_organization()
         yield Label("Study", classes="context-label")
         yield Select[int]([], prompt="All studies", allow_blank=True, id="study")
 
@@ -131,21 +139,48 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
         orgs = session.organizations
         select = self.query_one("#organization", Select)
         if not orgs:
-            select.set_options([])
-            select.prompt = "(none)"
+            with self.prevent(Select.Changed):
+                select.set_options([("(none)", NO_ORGANIZATION)])
             error.show("Choosing an organization", "this user belongs to no organization; ask a manager to add you")
             return None
-        select.set_options([(org.name or f"Organization {org.id}", org.id) for org in orgs])
         remembered = session.user.settings.get("currentOrganizationId")
         chosen = next((org for org in orgs if org.id == wanted), None)
         chosen = chosen or next((org for org in orgs if org.id == remembered), orgs[0])
         with self.prevent(Select.Changed):
+            select.set_options([(org.name or f"Organization {org.id}", org.id) for org in orgs])
             select.value = chosen.id
+        select.disabled = False
         return chosen
+
+    # --- the organization: the App's, followed here ------------------------------------------
+
+    def show_organization(self, org: Organization) -> None:
+        """Load what this screen shows of ``org``, which is already the console's organization."""
+
+    def take_organization(self, org: Organization) -> None:
+        """Make ``org`` the console's organization (the one every screen follows) and show it."""
+        self.console.organization = org
+        self.shown_organization = org.id
+        self.show_organization(org)
+
+    @on(Select.Changed, "#organization")
+    def _organization_chosen(self, event: Select.Changed) -> None:
+        org = self.organization_picked(event)
+        if org is not None and org.id != self.shown_organization:
+            self.take_organization(org)
+
+    def on_screen_resume(self) -> None:
+        """The organization may have been changed on another screen while this one was away."""
+        current = self.console.organization
+        if current is None or self.shown_organization in (None, current.id):
+            return
+        with self.prevent(Select.Changed):
+            self.query_one("#organization", Select).value = current.id
+        self.take_organization(current)
 
     def organization_picked(self, event: Select.Changed) -> Organization | None:
         """The organization the user picked in the `#organization` selector, if any."""
         session = self.console.session
-        if session is None or event.value is Select.NULL:
+        if session is None:
             return None
         return next((org for org in session.organizations if org.id == event.value), None)

@@ -151,7 +151,6 @@ class ObservationsScreen(ConsoleScreen[None]):
         self.detail: Group | None = None
         self._exporting = False
         self._pending: tuple[int | None, int | None] | None = None  # (study, patient) from show_for
-        self._pending_org: int | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -196,8 +195,8 @@ class ObservationsScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group="session", exit_on_error=False)
     async def load_session(self) -> None:
-        wanted = self._pending_org or (self.console.organization.id if self.console.organization else None)
-        chosen = await self.load_organizations(wanted)
+        current = self.console.organization
+        chosen = await self.load_organizations(current.id if current else None)
         if chosen is None:
             self.table.display = False
             return
@@ -209,16 +208,9 @@ class ObservationsScreen(ConsoleScreen[None]):
             return
         self.concepts = concepts
         self.query_one("#code", Select).set_options([(f"{c.display}", "|".join(c.key)) for c in concepts])
-        self._select_organization(chosen)
+        self.take_organization(chosen)
 
-    @on(Select.Changed, "#organization")
-    def _organization_changed(self, event: Select.Changed) -> None:
-        org = self.organization_picked(event)
-        if org is not None and (self.query_ is None or org.id != self.query_.organization_id):
-            self._select_organization(org)
-
-    def _select_organization(self, org: Organization) -> None:
-        self.console.organization = org
+    def show_organization(self, org: Organization) -> None:
         self.studies = []
         study = self.query_one("#study", Select)
         study.set_options([])
@@ -244,27 +236,22 @@ class ObservationsScreen(ConsoleScreen[None]):
                 select.value = pending[0]
         if pending:
             self._pending = None
-            self._pending_org = None
             self._apply_filters()
 
-    def show_for(self, organization_id: int, study_id: int | None, patient_id: int | None,
-                 code: str | None = None) -> None:
-        """Open with filters set (from a study roster): organization, study, patient, data type."""
+    def show_for(self, study_id: int | None, patient_id: int | None, code: str | None = None) -> None:
+        """Open with filters set (from a study roster of the console's organization): study,
+        patient, data type."""
         self._pending = (study_id, patient_id)
-        self._pending_org = organization_id
         self.query_one("#patient", Input).value = str(patient_id) if patient_id else ""
         if code is not None:
             with self.prevent(Select.Changed):
                 self.query_one("#code", Select).value = code
-        if self.query_ is None:
+        org = self.console.organization
+        if self.query_ is None or org is None:
             return  # still signing in: load_session picks the organization up
-        session = self.console.session
-        org = next((o for o in (session.organizations if session else []) if o.id == organization_id), None)
-        if org is None:
-            return
         with self.prevent(Select.Changed):
             self.query_one("#organization", Select).value = org.id
-        self._select_organization(org)
+        self.take_organization(org)
 
     # --- filters ------------------------------------------------------------------------------
 

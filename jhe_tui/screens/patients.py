@@ -127,16 +127,9 @@ class PatientsScreen(ConsoleScreen[None]):
         if chosen is None:
             self.table.display = False
             return
-        self._select_organization(chosen)
+        self.take_organization(chosen)
 
-    @on(Select.Changed, "#organization")
-    def _organization_changed(self, event: Select.Changed) -> None:
-        org = self.organization_picked(event)
-        if org is not None and org != self.console.organization:
-            self._select_organization(org)
-
-    def _select_organization(self, org: Organization) -> None:
-        self.console.organization = org
+    def show_organization(self, org: Organization) -> None:
         self.study_id = None
         self.studies = []
         study_select = self.query_one("#study", Select)

@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Static
 
 from jhe_tui import privacy
 from jhe_tui.api import (
@@ -142,8 +142,7 @@ class StudiesScreen(ConsoleScreen[None]):
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Horizontal(id="context"):
-            yield Label("Organization", classes="context-label")
-            yield Select[int]([], prompt="(loading…)", allow_blank=True, id="organization")
+            yield from self.compose_organization()
             yield Label("Silent after", classes="context-label")
             yield Input(str(DEFAULT_SILENT_DAYS), id="silent-days", type="integer", compact=True)
             yield Label("days", id="silent-label")
@@ -190,16 +189,9 @@ class StudiesScreen(ConsoleScreen[None]):
         current = self.console.organization
         chosen = await self.load_organizations(current.id if current else None)
         if chosen is not None:
-            self._select_organization(chosen)
+            self.take_organization(chosen)
 
-    @on(Select.Changed, "#organization")
-    def _organization_changed(self, event: Select.Changed) -> None:
-        org = self.organization_picked(event)
-        if org is not None:
-            self._select_organization(org)
-
-    def _select_organization(self, org: Organization) -> None:
-        self.console.organization = org
+    def show_organization(self, org: Organization) -> None:
         self.study = None
         self.entries = []
         self.refresh_bindings()
@@ -382,7 +374,7 @@ class StudiesScreen(ConsoleScreen[None]):
         await self.app.switch_mode("observations")
         screen = self.app.screen
         if hasattr(screen, "show_for"):
-            screen.show_for(org.id, study.id, patient.id)
+            screen.show_for(study.id, patient.id)
 
     def _chosen(self) -> list[Patient]:
         if self.roster.selected:

@@ -153,8 +153,8 @@ class PagedTable(Vertical):
     @property
     def cursor_item(self) -> Any | None:
         table = self.data_table
-        if not self._rows or table.cursor_row < 0:
-            return None
+        if not self._rows or not table.is_valid_row_index(table.cursor_row):
+            return None  # no rows yet, or the table is between a clear and its new rows
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
         return self._rows[key].item if key in self._rows else None
 
