@@ -24,7 +24,7 @@ from textual.screen import Screen
 
 from jhe_tui import logfile
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
-from jhe_tui.guard import GuardMixin
+from jhe_tui.guard import GATE_MODE, GateScreen, GuardMixin
 from jhe_tui.screens.base import WRITE_ROLES, ActionInfo, screen_actions
 from jhe_tui.screens.help import HelpScreen
 from jhe_tui.screens.import_screen import ImportScreen
@@ -82,13 +82,15 @@ class JheApp(GuardMixin, App[None]):
     CSS_PATH = "jhe_tui.tcss"
     COMMANDS = App.COMMANDS | {ScreenActionsProvider}
     MODES = {
+        GATE_MODE: GateScreen,
         "patients": PatientsScreen,
         "studies": StudiesScreen,
         "observations": ObservationsScreen,
         "organizations": OrganizationsScreen,
         "import": ImportScreen,
     }
-    DEFAULT_MODE = "patients"
+    DEFAULT_MODE = GATE_MODE  # the guard leaves it for HOME_MODE once there is a token
+    HOME_MODE = "patients"
     BINDINGS = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Every key of this screen"),
         Binding("f2", "switch_mode('patients')", "Patients", id="nav.patients", show=False, tooltip="The patient list"),
@@ -139,8 +141,8 @@ class JheApp(GuardMixin, App[None]):
         self._session_lock = asyncio.Lock()
         self.setup_guard(sign_in, signed_in=signed_in, idle_minutes=idle_minutes, clock=clock)
 
-    def on_mount(self) -> None:
-        self.mount_guard()
+    async def on_mount(self) -> None:
+        await self.mount_guard()
 
     async def on_event(self, event: events.Event) -> None:
         self.note_activity(event)

@@ -32,8 +32,8 @@ LOCK_MODE, GATE_MODE = "locked", "gate"
 _ACTIVITY = (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp, events.Paste)
 
 
-class _Gate(Screen[None]):
-    """The empty screen under the first sign-in."""
+class GateScreen(Screen[None]):
+    """The empty screen the console starts on, and under the first sign-in."""
 
 
 class GuardMixin:
@@ -51,26 +51,24 @@ class GuardMixin:
         self.clock = clock or time.monotonic
         self.locked = False
         self._last_input = self.clock()
-        self._signing_in = False
-        self._mode_before_lock = app.DEFAULT_MODE
-        if sign_in is not None and not signed_in:
-            # Start on an empty screen with the sign-in above it: nothing loads before a token exists.
-            app.add_mode(GATE_MODE, _Gate)
-            app._current_mode = GATE_MODE
-            app._screen_stacks = {GATE_MODE: []}
-            self._signing_in = True
+        self._signing_in = sign_in is not None and not signed_in
+        self._mode_before_lock = app.HOME_MODE
 
-    def mount_guard(self) -> None:
+    async def mount_guard(self) -> None:
+        """The console starts on the empty gate screen: it leaves it at once when signed in, and
+        otherwise after the sign-in above it, so nothing loads before a token exists."""
         app: Any = self
         app.client.on_unauthenticated = self._session_expired
         if self.idle_minutes > 0:
             app.set_interval(IDLE_CHECK_SECONDS, self.check_idle_lock, name="idle-lock")
-        if app.current_mode == GATE_MODE and self.sign_in is not None:
+        if self._signing_in and self.sign_in is not None:
             app.push_screen(
                 SignInScreen(self.sign_in, "You are not signed in to this server yet (or the stored sign-in "
                              "is no longer valid).", cancellable=False),
                 self._after_first_sign_in,
             )
+        else:
+            await self._leave_gate(app.HOME_MODE)
 
     async def _after_first_sign_in(self, tokens: TokenSet | None) -> None:
         app: Any = self
@@ -78,7 +76,11 @@ class GuardMixin:
             return
         self.sign_in.apply(app.client, tokens)
         self._signing_in = False
-        await app.switch_mode(app.DEFAULT_MODE)
+        await self._leave_gate(app.HOME_MODE)
+
+    async def _leave_gate(self, mode: str) -> None:
+        app: Any = self
+        await app.switch_mode(mode)
         await app.remove_mode(GATE_MODE)
 
     # --- expiry ------------------------------------------------------------------------------
@@ -141,25 +143,25 @@ class GuardMixin:
     async def _fresh_session(self) -> None:
         app: Any = self
         if self.locked:  # the lock has already dropped every screen; unlocking starts afresh
-            self._mode_before_lock = app.DEFAULT_MODE
+            self._mode_before_lock = app.HOME_MODE
         else:
-            app.add_mode(GATE_MODE, _Gate)
+            app.add_mode(GATE_MODE, GateScreen)
             await app.switch_mode(GATE_MODE)
-            await self._drop_screens(keep=GATE_MODE)
+            await self._drop_screens()
         app.session = None
         app.organization = None
         if not self.locked:
-            await app.switch_mode(app.DEFAULT_MODE)
-            await app.remove_mode(GATE_MODE)
+            await self._leave_gate(app.HOME_MODE)
 
-    async def _drop_screens(self, *, keep: str) -> None:
-        """Every mode but ``keep`` loses its screens (and the data they hold); each starts afresh."""
+    async def _drop_screens(self) -> None:
+        """Every console mode loses its screens (and the data they hold); each starts afresh.
+        The caller has switched to a mode of its own (the lock or the gate) first."""
         app: Any = self
-        for mode in [m for m in list(app._screen_stacks) if m != keep]:
-            factory = app._modes.get(mode)
+        for mode, factory in type(app).MODES.items():
+            if mode == GATE_MODE:
+                continue
             await app.remove_mode(mode)
-            if factory is not None:
-                app.add_mode(mode, factory)
+            app.add_mode(mode, factory)
 
     # --- idle lock ---------------------------------------------------------------------------
 
@@ -190,12 +192,10 @@ class GuardMixin:
         session = app.session
         who = session.user_label if session else "nobody signed in yet"
         server = session.server if session else app.server_label
-        if LOCK_MODE in app._modes:
-            await app.remove_mode(LOCK_MODE)
         app.add_mode(LOCK_MODE, lambda: LockScreen(who=who, server=server, minutes=minutes, demo=app.demo))
         await app.switch_mode(LOCK_MODE)
         app.clear_notifications()  # toasts float above every screen and may name a patient
-        await self._drop_screens(keep=LOCK_MODE)
+        await self._drop_screens()
 
     def unlock(self) -> None:
         self._last_input = self.clock()
