@@ -10,8 +10,7 @@ days (3 by default; change it in the box at the top). Enroll and remove work fro
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
@@ -24,7 +23,6 @@ from jhe_tui import privacy
 from jhe_tui.api import (
     CodeableConcept,
     DataSource,
-    JheClient,
     JheError,
     NotFound,
     Organization,
@@ -33,6 +31,7 @@ from jhe_tui.api import (
     ScopeRequest,
     Study,
 )
+from jhe_tui.jobs.triage import RosterEntry, roster_entries
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import remove_from_study
@@ -48,39 +47,6 @@ DEFAULT_SILENT_DAYS = 3
 WRITES = frozenset({"enroll", "unenroll"})
 
 
-@dataclass(frozen=True)
-class RosterEntry:
-    patient: Patient
-    consents: dict[tuple[str, str], ScopeConsent | None]  # per requested scope; None = not listed
-    last_data: dict[tuple[str, str], datetime | None]  # newest observation received, per scope
-
-    @property
-    def id(self) -> int:
-        return self.patient.id
-
-    @property
-    def consented_any(self) -> bool:
-        return any(c is not None and c.consented for c in self.consents.values())
-
-    @property
-    def latest(self) -> datetime | None:
-        times = [t for t in self.last_data.values() if t is not None]
-        return max(times) if times else None
-
-    @property
-    def consented_since(self) -> datetime | None:
-        times = [c.consented_time for c in self.consents.values() if c is not None and c.consented and c.consented_time]
-        return min(times) if times else None
-
-    def silent(self, days: int, at: datetime) -> bool:
-        """Consented to something, yet nothing arrived for more than ``days`` days (counted from
-        the consent when nothing ever arrived)."""
-        if not self.consented_any:
-            return False
-        since = self.latest or self.consented_since
-        return since is None or at - since > timedelta(days=days)
-
-
 def consent_cell(consent: ScopeConsent | None, last: datetime | None, at: datetime) -> str:
     if consent is None or consent.consented is None:
         state = "… pending"
@@ -91,21 +57,6 @@ def consent_cell(consent: ScopeConsent | None, last: datetime | None, at: dateti
     if consent is not None and consent.consented:
         return f"{state} {ago(last, at) if last else 'no data'}"
     return state + (f" · {ago(last, at)}" if last else "")
-
-
-async def roster_entry(client: JheClient, patient: Patient, study_id: int, scopes: list[CodeableConcept]) -> RosterEntry:
-    async def last(scope: CodeableConcept) -> datetime | None:
-        page = await client.fhir_observations(patient_id=patient.id, study_id=study_id, code=scope.key, count=1)
-        return page.items[0].last_updated if page.items else None
-
-    consents_task = client.consents(patient.id)
-    results = await asyncio.gather(consents_task, *(last(s) for s in scopes))
-    state, times = results[0], results[1:]
-    return RosterEntry(
-        patient=patient,
-        consents={s.key: state.scope(study_id, *s.key) for s in scopes},
-        last_data=dict(zip((s.key for s in scopes), times, strict=True)),
-    )
 
 
 class StudiesScreen(ConsoleScreen[None]):
@@ -293,7 +244,7 @@ class StudiesScreen(ConsoleScreen[None]):
         try:
             with loading_after(table.data_table):
                 page = await client.patients(org.id, study.id, page=table.page, page_size=table.page_size)
-                entries = list(await asyncio.gather(*(roster_entry(client, p, study.id, self.scopes) for p in page.items)))
+                entries = await roster_entries(client, page.items, study.id, self.scopes)
         except JheError as failure:
             if isinstance(failure, NotFound) and table.page > 1:
                 table.reset()
