@@ -108,7 +108,7 @@ def _busy(app: JheApp) -> bool:
 
 async def _settle(pilot: Pilot) -> None:
     """Wait until the top screen's workers are done and the screen has caught up."""
-    for _ in range(600):
+    for _ in range(3000):  # a bound for a hang, not a timing: each turn returns as soon as work is done
         await pilot.pause(0.01)
         if not _busy(pilot.app):
             await pilot.pause()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from textual.pilot import Pilot
 
 
-async def eventually(pilot: Pilot, check: Callable[[], bool], seconds: float = 3.0) -> bool:
+async def eventually(pilot: Pilot, check: Callable[[], bool], seconds: float = 30.0) -> bool:
     """Whether `check` comes true within `seconds`: for effects that arrive by watcher callbacks,
     which no worker or layout flag announces. The caller asserts the result."""
     for _ in range(int(seconds / 0.02)):
