@@ -28,6 +28,7 @@ from .errors import (
 from .fhir import date_query, observation_page, within_dates
 from .generation import ADAPTERS, FHIR_STUDY, Adapter, Generation, ServerInfo, server_info_from_health
 from .http import AsyncBaseTransport, Auth
+from .invitations import IssuedInvitation
 from .models import (
     CodeableConcept,
     DataSource,
@@ -493,8 +494,10 @@ class JheClient:
         doing = "generating the invitation link"
         adapter = await self._adapter()
         if not adapter.invitation_by_post:
+            # A GET that issues (and may mail) a link: never sent again on guesswork.
             query = adapter.query("invitation_link", {"send_email": True if send_email else None})
-            data = await self._get(f"/api/v1/patients/{int(patient_id)}/invitation_link", doing, query)
+            path = f"/api/v1/patients/{int(patient_id)}/invitation_link"
+            data = await self._session.json("GET", path, doing=doing, params=query, replayable=False)
             with _reading(doing):
                 return _parse(Invitation, {**data, "sent_by_email": send_email}, doing)
         client_name = None
@@ -505,6 +508,21 @@ class JheClient:
         data = await self._session.json("POST", "/api/v1/invitation", json=body, doing=doing)
         with _reading(doing):
             return _parse(Invitation, {**data, "sent_by_email": send_email, "client_name": client_name}, doing)
+
+    async def invitations(self, patient_id: int | None = None) -> list[IssuedInvitation]:
+        """The invitations the server has issued (the patient's only, if given), newest first.
+
+        Only servers that list them (v0.0.13+, the demo) can say; elsewhere this is an
+        ``InvalidInput``. The server lists every invitation of the exchange, so all its pages are
+        read and the patient's picked out here.
+        """
+        adapter = await self._adapter()
+        if not adapter.lists_invitations:
+            raise InvalidInput("This server (JHE before v0.0.13) does not list the invitations it issued.")
+        walk = self._walk(IssuedInvitation, "invitations", "/api/v1/invitation", {}, LARGE_PAGE,
+                          "listing invitations")
+        found = [i async for i in walk if patient_id is None or i.patient_id == int(patient_id)]
+        return sorted(found, key=lambda invitation: invitation.id, reverse=True)
 
     async def _pick_invitation_client(self, patient_id: int) -> InvitationClient:
         usable = [c for c in await self.invitation_clients(patient_id) if c.invitation_url]

@@ -2,9 +2,9 @@
 
 Two real generations are in use (see ``jhe/api-contract.md`` §8): the v0.0.7 era of the user guide
 and v0.0.13+. The embedded demo backend answers FHIR Bundles, date searches and consent PATCHes
-like v0.0.13, but keeps the guide's invitation endpoint, FHIR path and single identifier. Each
-generation gets one immutable ``Adapter``; client code asks the adapter instead of branching on
-version strings.
+like v0.0.13, but keeps the guide's invitation endpoint, FHIR path and single identifier (it
+lists the invitations it issued as v0.0.13 does). Each generation gets one immutable ``Adapter``;
+client code asks the adapter instead of branching on version strings.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel
-
 from .errors import InvalidInput
+from .text import VisibleText
 
 
 class Generation(StrEnum):
@@ -27,7 +26,7 @@ class Generation(StrEnum):
     DEMO = "demo"  # the embedded backend: /health says "demo": true
 
 
-class ServerInfo(BaseModel):
+class ServerInfo(VisibleText):  # the version string comes from the server
     generation: Generation
     version: str | None = None
 
@@ -65,6 +64,7 @@ _CURRENT_PARAMS: dict[str, frozenset[str]] = {
     **_LEGACY_PARAMS,
     "fhir_observations": _LEGACY_PARAMS["fhir_observations"]
     | {"date", "_lastUpdated", "patient.organization", "identifier", "status", "_sort", "_summary"},
+    "invitations": frozenset({"page", "page_size"}),
 }
 
 
@@ -88,6 +88,7 @@ class Adapter:
     fhir_date_filter: bool
     fhir_needs_patient: bool  # v0.0.7 looks up the caller as a patient when none is given
     create_refuses_known_email: bool  # a clear 400 for a patient's e-mail; v0.0.7 answers a 500
+    lists_invitations: bool  # GET /invitation lists what was issued (v0.0.13); v0.0.7 shows nothing
     params: Mapping[str, frozenset[str]]
 
     def query(self, endpoint: str, values: Mapping[str, Any]) -> dict[str, str | list[str]]:
@@ -115,6 +116,7 @@ ADAPTERS: dict[Generation, Adapter] = {
         fhir_date_filter=False,
         fhir_needs_patient=True,
         create_refuses_known_email=False,
+        lists_invitations=False,
         params=_LEGACY_PARAMS,
     ),
     Generation.CURRENT: Adapter(
@@ -126,6 +128,7 @@ ADAPTERS: dict[Generation, Adapter] = {
         fhir_date_filter=True,
         fhir_needs_patient=False,
         create_refuses_known_email=True,
+        lists_invitations=True,
         params=_CURRENT_PARAMS,
     ),
     Generation.DEMO: Adapter(
@@ -137,6 +140,7 @@ ADAPTERS: dict[Generation, Adapter] = {
         fhir_date_filter=True,
         fhir_needs_patient=False,
         create_refuses_known_email=True,
+        lists_invitations=True,
         params=_CURRENT_PARAMS,
     ),
 }

@@ -1,9 +1,13 @@
 """When to try a request again, and how long to wait first.
 
-A read (GET) can be repeated safely, so network failures and the "come back later" statuses
-429/502/503/504 are retried with exponential backoff and jitter. A write is never repeated on
-guesswork: a lost answer to a POST may mean the patient was created. The one exception is 429 with
-``Retry-After``, where the server says it did not process the request.
+In the client this is the only place that decides a request is sent again; the transport never
+does (a connection that closes before the answer is an error like any other). A read (GET) can be
+repeated safely, so network failures and the "come back later" statuses 429/502/503/504 are
+retried with exponential backoff and jitter. A write is never repeated on guesswork: a lost
+answer to a POST may mean the patient was created, so the caller must first look on the server
+(the import job does). The one exception is 429 with ``Retry-After``, where the server says it did
+not process the request. A read that acts (``replayable=False``: v0.0.7's invitation GET, which
+issues and may e-mail a link) is treated as a write.
 """
 
 from __future__ import annotations
@@ -50,19 +54,24 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.base_delay * (2**attempt))
         return random.uniform(ceiling / 2, ceiling)
 
-    def after_status(self, method: str, status: int, retry_after: str | None, attempt: int) -> float | None:
+    def after_status(self, method: str, status: int, retry_after: str | None, attempt: int, *,
+                     replayable: bool | None = None) -> float | None:
         """Delay before retrying a response with this status, or None to give up."""
         if attempt >= self.max_retries or status not in RETRY_STATUSES:
             return None
         wait = parse_retry_after(retry_after)
-        if method.upper() not in IDEMPOTENT_METHODS and not (status == 429 and wait is not None):
+        if not _replayable(method, replayable) and not (status == 429 and wait is not None):
             return None
         if wait is None:
             return self.backoff(attempt)
         return wait if wait <= self.max_delay else None
 
-    def after_network_error(self, method: str, attempt: int) -> float | None:
+    def after_network_error(self, method: str, attempt: int, *, replayable: bool | None = None) -> float | None:
         """Delay before retrying after a transport failure, or None to give up."""
-        if attempt >= self.max_retries or method.upper() not in IDEMPOTENT_METHODS:
+        if attempt >= self.max_retries or not _replayable(method, replayable):
             return None
         return self.backoff(attempt)
+
+
+def _replayable(method: str, replayable: bool | None) -> bool:
+    return method.upper() in IDEMPOTENT_METHODS if replayable is None else replayable

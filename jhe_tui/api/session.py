@@ -1,6 +1,9 @@
 """One HTTP exchange with JHE: limits, retries, logging and error mapping.
 
-Everything above this module deals in parsed JSON and ``JheError``s; everything below is httpx.
+Everything above this module deals in parsed JSON and ``JheError``s; everything below is httpx,
+with its own transport for real servers (its connection pool, TLS, and the proxies named in
+HTTP(S)_PROXY, ALL_PROXY and NO_PROXY) and an injected one for the demo (ASGI) and tests. Either
+way a request is sent once by the transport; whether it is sent again is ``RetryPolicy``'s call.
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import Unauthenticated, _capitalised, error_from_response, network_failure
-from .http import AsyncBaseTransport, AsyncClient, Auth, Response, TransportError
+from .http import AsyncBaseTransport, AsyncClient, Auth, Limits, Response, TransportError, tls_verify
 from .retry import RetryPolicy, parse_retry_after
-from .transport import AsyncioTransport, proxy_mounts
+
+# httpx's default, stated because it matters: an idle connection is dropped after 5 s, before
+# most servers' keep-alive timeouts and before a NAT or firewall forgets a quiet flow (after which
+# the next request on that connection would wait for the read timeout).
+IDLE_EXPIRY = 5.0
 
 logger = logging.getLogger("jhe_tui.api")
 
@@ -45,17 +52,13 @@ class ApiSession:
         self.retry = retry
         self.on_unauthenticated: Callable[[], None] | None = None
         self._limit = asyncio.Semaphore(max_concurrency)
-        mounts = None
-        if transport is None:  # our own, a fraction of httpx's CPU per request; tests inject theirs
-            transport = AsyncioTransport(verify=verify)
-            mounts = proxy_mounts(verify)
         self._http = AsyncClient(
             base_url=base_url.rstrip("/"),
             auth=auth,
-            transport=transport,
-            mounts=mounts,
+            transport=transport,  # None: httpx's own, with these limits and the environment's proxies
+            limits=Limits(max_keepalive_connections=max_concurrency, keepalive_expiry=IDLE_EXPIRY),
             timeout=timeout,
-            verify=verify,
+            verify=tls_verify(verify),
             headers={"Accept": "application/json"},
         )
 
@@ -74,8 +77,12 @@ class ApiSession:
         doing: str,
         params: Mapping[str, Any] | None = None,
         json: Any = None,
+        replayable: bool | None = None,
     ) -> Response:
-        """Send with retries; return a 2xx response or raise the matching ``JheError``."""
+        """Send with retries; return a 2xx response or raise the matching ``JheError``.
+
+        ``replayable=False`` marks a read that acts (a GET that issues and mails an invitation):
+        it is retried only where the server says it did nothing, as a write is."""
         method = method.upper()
         template = path_template(path)
         attempt = 0
@@ -85,7 +92,7 @@ class ApiSession:
                     response = await self._http.request(method, path, params=params, json=json)
             except TransportError as exc:
                 logger.info("%s %s failed: %s", method, template, type(exc).__name__)
-                delay = self.retry.after_network_error(method, attempt)
+                delay = self.retry.after_network_error(method, attempt, replayable=replayable)
                 if delay is None:
                     raise network_failure(exc, doing) from None
             else:
@@ -93,11 +100,12 @@ class ApiSession:
                 if response.is_success:
                     return response
                 delay = self.retry.after_status(
-                    method, response.status_code, response.headers.get("Retry-After"), attempt
+                    method, response.status_code, response.headers.get("Retry-After"), attempt, replayable=replayable
                 )
                 if delay is None:
                     error = error_from_response(
-                        response.status_code, response.headers.get("content-type", ""), response.text, doing
+                        response.status_code, response.headers.get("content-type", ""), response.text, doing,
+                        response.headers.get("location"),
                     )
                     if isinstance(error, Unauthenticated):
                         failure = getattr(self.auth, "failure", None)

@@ -2,7 +2,8 @@
 
 A link is ``<app store prefix>cloud_sharing=<host:port>|<30-character code>`` with ``host:port|``
 URL-quoted (``%3A``, ``%7C``), as the guide-era JHE builds it. Each new link replaces the
-patient's earlier ones. Only the code's SHA-256 is kept.
+patient's earlier ones, which stay listed as ``reissued`` (as v0.0.13 keeps them). Only the code's
+SHA-256 is kept.
 
 The demo sends no mail: ``send_email=true`` stores the message in the ``outbox`` table and
 writes it as an ``.eml`` file into the outbox directory, where the TUI (or a person) can read it.
@@ -16,6 +17,8 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import quote, urlsplit
+
+from jhe_tui import paths
 
 from .db import timestamp
 from .tokens import digest, new_secret
@@ -32,7 +35,7 @@ def issue(conn: sqlite3.Connection, patient_id: int, site_url: str, *, emailed: 
     """Store a fresh invitation for the patient, retiring earlier ones, and return its link."""
     code = new_secret(30)
     now = dt.datetime.now(dt.UTC)
-    conn.execute("DELETE FROM invitation WHERE patient_id = ?", (patient_id,))
+    conn.execute("UPDATE invitation SET status = 'reissued' WHERE patient_id = ? AND status = 'issued'", (patient_id,))
     conn.execute(
         "INSERT INTO invitation (patient_id, code_hash, created, expires, emailed) VALUES (?, ?, ?, ?, ?)",
         (patient_id, digest(code), timestamp(now), timestamp(now + LIFETIME), int(emailed)),
@@ -66,7 +69,7 @@ def send(conn: sqlite3.Connection, outbox_dir: Path, *, to: str, given_name: str
         (timestamp(now), to, SUBJECT, text),
     ).lastrowid
     path = outbox_dir / f"{now:%Y%m%dT%H%M%SZ}-{outbox_id:06d}-invitation.eml"
-    outbox_dir.mkdir(parents=True, exist_ok=True)
+    paths.make_dirs(outbox_dir)
     path.write_text(text, encoding="utf-8")
     conn.execute("UPDATE outbox SET file_name = ? WHERE id = ?", (path.name, outbox_id))
     return path

@@ -32,8 +32,6 @@ try:  # what uvicorn's "auto" picks: httptools when installed, else h11
 except ImportError:
     from uvicorn.protocols.http.h11_impl import H11Protocol as _Protocol  # type: ignore[assignment]
 
-from jhe_tui.allocator import keep_freed_memory
-
 from .app import create_app
 from .deps import Settings
 
@@ -52,7 +50,6 @@ def create() -> FastAPI:
     except KeyError as missing:
         raise RuntimeError(f"{missing} is not set: workers are started by `jhe-tui serve-demo --workers N`") from None
     _stop_with_parent()
-    keep_freed_memory()
     return create_app(settings, own_loop=True)
 
 

@@ -13,8 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from jhe_tui.allocator import keep_freed_memory
-from jhe_tui.commands.common import EXIT_USAGE, add_server_options, fail, target
+from jhe_tui.commands.common import EXIT_USAGE, add_server_options, fail, shown, target
 
 EPILOG = """\
 The CSV needs the columns email, last_name, first_name, dob (YYYY-MM-DD) and optionally phone and
@@ -27,7 +26,9 @@ anyone else is created; then enrolled in --study and, with --invite, given an in
 
 Every completed step is recorded in a journal (default: in the user data directory, one per CSV
 file, organization and study). Running the same command again after a failure, a crash or
-ctrl+c finishes the job without duplicating anything.
+ctrl+c finishes the job without duplicating anything. An invitation the interrupted run may have
+e-mailed is looked up on servers that list invitations (v0.0.13); on others (v0.0.7) the row is
+reported "an invitation may already have been sent" and e-mailed again only with --reinvite.
 
 Exit codes: 0 every row done, 1 some rows failed or were invalid, 2 bad usage.
 """
@@ -47,6 +48,9 @@ def register(sub) -> None:
     imp.add_argument("--study", type=int, metavar="ID", help="also enroll every patient in this study")
     imp.add_argument("--invite", action="store_true", help="generate an invitation link per new patient")
     imp.add_argument("--send-email", action="store_true", help="have the server e-mail the invitations (implies --invite)")
+    imp.add_argument("--reinvite", action="store_true",
+                     help="send again the invitations an interrupted run may already have sent, where the server "
+                          "cannot tell (each new link cancels the earlier one)")
     imp.add_argument("--dry-run", action="store_true", help="check and look up every row, change nothing")
     imp.add_argument("--concurrency", type=int, default=4, metavar="N", help="rows in flight (default 4, 1-32)")
     imp.add_argument("--journal", type=Path, metavar="FILE", help="journal file (default: user data directory)")
@@ -141,14 +145,17 @@ async def _run(args: argparse.Namespace) -> int:
         return fail(str(exc), EXIT_USAGE)
     where = target(args)
     options = ImportOptions(args.org, args.study, invite=args.invite, send_email=args.send_email,
-                            dry_run=args.dry_run, concurrency=args.concurrency)
+                            reinvite=args.reinvite, dry_run=args.dry_run, concurrency=args.concurrency)
     report_path = args.report or default_report_path(args.file, args.dry_run)
     journal = None
     journal_path = args.journal or default_journal_path(args.file, args.org, args.study)
     err = sys.stderr
     invalid = len(source.invalid_rows)
-    print(f"{args.file.name}: {len(source.rows)} rows, {invalid} invalid"
-          + (f"; ignored columns: {', '.join(source.ignored_columns)}" if source.ignored_columns else ""), file=err)
+    blank = len(source.blank_lines)
+    print(shown(f"{args.file.name}: {len(source.rows)} rows, {invalid} invalid"
+                + (f", {blank} blank line{'s' * (blank != 1)} skipped" if blank else "")
+                + (f"; ignored columns: {', '.join(source.ignored_columns)}" if source.ignored_columns else "")),
+          file=err)
     async with open_client(where) as client:
         display = _Display(len(source.rows), args.dry_run)
         job = ImportJob(client, source, options, on_row=display.row)
@@ -162,7 +169,8 @@ async def _run(args: argparse.Namespace) -> int:
             except JournalError as exc:
                 return fail(str(exc), EXIT_USAGE)
             if journal.resumed:
-                print(f"Resuming from the journal {journal_path} ({len(journal.states)} patients already recorded).",
+                print(shown(f"Resuming from the journal {journal_path} ({len(journal.states)} patients already "
+                            "recorded)."),
                       file=err)
         try:
             with display:
@@ -173,7 +181,7 @@ async def _run(args: argparse.Namespace) -> int:
                 raise
             write_report(report_path, (r.report_line() for r in summary.results))
             print(f"\nInterrupted: {summary.describe()}.", file=err)
-            print(f"Report: {report_path}", file=err)
+            print(shown(f"Report: {report_path}"), file=err)
             print("Run the same command again to finish; the journal remembers what is done.", file=err)
             raise
         finally:
@@ -185,13 +193,16 @@ async def _run(args: argparse.Namespace) -> int:
     verb += " stopped after" if summary.aborted else " finished in"
     print(f"{verb} {summary.elapsed:.1f} s ({rate:.1f} rows/s): {summary.describe()}.", file=err)
     if summary.aborted:
-        print(f"Stopped early: {summary.aborted}", file=err)
-    print(f"Report: {report_path}", file=err)
+        print(shown(f"Stopped early: {summary.aborted}"), file=err)
+    print(shown(f"Report: {report_path}"), file=err)
     if journal is not None:
-        print(f"Journal: {journal_path}", file=err)
+        print(shown(f"Journal: {journal_path}"), file=err)
     if summary.failed:
         print("Rows marked failed are retried by running the same command again; finished rows are not repeated.",
               file=err)
+    if summary.invites_unsure:
+        print("Rows marked \"an invitation may already have been sent\" get no second e-mail unless you run the "
+              "same command with --reinvite.", file=err)
     if summary.invalid:
         print("Invalid rows are explained in the report; fix them in the file and run the same command again.",
               file=err)
@@ -199,5 +210,4 @@ async def _run(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    keep_freed_memory()
     return asyncio.run(_run(args))

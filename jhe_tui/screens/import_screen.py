@@ -21,6 +21,7 @@ from textual.widgets import Checkbox, DataTable, Input, Label, ProgressBar, Sele
 
 from jhe_tui import privacy
 from jhe_tui.api import JheError, Organization, Study
+from jhe_tui.api.text import visible
 from jhe_tui.jobs.imports import (
     FAILED,
     INVALID,
@@ -47,6 +48,8 @@ PREVIEW_COLUMNS = ("Row", "Check", "E-mail", "Last name", "First name", "Birth d
 RESULT_COLUMNS = ("Row", "Outcome", "E-mail", "Patient", "Enrolled", "Message")
 NEEDS_FILE = frozenset({"dry_run", "run"})
 MAX_COLUMN_WIDTH = 60
+REINVITE_TIP = ("Send again the invitations an interrupted run may already have sent, where the server cannot "
+                "tell (JHE before v0.0.13); each new link cancels the earlier one")
 
 
 class PathSuggester(Suggester):
@@ -136,6 +139,7 @@ class ImportScreen(ConsoleScreen[None]):
             yield Select[int]([], prompt="No study", allow_blank=True, id="import-study")
             yield Checkbox("Invite", id="import-invite")
             yield Checkbox("E-mail", id="import-email")
+            yield Checkbox("Re-invite", id="import-reinvite", tooltip=REINVITE_TIP)
         yield Static("Choose a CSV file with the columns email, last_name, first_name, dob (YYYY-MM-DD) and "
                      "optionally phone and external_id.", id="import-summary", markup=False)
         yield ConsoleTable(id="import-table", cursor_type="row", zebra_stripes=True)
@@ -263,10 +267,11 @@ class ImportScreen(ConsoleScreen[None]):
             self.refresh_bindings()
             return
         self.source = source
-        invalid = len(source.invalid_rows)
+        invalid, blank = len(source.invalid_rows), len(source.blank_lines)
         ignored = f" · ignored columns: {', '.join(source.ignored_columns)}" if source.ignored_columns else ""
-        self._say(f"{path.name}: {len(source.rows)} rows · {len(source.valid_rows)} ready · {invalid} invalid{ignored}."
-                  " d: dry run · r: run the import")
+        skipped = f" · {blank} blank line{'s' * (blank != 1)} skipped" if blank else ""
+        self._say(f"{path.name}: {len(source.rows)} rows · {len(source.valid_rows)} ready · {invalid} invalid{skipped}"
+                  f"{ignored}. d: dry run · r: run the import")
         self._table(PREVIEW_COLUMNS, [
             _cells(row.number, "ok" if row.valid else row.reason, Sensitive(row.email or "", "email"),
                    Sensitive(row.family or "", "name"), Sensitive(row.given or "", "name"),
@@ -298,7 +303,7 @@ class ImportScreen(ConsoleScreen[None]):
             self.query_one("#import-detail", Static).update(self._details[event.cursor_row])
 
     def _say(self, text: str) -> None:
-        self.query_one("#import-summary", Static).update(text)
+        self.query_one("#import-summary", Static).update(visible(text))  # it quotes file names
 
     # --- running ----------------------------------------------------------------------------------
 
@@ -311,6 +316,7 @@ class ImportScreen(ConsoleScreen[None]):
             None if study is Select.NULL else int(study),  # type: ignore[arg-type]
             invite=self.query_one("#import-invite", Checkbox).value,
             send_email=self.query_one("#import-email", Checkbox).value,
+            reinvite=self.query_one("#import-reinvite", Checkbox).value,
             dry_run=dry_run,
             concurrency=self.concurrency,
         )
@@ -324,13 +330,15 @@ class ImportScreen(ConsoleScreen[None]):
         source, org = self.source, self.organization
         assert source is not None and org is not None
         study = next((s for s in self.studies if s.id == options.study_id), None)
-        lines = [f"{len(source.valid_rows)} patients from {source.path.name} into {org.name}."]
+        lines = [f"{len(source.valid_rows)} patients from {visible(source.path.name)} into {org.name}."]
         if study:
             lines.append(f"Each is enrolled in {study.name} (study {study.id}).")
         if options.invite:
             lines.append("Each new patient gets an invitation, e-mailed by the server." if options.send_email
                          else "Each new patient gets an invitation link, listed in the report.")
         lines.append("Patients already in the organization are skipped; rerunning resumes, never duplicates.")
+        if options.reinvite and options.invite:
+            lines.append("Invitations an interrupted run may already have sent are sent again.")
         answer = await self.app.push_screen_wait(ConfirmModal("Run the import?", lines, confirm_label="Import"))
         if answer is not None:
             self.start(options)
@@ -392,7 +400,8 @@ class ImportScreen(ConsoleScreen[None]):
             self.query_one("#import-report", Static).update(f"The report could not be written: {problem.strerror}")
         else:
             self.report_path = path
-            self.query_one("#import-report", Static).update(f"Report: {path} (only you can read it) · c copies the path")
+            self.query_one("#import-report", Static).update(
+                f"Report: {visible(str(path))} (only you can read it) · c copies the path")
         verb = "Dry run" if summary.dry_run else "Import"
         self._say(f"{verb} of {source.path.name} finished: {summary.describe()}.")
         self._table(RESULT_COLUMNS, [

@@ -104,7 +104,8 @@ async def test_invitation_link_format_and_outbox(api) -> None:
     assert list(api.backend.outbox_dir.iterdir()) == []
     second = (await api.get(f"{path}?send_email=true")).json()["invitationLink"]
     assert LINK.fullmatch(second) and second != first
-    assert api.rows("SELECT COUNT(*) FROM invitation WHERE patient_id = ?", created["id"]) == [(1,)]
+    assert api.rows("SELECT status FROM invitation WHERE patient_id = ? ORDER BY id", created["id"]) == [
+        ("reissued",), ("issued",)]
     (mail,) = api.backend.outbox_dir.iterdir()
     text = mail.read_text()
     assert mail.suffix == ".eml" and "To: invitee@example.org" in text and "Dear Ines," in text and second in text

@@ -1,6 +1,6 @@
 """Patients: the list, create, read, update, remove from an organization, lookup across the
-exchange, add to an organization, and invitation links (contract section 2.4, guide sections
-"Add New Patient" to "Remove Patient from Organization").
+exchange and add to an organization (contract section 2.4, guide sections "Add New Patient" to
+"Remove Patient from Organization"; invitation links are in ``invitations``).
 
 Status codes, chosen once for the whole backend: a create answers 201 with the object, a delete
 204 with no body (the HEAD generation's codes; the guide-era 200 ``{"success":true}`` is not
@@ -18,12 +18,12 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import db, invitations, search
+from .. import db, search
 from ..auth import Caller
 from ..casing import CamelJSONResponse
-from ..deps import Body, Conn, CurrentCaller, ServerSettings
+from ..deps import Body, Conn, CurrentCaller
 from ..errors import forbidden, not_found, refused
-from ..inputs import MISSING, Fields, birth_date, email, integer, query_flag, query_int, required_text, text
+from ..inputs import MISSING, Fields, birth_date, email, integer, query_int, required_text, text
 from ..pages import drf_page, page_of
 from ..serializers import get_organization, patient, patients
 
@@ -200,20 +200,3 @@ def add_to_organization(patient_id: int, request: Request, conn: Conn, caller: C
         conn.execute("UPDATE patient SET last_updated = ? WHERE id = ?", (db.timestamp(), patient_id))
         updated = patient(conn, patient_id)
     return CamelJSONResponse(updated)
-
-
-@router.get("/api/v1/patients/{patient_id:id}/invitation_link")
-def invitation_link(patient_id: int, request: Request, conn: Conn, caller: CurrentCaller,
-                    settings: ServerSettings) -> Response:
-    """A new invitation link (earlier ones stop working); ``send_email=true`` also mails it.
-    Takes a member or manager role in one of the patient's organizations."""
-    with db.transaction(conn):
-        subject = patient(conn, patient_id)
-        if not caller.can_write_any({o["id"] for o in subject["organizations"]}):
-            raise forbidden()
-        send = query_flag(request, "send_email")
-        link = invitations.issue(conn, patient_id, settings.site_url, emailed=send)
-        if send:
-            invitations.send(conn, settings.outbox_dir, to=subject["telecom_email"],
-                             given_name=subject["name_given"], link=link)
-    return CamelJSONResponse({"invitation_link": link})

@@ -5,15 +5,16 @@ added to this one; otherwise created. Where the server refuses a known e-mail wi
 (v0.0.13, the demo), the organization's patients are listed once instead and a new e-mail is
 created straight away, looked up only when refused. Then, with a study, enrolled (after checking
 that the patient can join the study's organization and is not enrolled yet), and with ``invite`` an
-invitation link generated through the client's generation adapters. Skipped patients are
-enrolled too when a study is given, but not invited: they already have an account here, and a
-new link would cancel the one they were given.
+invitation link generated through the client's generation adapters (``invites``: never a second
+e-mail on guesswork). Skipped patients are enrolled too when a study is given, but not invited:
+they already have an account here, and a new link would cancel the one they were given.
 
 Exactly once: each completed step is in the journal (fsynced) before the next one starts. Before
 a create or an add-to-organization the job journals the intent, so after a crash the rerun tells
 "we created it" from "it was there already". A create is never repeated on guesswork: after an
 unclear failure (dropped connection, 5xx, 429) the e-mail is looked up again and the create is
-sent again only if the patient is still absent.
+sent again only if the patient is still absent; a lost enrolment is checked in the study's
+patients, a lost invitation in the server's list of them (``invites``).
 
 Pace: ``concurrency`` rows do network work at once; enrolments wait up to ``ENROL_LINGER`` to go
 out together (one request per ``ENROL_BATCH`` patients) while the other rows go on. When rows keep
@@ -51,6 +52,7 @@ from jhe_tui.api import (
 )
 from jhe_tui.api.generation import ADAPTERS, Adapter
 
+from .invites import Inviter
 from .journal import Journal, JournalError, RowState
 from .source import Source, SourceRow
 
@@ -75,6 +77,7 @@ class ImportOptions:
     study_id: int | None = None
     invite: bool = False
     send_email: bool = False
+    reinvite: bool = False  # send again the invitations a server cannot say were sent
     dry_run: bool = False
     concurrency: int = 4
     attempts: int = 5  # per step, for failures that may be temporary
@@ -96,10 +99,11 @@ class RowResult:
     link: str = ""
     emailed: bool = False
     message: str = ""
+    invite_unsure: bool = False  # an invitation may already have been sent; not sent again
 
     @property
     def ok(self) -> bool:
-        return self.outcome not in (FAILED, INVALID)
+        return self.outcome not in (FAILED, INVALID) and not self.invite_unsure
 
     def report_line(self) -> list[object]:
         return [self.number, self.email, self.outcome, self.patient_id or "", self.enrolled,
@@ -141,7 +145,13 @@ class Summary:
                 parts.append(f"{n} {outcome}")
         if self.unfinished:
             parts.append(f"{self.unfinished} not finished")
+        if self.invites_unsure:
+            parts.append(f"{self.invites_unsure} maybe invited already")
         return ", ".join(parts) or "nothing to do"
+
+    @property
+    def invites_unsure(self) -> int:
+        return sum(1 for r in self.results if r.invite_unsure)
 
 
 def _temporary(exc: BaseException) -> bool:
@@ -164,7 +174,8 @@ class _Stopped(Exception):
 class _CrashPoint:
     """A testing aid for the kill-and-resume tests: ``JHE_TUI_IMPORT_CRASH=after-create:3`` kills
     the process with SIGKILL the third time it passes that point (points: after-intent,
-    after-create, after-patient, after-enroll, after-invite). Unset, it does nothing."""
+    after-create, after-patient, after-enroll, after-invite-intent, after-invite). Unset, it does
+    nothing."""
 
     def __init__(self) -> None:
         point, _, count = os.environ.get("JHE_TUI_IMPORT_CRASH", "").partition(":")
@@ -259,6 +270,7 @@ class ImportJob:
         self._active = asyncio.Semaphore(max(1, options.concurrency))
         self._enroller: _Enroller | None = None
         self._members: dict[str, Patient] | None = None  # the organization's patients by e-mail
+        self._inviter: Inviter | None = None
         self._unreachable = 0  # rows failed in a row on network or server errors
 
     # --- preflight ------------------------------------------------------------------------------
@@ -290,6 +302,8 @@ class ImportJob:
             self._study_org = study.organization_id
         if not options.dry_run and self._adapter.create_refuses_known_email:
             self._members = await self._list_members()
+        self._inviter = Inviter(self.client, self._adapter, send_email=options.send_email, reinvite=options.reinvite,
+                                retrying=self._retrying, crash=self._crash)
 
     async def _list_members(self) -> dict[str, Patient] | None:
         """The organization's patients by lower-cased e-mail, when there are few enough to list.
@@ -435,7 +449,7 @@ class ImportJob:
     async def _retrying(self, doing: Callable[[], Awaitable[T]], *, verify: Callable[[], Awaitable[Any]] | None = None) -> T:
         """Run a step; after a temporary failure wait (Retry-After or backoff with jitter), ask
         ``verify`` whether the step took effect after all (its non-None answer is returned), and
-        only then try again."""
+        only then try again. A 429 needs no asking: the server did nothing."""
         attempt = 0
         while True:
             try:
@@ -453,7 +467,7 @@ class ImportJob:
                 else:
                     wait += random.uniform(0, self.options.base_delay / 2)  # do not all return at once
                 await self._sleep(wait)
-                if verify is not None:
+                if verify is not None and exc.status != 429:
                     done = await self._retrying(verify)
                     if done is not None:
                         return done
@@ -538,11 +552,6 @@ class ImportJob:
             if not await self._is_enrolled(patient_id):
                 await self._enroll(patient_id)
 
-    async def _invite(self, patient_id: int) -> tuple[str, bool]:
-        send = self.options.send_email
-        invitation = await self._retrying(lambda: self.client.invitation_link(patient_id, send_email=send))
-        return invitation.link, send
-
     # --- one row, for real --------------------------------------------------------------------------
 
     async def _real_row(self, row: SourceRow) -> RowResult:
@@ -623,20 +632,22 @@ class ImportJob:
                 enrolled = "already" if already else "yes"
             notes.append(f"{'already enrolled' if enrolled == 'already' else 'enrolled'} in study {options.study_id}")
 
-        link, emailed = "", False
+        link, emailed, unsure = "", False, False
         if options.invite:
             if outcome == SKIPPED and not state.invited:
                 notes.append("not invited: already a patient of this organization (a new link would cancel theirs)")
             elif state.invited:
                 link, emailed = state.link or "", state.emailed
-            else:
-                async with self._working():
-                    link, emailed = await self._invite(patient_id)
-                self._crash("after-invite")
-                await record("invited", link=link, emailed=emailed)
-            if link:
                 notes.append("invitation e-mailed" if emailed else "invitation link in this report")
-        return RowResult(row.number, row.email, outcome, patient_id, enrolled, link, emailed, "; ".join(notes))
+            else:
+                assert self._inviter is not None
+                async with self._working():
+                    invited = await self._inviter.invite(patient_id, state, created=outcome == CREATED,
+                                                         record=record)
+                link, emailed, unsure = invited.link, invited.emailed, invited.unsure
+                notes.append(invited.note)
+        return RowResult(row.number, row.email, outcome, patient_id, enrolled, link, emailed, "; ".join(notes),
+                         invite_unsure=unsure)
 
     # --- one row, dry run ---------------------------------------------------------------------------
 

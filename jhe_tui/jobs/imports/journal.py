@@ -8,8 +8,12 @@ is the one thing a rerun could not produce again without invalidating the link a
 the file is mode 0600 for that reason.
 
 Record kinds (``s``): ``creating``/``adding`` (an intent: a create or add-to-organization request
-is about to be sent), ``patient`` (outcome and patient id known), ``enrolled``, ``invited``.
-A torn last line (the process died inside ``write``) is ignored.
+is about to be sent), ``refused`` (that create was refused), ``patient`` (outcome and patient id
+known), ``enrolled``, ``inviting`` (an intent: an invitation is about to be issued; whether it is
+e-mailed, and the newest invitation id the server listed for the patient before, ``after``),
+``not invited`` (that call was refused), ``invited`` (the link, or ``found``: the id of the
+invitation the server listed after a lost answer). A torn last line (the process died inside
+``write``) is ignored.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ class RowState:
     link: str | None = None
     emailed: bool = False
     invited: bool = False
+    inviting: bool = False  # an invitation call was about to be sent, and its result is not known
+    invite_emailed: bool = False  # ... and it asked the server to e-mail it
+    invite_after: int | None = None  # ... and the newest invitation listed for the patient before
 
 
 @dataclass
@@ -168,8 +175,14 @@ class Journal:
         elif kind == "enrolled":
             state.enrolled = True
             state.already_enrolled = bool(record.get("already"))
+        elif kind == "inviting":
+            state.inviting = True
+            state.invite_emailed = bool(record.get("emailed"))
+            state.invite_after = record.get("after")
+        elif kind == "not invited":
+            state.inviting = False
         elif kind == "invited":
-            state.invited = True
+            state.invited, state.inviting = True, False
             state.link = record.get("link")
             state.emailed = bool(record.get("emailed"))
 
