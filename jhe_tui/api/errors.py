@@ -11,14 +11,17 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import ValidationError
 
 from .http import TimeoutException, TransportError
+from .text import visible
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _CONFLICT = re.compile(r"already (exists|a member|in use|enrolled)|data conflict", re.IGNORECASE)
 _MAX_SERVER_TEXT = 300
+_LINE_SPACE = re.compile(r"[ \t\r\n]+")  # other whitespace controls are shown, as ``visible`` does
 
 # Wire names (camelCase or snake_case) of the inputs a practitioner edits, mapped to the names of
 # our own models, so a form can put each server complaint under the right field.
@@ -98,12 +101,13 @@ def our_field_name(wire_name: str) -> str:
 
 
 def _clean(text: str) -> str:
-    """Server text made safe to show: one line, no e-mail addresses, no angle brackets.
+    """Server text made safe to show: one line, no e-mail addresses, no angle brackets, and no
+    terminal controls (``visible``: shown as marks).
 
     JHE's own messages use ``<study_id>``-style placeholders; guillemets keep them readable while
     guaranteeing nothing that looks like markup reaches a screen or a log.
     """
-    text = _EMAIL.sub("‹e-mail›", " ".join(text.split()))
+    text = _EMAIL.sub("‹e-mail›", visible(_LINE_SPACE.sub(" ", text).strip(" ")))
     text = text.replace("<", "‹").replace(">", "›")
     if len(text) > _MAX_SERVER_TEXT:
         text = text[: _MAX_SERVER_TEXT - 1].rstrip() + "…"
@@ -151,7 +155,7 @@ def describe(data: Any) -> tuple[str | None, dict[str, list[str]]]:
     for key, value in data.items():
         texts = _as_strings(value)
         if texts:
-            field_errors.setdefault(our_field_name(key), []).extend(_clean(t) for t in texts)
+            field_errors.setdefault(our_field_name(visible(key)), []).extend(_clean(t) for t in texts)
     if not field_errors:
         return None, {}
     return field_text(field_errors), field_errors
@@ -175,13 +179,26 @@ _NO_TEXT = {
 }
 
 
-def error_from_response(status: int, content_type: str, body: str, doing: str) -> JheError:
-    """Map one error response to the exception family; ``doing`` is a gerund phrase."""
+def redirect_note(status: int, location: str | None) -> str | None:
+    """"the server redirects to …" for a redirect, which jhe-tui never follows (the token would go
+    along); the address without its query and fragment (a code or a token may ride there), cleaned."""
+    if status not in (301, 302, 303, 307, 308) or not location:
+        return None
+    parts = urlsplit(location.strip())
+    where = _clean(urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")))
+    return f"the server redirects to {where} (HTTP {status}); if it has moved, use its new address"
+
+
+def error_from_response(status: int, content_type: str, body: str, doing: str,
+                        location: str | None = None) -> JheError:
+    """Map one error response to the exception family; ``doing`` is a gerund phrase and
+    ``location`` the answer's Location header."""
     text, field_errors = describe(_parse_json(content_type, body))
     if status >= 500:
         message = f"The server failed (HTTP {status}) while {doing}"
         return ServerFailure(f"{message}: {text}" if text else f"{message}.", status, detail=text)
-    reason = text or _NO_TEXT.get(status, f"the server refused the request (HTTP {status})")
+    reason = redirect_note(status, location) or text or _NO_TEXT.get(
+        status, f"the server refused the request (HTTP {status})")
     message = f"{_capitalised(doing)} failed: {reason}"
     if not message.endswith((".", "…")):
         message += "."

@@ -1,21 +1,24 @@
 """Typed records for both JHE generations.
 
-Responses are camelCase (``alias_generator=to_camel``); every model also accepts its Python field
-names, ignores fields it does not know (servers keep adding some), and absorbs the differences
-between generations at validation time: ``identifier`` string or ``identifiers`` list,
-``valueAttachmentData`` or ``omhData``, a study's organization as an object or a bare id.
+Responses are camelCase (``alias_generator=to_camel``); every model built from a server's answer
+shows its text ``visible`` (``VisibleText``: no terminal control survives it). Every model also
+accepts its Python field names, ignores fields it does not know (servers keep adding some), and
+absorbs the differences between generations at validation time: ``identifier`` string or
+``identifiers`` list, ``valueAttachmentData`` or ``omhData``, a study's organization as an object
+or a bare id.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from .omh import OmhValue, decode
+from .text import KEPT_AS_SENT, VisibleText
 
 # System given to a single external id typed by a practitioner when the server (v0.0.13+) wants
 # identifiers as {system, value} pairs.
@@ -24,7 +27,7 @@ DEFAULT_IDENTIFIER_SYSTEM = "urn:jhe-tui:external-id"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class ApiModel(BaseModel):
+class ApiModel(VisibleText):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
@@ -231,12 +234,12 @@ class PatientChanges(_PatientInput):
     """Only the fields that were set are sent; the e-mail is the login and cannot be changed."""
 
 
-class PatientCreateResult(BaseModel):
+class PatientCreateResult(VisibleText):
     action: Literal["created", "added"]  # added: the e-mail existed, the patient joined the organization
     patient: Patient
 
 
-class EnrollmentResult(BaseModel):
+class EnrollmentResult(VisibleText):
     study_id: int
     enrolled: list[int] = []
     already_enrolled: list[int] = []
@@ -326,7 +329,7 @@ class Observation(ApiModel):
         return (self.value.effective_time if self.value else None) or self.last_updated
 
 
-class FhirObservation(BaseModel):
+class FhirObservation(VisibleText):
     """A FHIR Observation resource with its base64 OMH attachment already decoded."""
 
     id: str
@@ -340,7 +343,9 @@ class FhirObservation(BaseModel):
     last_updated: datetime | None = None
     payload: Any = None
     value: OmhValue | None = None
-    resource: dict[str, Any] = {}
+    # As received (v0.0.7's base64 has line breaks), for export files; screens show it through
+    # json.dumps' ASCII escapes only.
+    resource: Annotated[dict[str, Any], KEPT_AS_SENT] = {}
 
     @property
     def effective_time(self) -> datetime | None:

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel
+from .text import VisibleText
 
 
-class OmhValue(BaseModel):
+class OmhValue(VisibleText):
     schema_id: str  # "omh:heart-rate:2.0" when the header says so, else the best name we have
     name: str  # "heart-rate"
     label: str  # "Heart rate"

@@ -3,6 +3,11 @@
 Validation answers the way DRF does: every bad field at once, as ``{field: [message]}``, with
 DRF's own messages, so a client can show them next to its form fields. Checks are plain
 functions that return the clean value or raise ``ValueError(message)``.
+
+No text of a body may hold a control character (C0 but tab, DEL, C1): an ESC stored in a name
+would reach every terminal that shows it, and real JHE on PostgreSQL answers an HTML 500 to a
+NUL. The client's importer and patient form apply the same rule (``jhe_tui.api.text``, which the
+backend does not import: the two meet only over HTTP).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ MAX_LIST = 1000  # ids per request; also keeps every query under SQLite's bound-
 MISSING: Any = object()
 REQUIRED = "This field is required."
 DATE_FORMAT = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
+CONTROL_CHARACTERS = "This field may not contain control characters."
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
 
@@ -39,11 +46,36 @@ async def json_body(request: Request) -> Any:
         data = json.loads(raw)
         # A lone surrogate escape ("\\ud800") decodes, but could never be stored or sent back.
         json.dumps(data, ensure_ascii=False).encode()
-        return underscoreize(data)
+        data = underscoreize(data)
     except RecursionError:
         raise detail(400, "JSON parse error - the document is nested too deeply") from None
     except ValueError as exc:
         raise detail(400, f"JSON parse error - {exc}") from None
+    _refuse_controls(data)
+    return data
+
+
+def _has_control(value: Any) -> bool:
+    if isinstance(value, str):
+        return _CONTROL.search(value) is not None
+    if isinstance(value, list):
+        return any(_has_control(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_control(key) or _has_control(item) for key, item in value.items())
+    return False
+
+
+def _refuse_controls(data: Any) -> None:
+    """400 naming each top-level field whose text (nested too) holds a control character."""
+    if not _has_control(data):
+        return
+    if not isinstance(data, dict):
+        raise ApiError(400, {"non_field_errors": [CONTROL_CHARACTERS]})
+    errors = {key: [CONTROL_CHARACTERS] for key, value in data.items()
+              if _has_control(value) and not _has_control(key)}
+    if any(_has_control(key) for key in data):
+        errors["non_field_errors"] = ["A field name may not contain control characters."]
+    raise ApiError(400, errors)
 
 
 async def json_object(request: Request) -> dict[str, Any]:

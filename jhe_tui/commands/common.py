@@ -9,8 +9,16 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 def fail(message: str, code: int) -> int:
-    print(f"jhe-tui: {message}", file=sys.stderr)
+    print(f"jhe-tui: {shown(message)}", file=sys.stderr)
     return code
+
+
+def shown(message: object) -> str:
+    """A message that may quote foreign text (file names, CSV headers, server names and errors)
+    made safe for the terminal, line by line (``jhe_tui.api.text.visible``)."""
+    from jhe_tui.api.text import visible
+
+    return "\n".join(visible(line) for line in str(message).split("\n"))
 
 
 def add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -39,7 +47,20 @@ def target(args: argparse.Namespace):
         insecure=getattr(args, "insecure", False),
         profile=getattr(args, "profile", None),
     )
-    if where.insecure and not where.is_demo:
-        print(f"jhe-tui: WARNING: TLS certificates of {where.url} are NOT verified (--insecure); anyone on the "
-              "network path can read and change what is sent, tokens included.", file=sys.stderr)
+    if not where.is_demo:
+        warn_if_readable(where.url, where.insecure)
     return where
+
+
+def warn_if_readable(url: str, insecure: bool) -> None:
+    """One sentence on stderr for each reason others on the network can read this connection."""
+    from urllib.parse import urlsplit
+
+    from jhe_tui.connection import in_clear
+
+    if insecure:
+        print(f"jhe-tui: WARNING: TLS certificates of {url} are NOT verified (--insecure); anyone on the "
+              "network path can read and change what is sent, tokens included.", file=sys.stderr)
+    if in_clear(url):
+        print(f"jhe-tui: WARNING: {urlsplit(url).netloc} is reached over plain http://, so tokens and patient data "
+              "travel unencrypted and anyone on the network path can read them; use https://.", file=sys.stderr)

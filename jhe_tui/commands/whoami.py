@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from jhe_tui.commands.common import EXIT_OK, add_server_options, target
+from jhe_tui.commands.common import EXIT_OK, add_server_options, shown, target
 
 
 def register(sub) -> None:
@@ -65,5 +65,5 @@ def _token_lines(target, client) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    print("\n".join(asyncio.run(_whoami(args))))
+    print(shown("\n".join(asyncio.run(_whoami(args)))))  # organization and user names are the server's
     return EXIT_OK

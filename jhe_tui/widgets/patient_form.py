@@ -1,7 +1,8 @@
 """The patient fields, shared by "create" and "edit", with a message beside each field.
 
 Checks here are the ones a coordinator can fix on the spot (a 31 February, a birth date
-in the future, a phone number in the e-mail box after a burst of keys over SSH). Each
+in the future, a phone number in the e-mail box after a burst of keys over SSH, a control
+character pasted with a name: refused as the importer and the demo backend refuse it). Each
 field is checked on its own, so a value that landed in the wrong box is caught there
 instead of being filed; the server's own refusals go beside the field it names.
 """
@@ -18,6 +19,7 @@ from textual.widgets import Input, Label, Static
 
 from jhe_tui.api import InvalidInput, JheError, Patient
 from jhe_tui.api.models import DEFAULT_IDENTIFIER_SYSTEM, Identifier
+from jhe_tui.api.text import has_control
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+\-(). ]{7,}$")
@@ -153,8 +155,10 @@ class PatientForm(Vertical):
         found: dict[str, list[str]] = {}
         for field in FIELDS:
             value = values[field.name]
-            if field.required and not value and field.name != "email":
-                message: str | None = f"{field.label} is required."
+            if has_control(value):
+                message: str | None = f"{field.label} contains a control character; type it again without it."
+            elif field.required and not value and field.name != "email":
+                message = f"{field.label} is required."
             elif field.name == "email":
                 message = check_email(value)
             elif field.name == "birth_date":
