@@ -28,7 +28,7 @@ commands:
   import        bulk-onboard patients from a CSV file
   export        export observations as CSV, NDJSON or a FHIR Bundle
 
-Server from --profile, --server or JHE_URL; token from --token, JHE_TOKEN (as
+Server from --profile, --server or JHE_URL; token from JHE_TOKEN (as
 jupyterhealth-client does) or the profile's stored sign-in (`jhe-tui login`).
 Exit codes: 0 all done, 1 some rows or calls failed, 2 bad usage or configuration.
 """

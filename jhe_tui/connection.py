@@ -8,11 +8,13 @@ machine still gets a working console.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jhe_tui import paths, profiles
 from jhe_tui.api import JheClient
@@ -31,7 +33,7 @@ class Target:
     """Where to connect: a real server (url + token or stored tokens) or the demo (data_dir)."""
 
     url: str | None
-    token: str | None
+    token: str | None = field(repr=False)
     demo_data: Path | None = None
     insecure: bool = False
     profile: Profile | None = None
@@ -70,8 +72,25 @@ def tls_verify(ca_bundle: str | None) -> bool | ssl.SSLContext:
         ) from None
 
 
+def in_clear(url: str | None) -> bool:
+    """Plain http:// to another machine: tokens and patient data cross the network unencrypted."""
+    parts = urlsplit(url or "")
+    if parts.scheme != "http":
+        return False
+    host = parts.hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
 def token_store() -> TokenStore:
-    return TokenStore(paths.private_dir(paths.state_dir()))
+    try:
+        return TokenStore(paths.private_dir(paths.state_dir()))
+    except paths.UnsafeDirectory as exc:
+        raise ConfigurationError(str(exc)) from None
 
 
 def resolve_target(
@@ -131,9 +150,12 @@ def open_client(target: Target, *, role: str = "manager", require_token: bool = 
     """A client for the target; for the demo, one reaching the embedded backend in
     process through ASGI (no port), signed in as the demo practitioner of `role`."""
     if target.is_demo:
-        from jhe_tui.backend import DemoBackend
+        from jhe_tui.backend import DatabaseUnusable, DemoBackend
 
-        backend = DemoBackend(paths.private_dir(target.demo_data))
+        try:
+            backend = DemoBackend(paths.private_dir(target.demo_data))
+        except (DatabaseUnusable, paths.UnsafeDirectory) as exc:
+            raise ConfigurationError(str(exc)) from None
         return JheClient(
             backend.site_url,
             backend.token_for(role),

@@ -36,7 +36,9 @@ class RefreshingAuth(Auth):
     JHE's refresh tokens rotate (the old one dies when used), so renewals are serialised: requests
     that were waiting see the new token and retry with it instead of spending the dead one.
     ``on_update`` receives every new ``TokenSet`` (to store it); ``failure`` holds the reason when
-    renewal was refused, and the caller then gets the 401 as usual.
+    renewal failed, and the caller then gets the 401 as usual. Once the server has refused the
+    session (``refused``), no request asks again until a new sign-in (``replace_tokens``): the
+    answer would be the same, once per waiting request.
     """
 
     requires_response_body = False
@@ -56,6 +58,7 @@ class RefreshingAuth(Auth):
         self.clock = clock
         self.margin = margin
         self.failure: str | None = None
+        self.refused = False
         self._lock = asyncio.Lock()
 
     @property
@@ -66,8 +69,13 @@ class RefreshingAuth(Auth):
         """After a new sign-in (console sign-in screen)."""
         self.tokens = tokens
         self.failure = None
+        self.refused = False
         if self.on_update:
             self.on_update(tokens)
+
+    @property
+    def can_renew(self) -> bool:
+        return self.tokens.renewable and not self.refused
 
     def _refresh_request(self) -> Request:
         tokens = self.tokens
@@ -91,16 +99,17 @@ class RefreshingAuth(Auth):
             if self.on_update:
                 self.on_update(self.tokens)
             return
+        self.refused = response.status_code in (400, 401, 403)  # OAuth's invalid_grant / invalid_client
         self.failure = (
             "The server no longer accepts this session (it was revoked, or renewed elsewhere); sign in again."
-            if response.status_code < 500
-            else f"The session could not be renewed: the server failed (HTTP {response.status_code})."
+            if self.refused
+            else f"The session could not be renewed this time (HTTP {response.status_code} from the server)."
         )
 
     async def async_auth_flow(self, request: Request) -> AsyncGenerator[Request, Response]:
-        if self.tokens.renewable and self.tokens.expires_within(self.margin, self.clock()):
+        if self.can_renew and self.tokens.expires_within(self.margin, self.clock()):
             async with self._lock:
-                if self.tokens.renewable and self.tokens.expires_within(self.margin, self.clock()):
+                if self.can_renew and self.tokens.expires_within(self.margin, self.clock()):
                     refreshed = yield self._refresh_request()
                     await refreshed.aread()
                     self._apply(refreshed, "before expiry")
@@ -111,6 +120,8 @@ class RefreshingAuth(Auth):
             return
         async with self._lock:
             if self.tokens.access_token == used:
+                if not self.can_renew:
+                    return  # refused already: this 401 is the answer
                 refreshed = yield self._refresh_request()
                 await refreshed.aread()
                 self._apply(refreshed, "after a 401")

@@ -16,10 +16,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hmac
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -27,8 +28,9 @@ from authlib.common.security import generate_token
 from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
-from .errors import JheError
+from .errors import JheError, _capitalised, redirect_note
 from .http import AsyncClient, Response, TimeoutException, TransportError
+from .text import visible
 from .tokens import TokenSet
 
 DISCOVERY_PATH = "/o/.well-known/openid-configuration"
@@ -56,7 +58,7 @@ def _slash(url: str) -> str:
 
 async def _call(http: AsyncClient, method: str, url: str, doing: str, **kwargs: Any) -> Response:
     try:
-        return await http.request(method, url, **kwargs)
+        response = await http.request(method, url, **kwargs)
     except TimeoutException:
         raise LoginFailed(f"The server did not answer in time while {doing}; check the address and your network.") from None
     except TransportError as exc:
@@ -67,6 +69,10 @@ async def _call(http: AsyncClient, method: str, url: str, doing: str, **kwargs: 
                 "profile (or --ca-bundle) to your organization's CA file."
             ) from None
         raise LoginFailed(f"Could not reach {host} while {doing} ({type(exc).__name__}); check the address.") from None
+    moved = redirect_note(response.status_code, response.headers.get("location"))
+    if moved:
+        raise LoginFailed(f"{_capitalised(doing)} failed: {moved}.")
+    return response
 
 
 async def discover(http: AsyncClient, base_url: str) -> Endpoints:
@@ -115,8 +121,8 @@ class PkceLogin:
     client_id: str
     redirect_uri: str
     method: str  # "loopback" or "paste-back"
-    state: str = ""
-    verifier: str = ""
+    state: str = field(default="", repr=False)
+    verifier: str = field(default="", repr=False)
     started: float = 0.0
 
     def __post_init__(self) -> None:
@@ -150,7 +156,7 @@ class PkceLogin:
         if "?" in text or "code=" in text or text.startswith(("http://", "https://")):
             query = parse_qs(urlsplit(text).query if "?" in text else text)
             if "error" in query:
-                detail = (query.get("error_description") or query["error"])[0]
+                detail = visible((query.get("error_description") or query["error"])[0])
                 raise LoginFailed(f"The server refused the sign-in: {detail}. Run `jhe-tui login` again.")
             state = (query.get("state") or [None])[0]
             code = (query.get("code") or [None])[0]
@@ -185,7 +191,7 @@ def _oauth_problem(response: Response) -> tuple[str, str]:
     except ValueError:
         data = None
     if isinstance(data, dict) and isinstance(data.get("error"), str):
-        return data["error"], str(data.get("error_description") or "")
+        return visible(data["error"]), visible(str(data.get("error_description") or ""))
     return "", ""
 
 
@@ -297,16 +303,22 @@ async def revoke(http: AsyncClient, endpoints: Endpoints, tokens: TokenSet) -> b
 # --- loopback redirect -----------------------------------------------------------------------------
 
 _PAGE = (
-    "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
+    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
     "Cache-Control: no-store\r\n\r\n<!DOCTYPE html><html><body style=\"font-family:sans-serif\">"
     "<h1>{title}</h1><p>{text}</p></body></html>"
 )
 
 
 class LoopbackReceiver:
-    """A one-shot HTTP listener on ``127.0.0.1:<free port>`` that catches ``/callback?code&state``."""
+    """An HTTP listener on ``127.0.0.1:<free port>`` that waits for this sign-in's ``/callback``.
 
-    def __init__(self, host: str = "127.0.0.1"):
+    Every local user can reach it, so a callback without this attempt's ``state`` gets a neutral
+    page and is otherwise ignored: a guessed one cannot make the real sign-in fail, and its text
+    never reaches the terminal.
+    """
+
+    def __init__(self, state: str, host: str = "127.0.0.1"):
+        self.state = state
         self.host = host
         self.port = 0
         self._server: asyncio.base_events.Server | None = None
@@ -332,16 +344,23 @@ class LoopbackReceiver:
             line = (await asyncio.wait_for(reader.readline(), 10)).decode("latin-1")
             parts = line.split()
             target = parts[1] if len(parts) >= 2 else ""
-            if urlsplit(target).path != "/callback":
+            url = urlsplit(target)
+            if url.path != "/callback":
                 writer.write(b"HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n")
                 return
-            ok = "code=" in target
+            query = parse_qs(url.query)
+            state = (query.get("state") or [""])[0]
+            if self._result is None or self._result.done() \
+                    or not hmac.compare_digest(state.encode(), self.state.encode()):
+                writer.write(_PAGE.format(status="400 Bad Request", title="Nothing to do here",
+                                          text="This address is not part of a sign-in in progress.").encode())
+                return
+            ok = "code" in query
             title = "Signed in" if ok else "Sign-in failed"
             text = "You can close this tab and go back to the terminal." if ok else \
                 "The server did not send a code; see the terminal."
-            writer.write(_PAGE.format(title=title, text=text).encode())
-            if self._result is not None and not self._result.done():
-                self._result.set_result(target)
+            writer.write(_PAGE.format(status="200 OK", title=title, text=text).encode())
+            self._result.set_result(target)
         except (TimeoutError, ConnectionError):
             pass
         finally:
@@ -366,8 +385,9 @@ class LoopbackReceiver:
 async def loopback_login(http: AsyncClient, endpoints: Endpoints, client_id: str,
                          open_url: Callable[[str], object], *, timeout: float = 300.0) -> TokenSet:
     """Authorization code + PKCE with a loopback redirect: ``open_url`` gets the authorize URL."""
-    async with LoopbackReceiver() as receiver:
-        login = PkceLogin(endpoints, client_id, receiver.redirect_uri, "loopback")
+    state = generate_token(32)
+    async with LoopbackReceiver(state) as receiver:
+        login = PkceLogin(endpoints, client_id, receiver.redirect_uri, "loopback", state=state)
         opened = open_url(login.authorize_url)
         if asyncio.iscoroutine(opened):
             await opened

@@ -12,9 +12,11 @@ import json
 import os
 import stat
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from jhe_tui import paths
 
 from .errors import JheError
 
@@ -28,12 +30,14 @@ class TokenStoreError(JheError):
 
 @dataclass(frozen=True)
 class TokenSet:
-    access_token: str
-    refresh_token: str | None = None
+    """One sign-in's tokens; the secrets are left out of repr (tracebacks, logs, debuggers)."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
     expires_at: float | None = None  # epoch seconds; None when the server did not say
     client_id: str | None = None  # the OAuth client that got the tokens (needed to refresh)
     method: str = "token"  # "loopback", "paste-back", "api-key", "token"
-    api_key: str | None = None  # kept only for method "api-key": there is no refresh token
+    api_key: str | None = field(default=None, repr=False)  # only for "api-key", which has no refresh token
     token_endpoint: str | None = None  # where to renew (from discovery, with its trailing slash)
     revocation_endpoint: str | None = None
 
@@ -155,8 +159,7 @@ class TokenStore:
             else:
                 self.file(profile).unlink(missing_ok=True)
                 return "the OS keyring"
-        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(self.dir, 0o700)
+        paths.private_dir(self.dir)  # 0700 at every level, whatever the umask; a loose one narrowed
         path = self.file(profile)
         tmp = path.with_suffix(".tmp")
         try:

@@ -1,8 +1,12 @@
 """`jhe-tui login` and `jhe-tui logout`: sign-in and token storage.
 
-Method, best first: `--token`/`JHE_TOKEN` and `--api-key` when given; otherwise a loopback
-redirect when the profile has a client id registered for it (`--client-id`, remembered in the
-profile); otherwise paste-back with the web console's public client.
+Method, best first: an access token or API key when given; otherwise a loopback redirect when
+the profile has a client id registered for it (`--client-id`, remembered in the profile);
+otherwise paste-back with the web console's public client.
+
+A token or key is read from a hidden prompt (`--token` alone, or `--token -`), from stdin
+(`--token-stdin`) or from `JHE_TOKEN`: a command-line argument is visible to every local user in
+`ps` and /proc/PID/cmdline, so one given there still works, for scripts, with a warning.
 """
 
 from __future__ import annotations
@@ -14,7 +18,11 @@ import os
 import sys
 import webbrowser
 
-from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail
+from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, shown, warn_if_readable
+
+
+ASK = "-"  # the value of --token / --api-key that means "ask for it", also given by the option alone
+SECRETS = {"token": "access token", "api_key": "API key"}
 
 
 def register(sub) -> None:
@@ -25,8 +33,12 @@ def register(sub) -> None:
     )
     add_server_options(login)
     how = login.add_mutually_exclusive_group()
-    how.add_argument("--token", metavar="T", help="an access token (default: $JHE_TOKEN)")
-    how.add_argument("--api-key", metavar="K", help="a v0.0.13 practitioner API key")
+    how.add_argument("--token", nargs="?", const=ASK, metavar="-",
+                     help="an access token, asked for without echo (default: $JHE_TOKEN)")
+    how.add_argument("--token-stdin", action="store_true", help="read the access token from stdin")
+    how.add_argument("--api-key", nargs="?", const=ASK, metavar="-",
+                     help="a v0.0.13 practitioner API key, asked for without echo")
+    how.add_argument("--api-key-stdin", action="store_true", help="read the API key from stdin")
     how.add_argument("--client-id", metavar="ID", help="an OAuth client registered for http://127.0.0.1/callback")
     how.add_argument("--paste", action="store_true", help="use paste-back even if the profile has a client id")
     how.add_argument("--set-pin", action="store_true", help="set a local PIN that unlocks the idle lock")
@@ -68,11 +80,13 @@ def _profile(args: argparse.Namespace):
             "Which server? Use --server URL (or --profile NAME); the embedded demo needs no sign-in."
         )
     try:
-        return profiles.resolve(name or (None if server else profiles.load().settings.default_profile), server,
-                                client_id=getattr(args, "client_id", None),
-                                ca_bundle=getattr(args, "ca_bundle", None))
+        profile = profiles.resolve(name or (None if server else profiles.load().settings.default_profile), server,
+                                   client_id=getattr(args, "client_id", None),
+                                   ca_bundle=getattr(args, "ca_bundle", None))
     except profiles.ProfileError as exc:
         raise ConfigurationError(str(exc)) from None
+    warn_if_readable(profile.url, getattr(args, "insecure", False))
+    return profile
 
 
 def _set_pin(clear: bool) -> int:
@@ -94,19 +108,18 @@ def _set_pin(clear: bool) -> int:
 
 
 async def _login(args: argparse.Namespace, profile) -> tuple[str, str]:
-    from jhe_tui.connection import resolve_target
     from jhe_tui.signin import SignIn, describe_expiry
 
     from jhe_tui.connection import tls_verify
 
     verify = False if args.insecure else tls_verify(profile.ca_bundle)
     signin = SignIn(profile.url, profile.name, client_id=profile.client_id, verify=verify)
-    token = args.token or os.environ.get("JHE_TOKEN")
-    if token:
-        tokens, where = await signin.token(token)
+    kind, secret = _secret(args)
+    if kind == "token":
+        tokens, where = await signin.token(secret)
         how = "with the given access token (no renewal: sign in again when it expires)"
-    elif args.api_key:
-        tokens, where = await signin.api_key(args.api_key)
+    elif kind == "api_key":
+        tokens, where = await signin.api_key(secret)
         how = "with the practitioner API key"
     elif profile.client_id and not args.paste:
         print(f"Signing in to {profile.url} in your browser (client {profile.client_id}, loopback redirect).")
@@ -125,16 +138,40 @@ async def _login(args: argparse.Namespace, profile) -> tuple[str, str]:
             raise _Cancelled() from None
         tokens, where = await signin.finish_paste_back(pasted)
         how = "in the browser (paste-back)"
-    target = resolve_target(profile=profile.name, insecure=args.insecure, save_profile=False)
-    from jhe_tui.connection import open_client
+    from jhe_tui.connection import Target, open_client
 
-    async with open_client(target) as client:
+    # The tokens just stored, not JHE_TOKEN, which resolve_target would prefer.
+    async with open_client(Target(profile.url, None, insecure=args.insecure, profile=profile,
+                                  tokens=tokens)) as client:
         user = await client.profile()
     return (
         f"Signed in to {profile.url} as {user.email or user.display_name} {how}.\n"
         f"Profile: {profile.name} · token stored in {where} · expires {describe_expiry(tokens)}",
         where,
     )
+
+
+def _secret(args: argparse.Namespace) -> tuple[str | None, str]:
+    """Which secret this sign-in uses ("token", "api_key" or None) and its value, read so that it
+    need not sit in argv; one given there is still taken, with a warning."""
+    for kind, what in SECRETS.items():
+        option = "--" + kind.replace("_", "-")
+        if getattr(args, f"{kind}_stdin"):
+            return kind, sys.stdin.readline().strip()
+        value = getattr(args, kind)
+        if value == ASK:
+            try:
+                return kind, getpass.getpass(f"{what[0].upper()}{what[1:]} (not shown): ")
+            except EOFError:
+                raise _Cancelled() from None
+        if value is not None:
+            print(f"jhe-tui: WARNING: an {what} on the command line can be read by other users of this computer "
+                  f"(ps, /proc); give {option} without a value to be asked for it, or use {option}-stdin"
+                  f"{' or JHE_TOKEN' if kind == 'token' else ''}.", file=sys.stderr)
+            return kind, value
+    if not (args.client_id or args.paste) and os.environ.get("JHE_TOKEN"):
+        return "token", os.environ["JHE_TOKEN"]
+    return None, ""
 
 
 class _Cancelled(Exception):
@@ -150,8 +187,6 @@ def run_login(args: argparse.Namespace) -> int:
 
     known = set(profiles.load().profiles)
     profile = _profile(args)
-    if args.insecure:
-        print(f"jhe-tui: WARNING: TLS certificates of {profile.url} are NOT verified (--insecure).", file=sys.stderr)
     try:
         message, _ = asyncio.run(_login(args, profile))
     except (LoginFailed, _Cancelled) as exc:
@@ -162,7 +197,7 @@ def run_login(args: argparse.Namespace) -> int:
         if isinstance(exc, _Cancelled):
             return fail("Sign-in cancelled; nothing was stored.", EXIT_FAILED)
         return fail(exc.message, EXIT_FAILED)
-    print(message)
+    print(shown(message))  # quotes the server's address and the user's e-mail
     return EXIT_OK
 
 
@@ -193,5 +228,5 @@ async def _logout(args: argparse.Namespace) -> str:
 
 
 def run_logout(args: argparse.Namespace) -> int:
-    print(asyncio.run(_logout(args)))
+    print(shown(asyncio.run(_logout(args))))
     return EXIT_OK

@@ -2,9 +2,10 @@
 
 On a shared clinic workstation the first question before any change is "whose session
 is this, on which server, and what may it do here?"; the role changes with the selected
-organization, so the header follows it. PRIVACY shows while names, e-mails, birth dates and
-phones are masked; a red TLS NOT VERIFIED for the whole of an --insecure session. The DEMO marker keeps trainees from mistaking
-synthetic data for the real exchange (and the reverse).
+organization, so the header follows it. PRIVACY shows while names, e-mails, birth dates,
+phones and external ids are masked; a red TLS NOT VERIFIED for the whole of an --insecure session,
+and a red NOT ENCRYPTED for plain http:// to another machine. The DEMO marker keeps trainees from
+mistaking synthetic data for the real exchange (and the reverse).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
+
+from jhe_tui.connection import in_clear
 
 if TYPE_CHECKING:
     from jhe_tui.app import JheApp
@@ -35,10 +38,11 @@ class SessionHeader(Horizontal):
         text-style: bold;
     }
     SessionHeader.demo > #demo { display: block; }
-    SessionHeader > #insecure, SessionHeader > #privacy { display: none; text-style: bold; }
-    SessionHeader > #insecure { background: $error; color: $text; }
+    SessionHeader > #insecure, SessionHeader > #clear, SessionHeader > #privacy { display: none; text-style: bold; }
+    SessionHeader > #insecure, SessionHeader > #clear { background: $error; color: $text; }
     SessionHeader > #privacy { background: $primary; color: $text; }
     SessionHeader.insecure > #insecure { display: block; }
+    SessionHeader.clear > #clear { display: block; }
     SessionHeader.privacy > #privacy { display: block; }
     SessionHeader > #role { text-style: bold; color: $text-primary; }
     """
@@ -46,6 +50,7 @@ class SessionHeader(Horizontal):
     def compose(self) -> ComposeResult:
         # Most important first: at 80-100 columns the end of the line is what gets cut.
         yield Label("TLS NOT VERIFIED", id="insecure")
+        yield Label("NOT ENCRYPTED (http://)", id="clear")
         yield Label("DEMO", id="demo")
         yield Label("PRIVACY", id="privacy")
         yield Label("", id="role", markup=False)
@@ -56,6 +61,7 @@ class SessionHeader(Horizontal):
         app: JheApp = self.app  # type: ignore[assignment]
         self.set_class(app.demo, "demo")
         self.set_class(bool(getattr(app, "insecure", False)), "insecure")
+        self.set_class(in_clear(getattr(app, "server_url", None)), "clear")
         if hasattr(app, "privacy"):
             self.watch(app, "privacy", lambda on: self.set_class(on, "privacy"))
         self.watch(app, "session", self._refresh_labels)
