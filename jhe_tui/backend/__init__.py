@@ -4,6 +4,7 @@ It speaks JHE's REST, FHIR and OAuth wire formats with the user guide's semantic
 everything in one SQLite file, and never imports the API client or the UI.
 """
 
+from .db import DatabaseUnusable
 from .demo_backend import DEFAULT_SITE_URL, DemoBackend, DemoUser, database_name
 
-__all__ = ["DEFAULT_SITE_URL", "DemoBackend", "DemoUser", "database_name"]
+__all__ = ["DEFAULT_SITE_URL", "DatabaseUnusable", "DemoBackend", "DemoUser", "database_name"]

@@ -20,13 +20,14 @@ can be built from them, with additions that exist only for speed at 1,000,000 ob
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Stored as ``PRAGMA user_version``; a database of another version is rebuilt, not reused."""
 
 SCHEMA = """
@@ -147,7 +148,8 @@ CREATE TABLE invitation (
     code_hash TEXT NOT NULL,
     created TEXT NOT NULL,
     expires TEXT NOT NULL,
-    emailed INTEGER NOT NULL DEFAULT 0
+    emailed INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL DEFAULT 'issued'  -- 'reissued' once a newer one replaced it
 );
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
@@ -327,6 +329,60 @@ def schema_version(path: Path) -> int | None:
         return None
     finally:
         conn.close()
+
+
+class DatabaseUnusable(Exception):
+    """A data set that cannot be served as it is; ``str()`` is one sentence: what, and what to do."""
+
+
+_FRESH = "move it away, or start a fresh demo data set with `jhe-tui serve-demo --reset` (which deletes it)"
+_ELSEWHERE = "make it writable, or give `jhe-tui serve-demo` another directory with --data"
+
+
+def check_directory(directory: Path) -> None:
+    """SQLite writes its journal beside the database, and invitations go to the outbox in it."""
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise DatabaseUnusable(f"The demo data directory {directory} cannot be written; {_ELSEWHERE}.")
+
+
+def check(path: Path) -> None:
+    """Refuse, before anything is served, a database that is damaged or cannot be written.
+
+    Left alone, SQLite fails only the requests that reach a damaged page, serves whatever it can
+    read elsewhere, and a read-only file fails at its first write. ``quick_check`` reads every
+    page (it skips only ``integrity_check``'s index-to-table comparison); the write probe stores
+    the schema version again, in a transaction that is rolled back.
+    """
+    check_directory(path.parent)
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, isolation_level=None)
+        try:
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise DatabaseUnusable(f"The demo database {path} is damaged (SQLite's check found "
+                                       f"{len(problems):,} problems); {_FRESH}.")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
+    except sqlite3.Error as error:
+        raise DatabaseUnusable(unusable(path, error)) from None
+
+
+def unusable(path: Path, error: sqlite3.Error) -> str:
+    """One sentence for what SQLite said about the data set's file."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == sqlite3.SQLITE_NOTADB:
+        return f"The demo database {path} is damaged: it is not an SQLite database; {_FRESH}."
+    if code == sqlite3.SQLITE_CORRUPT:
+        return f"The demo database {path} is damaged (SQLite: {error}); {_FRESH}."
+    if code in (sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM):
+        return f"The demo database {path} is read-only or cannot be opened for writing; {_ELSEWHERE}."
+    if code == sqlite3.SQLITE_BUSY:
+        return f"The demo database {path} is locked by another process (is `jhe-tui serve-demo` running on it?)."
+    return f"The demo database {path} cannot be used (SQLite: {error})."
 
 
 def finish_bulk_load(conn: sqlite3.Connection) -> None:

@@ -10,12 +10,15 @@ the parent, and lets each worker build its own application from ``settings`` (se
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from fastapi import FastAPI
+
+from jhe_tui import paths
 
 from . import db, seed, tokens
 from .app import create_app
@@ -50,9 +53,11 @@ class DemoBackend:
     Constructing it seeds the data set's database when missing (``demo.sqlite3``; with
     ``scale=True`` 100,000 patients, with ``scale=N`` N patients, each in a file of its own, see
     ``database_name``), rebuilds it with ``reset=True`` or when an older version of this code made
-    it, and otherwise reuses it as it is, changes included. ``site_url`` is where clients reach the
-    server: OAuth discovery, invitation links and the console application's redirect URI are built
-    from it (page links use the host of each request instead).
+    it, and otherwise reuses it as it is, changes included; one that is damaged or cannot be
+    written is refused (``DatabaseUnusable``, one sentence) and left as it is. ``site_url`` is
+    where clients reach the server: OAuth discovery, invitation links and the console
+    application's redirect URI are built from it (page links use the host of each request
+    instead).
     """
 
     def __init__(self, data_dir: Path, *, reset: bool = False, scale: bool | int = False,
@@ -62,20 +67,36 @@ class DemoBackend:
         # Each data set keeps its own outbox, so resetting one leaves the other's mail alone.
         self.outbox_dir = self.data_dir / ("outbox" + self.db_path.stem.removeprefix("demo"))
         self.site_url = site_url.rstrip("/")
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        if self.db_path.exists() and db.schema_version(self.db_path) != db.SCHEMA_VERSION:
-            reset = True  # made by another version of this code: its tables may not fit
+        try:
+            self._open(reset=reset, scale=scale)
+        except sqlite3.Error as error:
+            raise db.DatabaseUnusable(db.unusable(self.db_path, error)) from None
+        except OSError as error:
+            raise db.DatabaseUnusable(
+                f"The demo data directory {self.data_dir} cannot be used ({error.strerror or error})."
+            ) from None
+        self.settings = Settings(self.db_path, self.outbox_dir, self.site_url)
+        self._tokens: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _open(self, *, reset: bool, scale: bool | int) -> None:
+        """Check the database (or make it) before anything is served: a damaged or read-only one
+        is refused in one sentence (``DatabaseUnusable``), never replaced unless ``reset``."""
+        paths.make_dirs(self.data_dir)
+        db.check_directory(self.data_dir)
+        if not reset and self.db_path.exists():
+            db.check(self.db_path)
+            # Made by another version of this code: its tables may not fit.
+            reset = db.schema_version(self.db_path) != db.SCHEMA_VERSION
         if reset:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{self.db_path}{suffix}").unlink(missing_ok=True)
             shutil.rmtree(self.outbox_dir, ignore_errors=True)
         if not self.db_path.exists():
             seed.seed(self.db_path, scale=scale)
-        self.outbox_dir.mkdir(exist_ok=True)
+        paths.make_dirs(self.outbox_dir)
+        db.check_directory(self.outbox_dir)
         self._follow_site_url()
-        self.settings = Settings(self.db_path, self.outbox_dir, self.site_url)
-        self._tokens: dict[str, str] = {}
-        self._lock = threading.Lock()
 
     def _follow_site_url(self) -> None:
         """Point the console application's redirect URI at this run's site URL (it may differ

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from datetime import date
 from pathlib import Path
 
-from jhe_tui.allocator import keep_freed_memory
-from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, target
+from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, shown, target
 
 
 def register(sub) -> None:
@@ -20,7 +20,9 @@ def register(sub) -> None:
         "or date range) to a file, page by page, so memory stays flat however many there are.",
         epilog="Formats: csv, one tidy row per observation (patient id, data type, times, value columns "
         "with units); ndjson, one FHIR Observation a line; fhir, one FHIR Bundle. The file is written "
-        "as FILE.partial (mode 0600) and renamed when complete; a failure leaves the .partial file. "
+        "as a new FILE.<random>.partial beside it (mode 0600) and renamed when complete; a failure leaves "
+        "the .partial file. With -o - the export goes to the standard output (the progress bar to stderr); "
+        "a device, pipe, directory or link is refused as FILE. "
         "Exit codes: 0 done, 1 the export failed, 2 bad usage.",
     )
     exp.add_argument("what", choices=["observations"], help="what to export")
@@ -31,7 +33,8 @@ def register(sub) -> None:
     exp.add_argument("--since", metavar="DATE", help="first day (YYYY-MM-DD), inclusive")
     exp.add_argument("--until", metavar="DATE", help="last day (YYYY-MM-DD), inclusive")
     exp.add_argument("--format", choices=["csv", "ndjson", "fhir"], required=True, help="file format (see below)")
-    exp.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="the file to write")
+    exp.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                     help="the file to write, or - for the standard output")
     exp.add_argument("--force", action="store_true", help="overwrite an existing file")
     exp.add_argument("--quiet", action="store_true", help="no progress bar")
     add_server_options(exp)
@@ -63,11 +66,11 @@ def run(args: argparse.Namespace) -> int:
             until=_day(args.until, "--until"),
         )
         query.check()
-        check_output(args.output, force=args.force)
+        if not _to_stdout(args):
+            check_output(args.output, force=args.force)
     except (ValueError, InvalidInput, ExportRefused) as problem:
         return fail(getattr(problem, "message", None) or str(problem), EXIT_USAGE)
     client = open_client(target(args))
-    keep_freed_memory()
     try:
         result = asyncio.run(_export(client, query, args))
     except ExportRefused as problem:
@@ -75,25 +78,53 @@ def run(args: argparse.Namespace) -> int:
     except InvalidInput as problem:
         return fail(problem.message, EXIT_USAGE)
     except ExportFailed as problem:
+        if _to_stdout(args):
+            _drop_unwritten_output()
         return fail(str(problem), EXIT_FAILED)
     noun = "observation" if result.count == 1 else "observations"
-    print(f"Exported {result.count:,} {noun} to {result.path} in {result.seconds:.1f} s ({result.rate:,.0f}/s).",
+    where = result.path or "the standard output"
+    print(shown(f"Exported {result.count:,} {noun} to {where} in {result.seconds:.1f} s ({result.rate:,.0f}/s)."),
           file=sys.stderr)
     return EXIT_OK
+
+
+def _to_stdout(args: argparse.Namespace) -> bool:
+    return str(args.output) == "-"
+
+
+def _stdout():
+    """The standard output as the export writes files: UTF-8, and no newline translation."""
+    sys.stdout.flush()
+    sys.stdout.reconfigure(encoding="utf-8", newline="")
+    return sys.stdout
+
+
+def _drop_unwritten_output() -> None:
+    """After the reader of the standard output went away, what is still buffered for it goes
+    nowhere, so Python's own flush at exit does not fail again with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor behind it (a test's capture)
+        pass
 
 
 async def _export(client, query, args):
     from jhe_tui.jobs.export import export_observations
 
+    output = _stdout() if _to_stdout(args) else args.output
+
     async def run(progress):
         # Nothing else runs on this event loop: writing on it is cheaper than in a thread.
         return await export_observations(
-            client, query, args.format, args.output, force=args.force, progress=progress, write_in_thread=False,
+            client, query, args.format, output, force=args.force, progress=progress, write_in_thread=False,
         )
 
     async with client:
         if args.quiet or not sys.stderr.isatty():
             return await run(None)  # no bar to draw, and no rich to import (about 40 ms of start-up)
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         columns = (
@@ -103,7 +134,7 @@ async def _export(client, query, args):
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
         )
-        with Progress(*columns, transient=True) as bar:
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("export", total=None, rate="")
 
             def progress(done: int, total: int | None) -> None:

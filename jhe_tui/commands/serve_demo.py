@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jhe_tui.allocator import keep_freed_memory
 from jhe_tui.commands.common import EXIT_OK, EXIT_USAGE, fail
 
 if TYPE_CHECKING:
@@ -70,7 +69,7 @@ def _announce_scale(path: Path, *, reset: bool) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from jhe_tui import paths
-    from jhe_tui.backend import DemoBackend, database_name
+    from jhe_tui.backend import DatabaseUnusable, DemoBackend, database_name
 
     try:
         database = database_name(args.scale)
@@ -91,10 +90,16 @@ def run(args: argparse.Namespace) -> int:
         )
     host = f"[{args.host}]" if ":" in args.host else args.host
     site_url = f"http://{host}:{args.port}"
-    data = paths.private_dir(args.data or paths.demo_data_dir())
-    if args.scale:
-        _announce_scale(data / database, reset=args.reset)
-    backend = DemoBackend(data, reset=args.reset, scale=args.scale, site_url=site_url)
+    try:
+        data = paths.private_dir(args.data or paths.demo_data_dir())
+        if args.scale:
+            _announce_scale(data / database, reset=args.reset)
+        backend = DemoBackend(data, reset=args.reset, scale=args.scale, site_url=site_url)
+    except (DatabaseUnusable, paths.UnsafeDirectory) as exc:  # damaged, read-only, open to other users
+        return fail(str(exc), EXIT_USAGE)
+    except OSError as exc:
+        return fail(f"The data directory {args.data or paths.demo_data_dir()} cannot be used ({exc.strerror}).",
+                    EXIT_USAGE)
     print(f"JHE_URL={site_url}")
     # The token is stored in the database, so every worker started below accepts it.
     print(f"JHE_TOKEN={backend.token_for('manager')}", flush=True)
@@ -111,7 +116,6 @@ def _serve(backend: DemoBackend, host: str, port: int, workers: int) -> None:
     to every worker and waits for them, so none outlives this process."""
     import uvicorn
 
-    keep_freed_memory()  # for the single process; each of several workers does it as it starts
     # No access log: it would record query strings, which can hold patient e-mails.
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
     if workers == 1:

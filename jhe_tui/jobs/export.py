@@ -1,9 +1,13 @@
 """Export observations to CSV, NDJSON or one FHIR Bundle, streaming page by page.
 
 Memory stays flat: pages of the largest size the server allows (1000) are fetched up to six ahead,
-written and dropped. The file is written as ``<name>.partial`` (mode 0600, owner only: it holds
-health data) and renamed when complete, so a file with the requested name is always whole. If the
-server fails mid-way the export stops and the ``.partial`` file stays, named as such.
+written and dropped. The file is written as a new ``<name>.<random>.partial`` beside it (mode 0600,
+owner only: it holds health data; made with ``O_EXCL | O_NOFOLLOW``, so nothing planted under that
+name is written through) and renamed when complete, so a file with the requested name is always
+whole. If the server fails mid-way the export stops and the ``.partial`` file stays, named as
+such. The target must be a regular file, or not exist: renaming over a device, a FIFO or a link
+(``/dev/stdout``) would replace it with patient data. A stream (the command's ``-o -``, the
+standard output) is written as it comes instead.
 
 CSV rows are tidy, one per observation, with the column names jupyterhealth-client's
 ``tidy_observation`` gives (``effective_time_frame_date_time``, ``blood_glucose_value``,
@@ -21,13 +25,15 @@ import csv
 import io
 import json
 import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
+from jhe_tui import paths
 from jhe_tui.api import JheClient, JheError
 from jhe_tui.api.fhir import RawResource, decode_attachment
 from jhe_tui.api.omh import decode
@@ -76,7 +82,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportRefused(Exception):
-    """Bad usage (exit 2): an existing file without --force, a missing directory, a bad format."""
+    """Bad usage (exit 2): an existing file without --force, a target that is not a regular file,
+    a missing directory, a bad format."""
 
 
 class ExportFailed(Exception):
@@ -89,7 +96,7 @@ class ExportFailed(Exception):
 
 @dataclass(frozen=True)
 class ExportResult:
-    path: Path
+    path: Path | None  # None: written to the stream given instead of a file
     count: int
     seconds: float
 
@@ -242,30 +249,44 @@ class _BundleWriter(_Writer):
 WRITERS: dict[str, type[_Writer]] = {"csv": _CsvWriter, "ndjson": _NdjsonWriter, "fhir": _BundleWriter}
 
 
-def partial_path(output: Path) -> Path:
-    return output.with_name(output.name + PARTIAL_SUFFIX)
-
-
 def check_output(output: Path, *, force: bool) -> None:
-    if output.exists() and not force:
-        raise ExportRefused(f"{output} already exists; choose another file or add --force to overwrite it.")
-    if output.is_dir():
-        raise ExportRefused(f"{output} is a directory; give a file name.")
+    """Refuse, before anything is fetched, a target the export may not rename its file over.
+
+    A link is refused whatever it points at: the rename would replace the link itself (as root,
+    ``/dev/stdout`` became a file of patient data), and following it would let a link planted in
+    a shared directory choose which file gets overwritten.
+    """
+    if output.is_symlink():
+        raise ExportRefused(f"{output} is a symbolic link (to {os.readlink(output)}); give the file itself, "
+                            "or -o - to write to the standard output.")
+    try:
+        found = os.stat(output)
+    except FileNotFoundError:
+        found = None
+    except OSError as error:
+        raise ExportRefused(f"{output} cannot be used ({error.strerror}).") from None
+    if found is not None:
+        if stat.S_ISDIR(found.st_mode):
+            raise ExportRefused(f"{output} is a directory; give a file name.")
+        if not stat.S_ISREG(found.st_mode):
+            raise ExportRefused(f"{output} is not a regular file (a device, a pipe or a socket); give a file name, "
+                                "or -o - to write to the standard output.")
+        if not force:
+            raise ExportRefused(f"{output} already exists; choose another file or add --force to overwrite it.")
     if not output.parent.is_dir():
         raise ExportRefused(f"The directory {output.parent} does not exist.")
 
 
-def _open_private(path: Path) -> io.TextIOWrapper:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # also when an old .partial file was there with wider permissions
-    return open(fd, "w", encoding="utf-8", newline="")
+def _open_partial(output: Path) -> tuple[io.TextIOWrapper, Path]:
+    fd, partial = paths.create_beside(output, PARTIAL_SUFFIX)
+    return open(fd, "w", encoding="utf-8", newline=""), partial
 
 
 async def export_observations(
     client: JheClient,
     query: ObservationQuery,
     fmt: str,
-    output: Path,
+    output: Path | TextIO,
     *,
     force: bool = False,
     progress: Progress | None = None,
@@ -273,7 +294,8 @@ async def export_observations(
     window: int = 6,
     write_in_thread: bool = True,
 ) -> ExportResult:
-    """Write every observation matching ``query`` to ``output`` in ``fmt`` (csv, ndjson, fhir).
+    """Write every observation matching ``query`` to ``output`` in ``fmt`` (csv, ndjson, fhir):
+    a file (through a ``.partial`` one), or a text stream, written as it comes and flushed.
 
     ``write_in_thread`` keeps the event loop free while a page is written, which the console needs
     to stay responsive. A process that only exports turns it off: handing each page to a thread,
@@ -283,42 +305,59 @@ async def export_observations(
     """
     if fmt not in WRITERS:
         raise ExportRefused(f"Unknown format {fmt!r}; use csv, ndjson or fhir.")
-    output = Path(output)
-    check_output(output, force=force)
+    to_file = isinstance(output, (str, os.PathLike))
+    if to_file:
+        output = Path(output)
+        check_output(output, force=force)
     query.check()
     await check_study(client, query)
-    partial = partial_path(output)
     started = time.perf_counter()
+    stream, partial = _open_partial(output) if to_file else (output, None)
+    writer = WRITERS[fmt](stream)
     count = 0
-    with _open_private(partial) as stream:
-        writer = WRITERS[fmt](stream)
-        try:
-            writer.start()
-            async for items, total in matching_resources(client, query, page_size=page_size, window=window,
-                                                         texts_only=writer.texts):
-                if write_in_thread:
-                    await asyncio.to_thread(writer.page, items)
-                else:
-                    writer.page(items)
-                count += len(items)
-                if progress is not None:
-                    progress(count, total)
-            writer.finish()
-        except JheError as error:
-            stream.close()
-            reason = error.message.rstrip(".")
-            reason = reason[:1].lower() + reason[1:] if count else reason
-            if count == 0:
-                partial.unlink(missing_ok=True)
-                raise ExportFailed(f"{reason}.") from None
-            raise ExportFailed(
-                f"The export stopped after {count:,} observations ({reason}); "
-                f"what was written so far is in {partial}.",
-                partial,
-            ) from None
-        except BaseException:
+    try:
+        writer.start()
+        async for items, total in matching_resources(client, query, page_size=page_size, window=window,
+                                                     texts_only=writer.texts):
+            if write_in_thread:
+                await asyncio.to_thread(writer.page, items)
+            else:
+                writer.page(items)
+            count += len(items)
+            if progress is not None:
+                progress(count, total)
+        writer.finish()
+        stream.flush()
+    except (JheError, OSError) as error:
+        raise _stopped(error, count, stream, partial) from None
+    except BaseException:
+        if partial is not None:
             stream.close()
             partial.unlink(missing_ok=True)
-            raise
+        raise
+    if partial is None:
+        return ExportResult(None, count, time.perf_counter() - started)
+    stream.close()
     os.replace(partial, output)
     return ExportResult(output, count, time.perf_counter() - started)
+
+
+def _stopped(error: JheError | OSError, count: int, stream: TextIO, partial: Path | None) -> ExportFailed:
+    """The one sentence for an export that stopped: the server's reason, or the write that failed
+    (a full disk; a reader of the standard output that went away)."""
+    if isinstance(error, JheError):
+        reason = error.message.rstrip(".")
+    else:
+        reason = f"{partial or 'the standard output'} could not be written: {(error.strerror or str(error)).lower()}"
+    if partial is not None:
+        try:
+            stream.close()
+        except OSError:
+            pass  # the same failure again, flushing what is left: already being reported
+    if count == 0:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
+        return ExportFailed(f"{reason[:1].upper()}{reason[1:]}.")
+    kept = f"what was written so far is in {partial}" if partial else "the output holds only those"
+    return ExportFailed(f"The export stopped after {count:,} observations ({reason[:1].lower()}{reason[1:]}); {kept}.",
+                        partial)

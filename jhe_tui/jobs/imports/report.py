@@ -3,7 +3,8 @@
 A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is a formula to Excel
 and LibreOffice (CSV injection); such cells get a leading apostrophe, the OWASP advice, so a
 patient named ``=HYPERLINK(...)`` stays text. The file holds e-mails and invitation links, so it
-is created 0600 and written atomically (a temporary file renamed into place).
+is created 0600 and written atomically (a new temporary file beside it, never opened through a
+link, renamed into place).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import csv
 import os
 from collections.abc import Iterable
 from pathlib import Path
+
+from jhe_tui import paths
 
 HEADER = ["row", "email", "outcome", "patient_id", "enrolled", "invitation_link", "message"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -32,15 +35,17 @@ def neutralize(value: object) -> str:
 
 def write_report(path: Path, lines: Iterable[list[object]]) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        for line in lines:
-            writer.writerow([neutralize(cell) for cell in line])
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    paths.make_dirs(path.parent)
+    fd, temporary = paths.create_beside(path, ".tmp", hidden=True)  # new, 0600, never through a link
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(HEADER)
+            for line in lines:
+                writer.writerow([neutralize(cell) for cell in line])
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)  # its name is this run's own: no later run would reuse it
+        raise
