@@ -27,7 +27,7 @@ from jhe_tui.signin import SignIn, can_open_browser
 GATE_CSS = """
 SignInScreen, LockScreen { align: center middle; }
 SignInScreen > #box, LockScreen > #box {
-    width: 84; height: auto; max-height: 100%; border: round $primary; padding: 1 2; background: $surface;
+    width: 84; max-width: 100%; height: auto; max-height: 100%; border: round $primary; padding: 1 2; background: $surface;
 }
 #box > .title { text-style: bold; margin-bottom: 1; }
 #box > .hint { color: $text-muted; margin-bottom: 1; }
