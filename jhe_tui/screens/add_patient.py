@@ -149,14 +149,12 @@ class AddPatientModal(ModalScreen[Patient | None]):
         slot = self.query_one("#form-slot", Vertical)
         existing = slot.query(PatientForm)
         # Going back to fix a typo in the e-mail keeps what was typed below it.
+        self.query_one("#steps", ContentSwitcher).current = "create"
         if existing and existing.first().value("email") == email:
-            form = existing.first()
+            existing.first().focus_first()
         else:
             existing.remove()
-            form = PatientForm(email=email)
-            slot.mount(form)
-        self.query_one("#steps", ContentSwitcher).current = "create"
-        self.call_after_refresh(form.focus_first)
+            slot.mount(PatientForm(email=email, focus=True))  # focused once its fields exist
 
     @work(exclusive=True, exit_on_error=False)
     async def _add_found(self) -> None:

@@ -92,8 +92,10 @@ def check_phone(value: str) -> str | None:
 
 
 class PatientForm(Vertical):
-    def __init__(self, *, email: str, patient: Patient | None = None, id: str | None = None) -> None:
+    def __init__(self, *, email: str, patient: Patient | None = None, id: str | None = None,
+                 focus: bool = False) -> None:
         super().__init__(id=id)
+        self._focus = focus  # take the focus once mounted (a refresh may come before the fields exist)
         self._initial = {
             "email": email,
             "external_id": identifiers_text(patient) if patient else "",
@@ -122,6 +124,8 @@ class PatientForm(Vertical):
     def on_mount(self) -> None:
         if hasattr(self.app, "privacy"):
             self.watch(self.app, "privacy", self._privacy_changed)
+        if self._focus:
+            self.focus_first()
 
     def _privacy_changed(self, masked: bool) -> None:
         """Privacy mode hides what is typed in the identifying fields, as a password box does."""
