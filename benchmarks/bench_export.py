@@ -4,12 +4,12 @@ Against the embedded backend with the scale data set (100,000 patients, 1,000,00
 served by `jhe-tui serve-demo --scale` on loopback, a real HTTP hop as with a real server:
 
 1. Export throughput and memory [RSS flat, < 200 MB]: `jhe-tui export observations` as its own
-   process, for each organization the demo manager can see that holds observations (CSV, and
-   NDJSON for the comparison below); observations/s and the peak RSS of the exporting process
-   (``ru_maxrss`` from ``wait4``; the server is another process and not counted). The files go
-   to ``--work-dir``, by default a RAM-backed directory (``/dev/shm``) when there is one: the
-   disk's speed, and the kernel writing the file back on the two cores the processes share,
-   are not what is measured (a run with ``--work-dir /tmp`` shows what they add).
+   process, for each organization the demo manager can see that holds observations, in each of
+   ``--formats`` (default CSV; NDJSON is also timed below); observations/s and the peak RSS of the
+   exporting process (``ru_maxrss`` from ``wait4``; the server is another process and not
+   counted). The files go to ``--work-dir``, by default a RAM-backed directory (``/dev/shm``)
+   when there is one: the disk's speed, and the kernel writing the file back on the two cores the
+   processes share, are not what is measured (a run with ``--work-dir /tmp`` shows what they add).
 2. Against jupyterhealth-client [jhe-tui >= 3x faster]: the same study's observations fetched with
    jupyterhealth-client's public API and its default paging (``list_observations(study_id=...,
    limit=None)``: FHIR ``_count=1000``, one page after another, following ``next``), in its own
@@ -26,7 +26,7 @@ Part 2 is skipped, and said so, when it is not installed.
 
 Usage: python benchmarks/bench_export.py [--scale-data DIR] [--url URL --token TOKEN]
                                          [--orgs 20003,20004] [--study ID] [--filter-changes 20]
-                                         [--repeat 3]
+                                         [--repeat 3] [--formats csv,ndjson,fhir]
 With --url/--token an already running server is used (e.g. `jhe-tui serve-demo --scale --port 8802`).
 The scale database takes a while to build; it is kept in --scale-data and reused.
 """
@@ -184,6 +184,7 @@ def main() -> None:
     parser.add_argument("--df-limit", type=int, default=50_000,
                         help="records for JHC's DataFrame run (0 = all; it holds them all in memory, slowly)")
     parser.add_argument("--skip-exports", action="store_true", help="only the observations-screen timing")
+    parser.add_argument("--formats", default="csv", help="formats of part 1, comma-separated (csv, ndjson, fhir)")
     args = parser.parse_args()
     # Bytecode for jhe-tui as a regular install has it (pip compiles at install time; an editable
     # install under PYTHONDONTWRITEBYTECODE would compile every module in every round, 20 ms).
@@ -220,17 +221,18 @@ def run(url: str, token: str, args: argparse.Namespace) -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="jhe-export-bench-", dir=args.work_dir))
     print(f"Exported files go to {work} (removed after each export)")
-    total_n, total_s, peak = 0, 0.0, 0.0
-    print("\n1. jhe-tui export, CSV, one process per organization")
-    for org in orgs:
-        seconds, rss = export(url, token, org, "csv", work / f"{org}.csv")
-        n = counts[org]
-        total_n, total_s, peak = total_n + n, total_s + seconds, max(peak, rss)
-        print(f"   org {org}: {n:>9,} observations in {seconds:6.1f} s = {n / seconds:8,.0f}/s, peak RSS {rss:5.0f} MB",
-              flush=True)
-        (work / f"{org}.csv").unlink()
-    print(f"   all: {total_n:,} observations in {total_s:.1f} s = {total_n / total_s:,.0f}/s; "
-          f"peak RSS {peak:.0f} MB [target < 200 MB]")
+    for fmt in args.formats.split(","):
+        total_n, total_s, peak = 0, 0.0, 0.0
+        print(f"\n1. jhe-tui export, {fmt}, one process per organization")
+        for org in orgs:
+            seconds, rss = export(url, token, org, fmt, work / f"{org}.{fmt}")
+            n = counts[org]
+            total_n, total_s, peak = total_n + n, total_s + seconds, max(peak, rss)
+            print(f"   org {org}: {n:>9,} observations in {seconds:6.1f} s = {n / seconds:8,.0f}/s, "
+                  f"peak RSS {rss:5.0f} MB", flush=True)
+            (work / f"{org}.{fmt}").unlink()
+        print(f"   all: {total_n:,} observations in {total_s:.1f} s = {total_n / total_s:,.0f}/s; "
+              f"peak RSS {peak:.0f} MB [target < 200 MB]")
 
     print("\n2. Same study: jhe-tui export (NDJSON) vs jupyterhealth-client list_observations(limit=None)")
     studies = []

@@ -20,6 +20,7 @@ from jhe_tui import paths, profiles
 from jhe_tui.api import JheClient
 from jhe_tui.api.auth import BearerAuth, RefreshingAuth
 from jhe_tui.api.http import ASGITransport, Auth
+from jhe_tui.api.oauth import token_endpoint
 from jhe_tui.api.tokens import TokenSet, TokenStore, TokenStoreError
 from jhe_tui.profiles import Profile
 
@@ -140,7 +141,7 @@ def auth_for(target: Target, *, clock=None) -> Auth:
     if target.tokens is None:
         return BearerAuth(target.token)
     store, name = token_store(), target.profile_name
-    endpoint = target.tokens.token_endpoint or f"{target.url}/o/token/"
+    endpoint = token_endpoint(target.url or "", target.tokens)
     kwargs = {"clock": clock} if clock else {}
     return RefreshingAuth(target.tokens, endpoint, on_update=lambda t: store.save(name, t), **kwargs)
 

@@ -12,32 +12,22 @@ Whatever the method, the result is a ``TokenSet`` stored for the profile (keyrin
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from ssl import SSLContext
 
-from jhe_tui.api import oauth
-from jhe_tui.api.http import AsyncBaseTransport, AsyncClient
-from jhe_tui.api.session import path_template
+from jhe_tui.api import loopback, oauth
 from jhe_tui.api.oauth import Endpoints, LoginFailed, PkceLogin
 from jhe_tui.api.tokens import TokenSet, TokenStore
 
 
-logger = logging.getLogger("jhe_tui.api")
-
-
-async def _log(response) -> None:
-    """Sign-in requests in the request log too: method, path template, status; nothing else."""
-    logger.info("%s %s %s", response.request.method, path_template(response.request.url.path), response.status_code)
-
-
 class SignIn:
-    def __init__(self, url: str, profile: str, *, client_id: str | None = None, verify: bool | str = True,
-                 store: TokenStore | None = None, transport: AsyncBaseTransport | None = None,
-                 timeout: float = 20.0):
+    def __init__(self, url: str, profile: str, *, client_id: str | None = None,
+                 verify: bool | str | SSLContext = True, store: TokenStore | None = None,
+                 transport: oauth.Transport | None = None, timeout: float = 20.0):
         from jhe_tui.connection import token_store
 
         self.url = url.rstrip("/")
@@ -48,10 +38,11 @@ class SignIn:
         self._endpoints: Endpoints | None = None
         self.pending: PkceLogin | None = None
 
-    def http(self) -> AsyncClient:
-        return AsyncClient(follow_redirects=False, event_hooks={"response": [_log]}, **self._http_args)
+    def http(self):
+        """A client for this server's sign-in requests (``oauth.http_client``)."""
+        return oauth.http_client(**self._http_args)
 
-    async def endpoints(self, http: AsyncClient) -> Endpoints:
+    async def endpoints(self, http) -> Endpoints:
         if self._endpoints is None:
             self._endpoints = await oauth.discover(http, self.url)
         return self._endpoints
@@ -93,7 +84,7 @@ class SignIn:
                               "(--client-id).")
         async with self.http() as http:
             endpoints = await self.endpoints(http)
-            tokens = await oauth.loopback_login(http, endpoints, self.client_id, open_url, timeout=timeout)
+            tokens = await loopback.loopback_login(http, endpoints, self.client_id, open_url, timeout=timeout)
         return self._keep(tokens, endpoints)
 
     # --- API key and plain token -------------------------------------------------------------
@@ -110,12 +101,7 @@ class SignIn:
         if not token or any(c.isspace() for c in token):
             raise LoginFailed("That is not an access token (it is empty or contains spaces).")
         async with self.http() as http:
-            response = await oauth._call(http, "GET", f"{self.url}/api/v1/users/profile", "checking the token",
-                                         headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
-        if response.status_code in (401, 403):
-            raise LoginFailed("The server does not accept this token (expired, revoked or mistyped); get a new one.")
-        if response.status_code != 200:
-            raise LoginFailed(f"The token could not be checked (HTTP {response.status_code}); is {self.url} a JHE server?")
+            await oauth.check_token(http, self.url, token)
         return self._keep(TokenSet(token, method="token"), None)
 
     # --- logout ------------------------------------------------------------------------------
@@ -151,8 +137,7 @@ class SignIn:
         if isinstance(client.auth, RefreshingAuth):
             client.auth.replace_tokens(tokens)
             return
-        endpoint = tokens.token_endpoint or f"{self.url}/o/token/"
-        client.use_auth(RefreshingAuth(tokens, endpoint, on_update=lambda t: self.store.save(self.profile, t)))
+        client.use_auth(RefreshingAuth(tokens, oauth.token_endpoint(self.url, tokens), on_update=lambda t: self.store.save(self.profile, t)))
 
 
 def can_open_browser() -> bool:

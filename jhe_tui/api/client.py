@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from pydantic import BaseModel, ValidationError
 
@@ -25,7 +25,7 @@ from .errors import (
     field_text,
     invalid_input_from_validation,
 )
-from .fhir import date_query, observation_page, within_dates
+from .fhir import date_query, observation_page, resource_page, within_dates
 from .generation import ADAPTERS, FHIR_STUDY, Adapter, Generation, ServerInfo, server_info_from_health
 from .http import AsyncBaseTransport, Auth
 from .invitations import IssuedInvitation
@@ -59,6 +59,17 @@ LARGE_PAGE = 1000  # the largest page JHE serves; used when walking whole lists
 M = TypeVar("M", bound=BaseModel)
 Scope = CodeableConcept | tuple[str, str] | str
 Day = date | datetime
+
+
+class FhirFilters(TypedDict, total=False):
+    """What a FHIR observation search filters by; each is optional."""
+
+    patient_id: int | None
+    study_id: int | None
+    organization_id: int | None
+    code: Scope | None
+    date_ge: Day | None
+    date_le: Day | None
 
 
 def scope_key(scope: Scope) -> tuple[str, str]:
@@ -136,7 +147,6 @@ class JheClient:
     def use_auth(self, auth: Auth) -> None:
         """Sign the following requests with ``auth`` (after a new sign-in)."""
         self._session.auth = auth
-        self._session._http.auth = auth
 
     @property
     def on_unauthenticated(self) -> Callable[[], None] | None:
@@ -202,7 +212,9 @@ class JheClient:
                     self._info = server_info_from_health(content_type, response.text)
         return self._info
 
-    async def _adapter(self) -> Adapter:
+    async def adapter(self) -> Adapter:
+        """What the detected generation accepts and how it differs (``generation.Adapter``), for
+        jobs that choose between strategies (the export, the import) without naming versions."""
         return ADAPTERS[(await self.server_info()).generation]
 
     async def _get(self, path: str, doing: str, params: Mapping[str, Any] | None = None) -> Any:
@@ -218,7 +230,7 @@ class JheClient:
         page_size: int,
         doing: str,
     ) -> Page[M]:
-        adapter = await self._adapter()
+        adapter = await self.adapter()
         # Page number and size are left out at their defaults, so requests stay minimal.
         paging = {
             "page": page if page != 1 else None,
@@ -344,7 +356,7 @@ class JheClient:
         if not email.strip():
             raise InvalidInput("Enter an e-mail address to look up.", field_errors={"email": ["Required."]})
         doing = "looking up the e-mail address"
-        query = (await self._adapter()).query("global_lookup", {"email": email.strip()})
+        query = (await self.adapter()).query("global_lookup", {"email": email.strip()})
         found = _parse_list(Patient, await self._get("/api/v1/patients/global_lookup", doing, query), doing)
         return found[0] if found else None
 
@@ -356,11 +368,7 @@ class JheClient:
         The e-mail is looked up first: creating a duplicate is a 500 at v0.0.7 and a vague 400 at
         v0.0.13, while a patient known elsewhere only needs to join this organization.
         """
-        draft = _user_input(PatientDraft, draft, "patient")
-        adapter = await self._adapter()
-        problems = draft.problems(birth_date_required=adapter.generation is Generation.LEGACY)
-        if problems:
-            raise InvalidInput(f"The patient cannot be created: {field_text(problems)}.", field_errors=problems)
+        draft = await self._valid_draft(draft)
         existing = await self.find_patient_by_email(draft.email)
         if existing is not None:
             if int(organization_id) in existing.organization_ids:
@@ -368,14 +376,34 @@ class JheClient:
                     f"A patient with this e-mail address already exists in organization {organization_id} "
                     f"(patient {existing.id})."
                 )
-            patient = await self._add_to_organization(existing.id, organization_id)
+            patient = await self.add_patient_to_organization_unchecked(existing.id, organization_id)
             return PatientCreateResult(action="added", patient=patient)
+        return PatientCreateResult(action="created", patient=await self.create_patient_unchecked(organization_id, draft))
+
+    async def create_patient_unchecked(
+        self, organization_id: int, draft: PatientDraft | Mapping[str, Any]
+    ) -> Patient:
+        """One POST creating the patient in the organization, without looking the e-mail up first.
+
+        For a caller that did the look-up itself and decides what a failed POST means (the import
+        job); the input is still checked here, before anything is sent.
+        """
+        draft = await self._valid_draft(draft)
+        adapter = await self.adapter()
         doing = "creating the patient"
         body = draft.wire_body(identifier_list=adapter.identifier_list, only_set=False)
         data = await self._session.json(
             "POST", "/api/v1/patients", json={**body, "organizationId": int(organization_id)}, doing=doing
         )
-        return PatientCreateResult(action="created", patient=_parse(Patient, data, doing))
+        return _parse(Patient, data, doing)
+
+    async def _valid_draft(self, draft: PatientDraft | Mapping[str, Any]) -> PatientDraft:
+        draft = _user_input(PatientDraft, draft, "patient")
+        legacy = (await self.adapter()).generation is Generation.LEGACY
+        problems = draft.problems(birth_date_required=legacy)
+        if problems:
+            raise InvalidInput(f"The patient cannot be created: {field_text(problems)}.", field_errors=problems)
+        return draft
 
     async def update_patient(
         self, patient_id: int, organization_id: int, changes: PatientChanges | PatientDraft | Mapping[str, Any]
@@ -389,7 +417,7 @@ class JheClient:
         elif isinstance(changes, Mapping):
             changes = {key: value for key, value in changes.items() if key != "email"}
         changes = _user_input(PatientChanges, changes, "change")
-        adapter = await self._adapter()
+        adapter = await self.adapter()
         body = changes.wire_body(identifier_list=adapter.identifier_list, only_set=True)
         if not body:
             return await self.patient(patient_id)
@@ -405,7 +433,7 @@ class JheClient:
 
     async def remove_patient_from_organization(self, patient_id: int, organization_id: int) -> None:
         """Unlink the patient and their enrolments there; with no organization left, JHE deletes the patient."""
-        query = (await self._adapter()).query("patient_in_organization", {"organization_id": organization_id})
+        query = (await self.adapter()).query("patient_in_organization", {"organization_id": organization_id})
         await self._session.json(
             "DELETE",
             f"/api/v1/patients/{int(patient_id)}",
@@ -418,11 +446,13 @@ class JheClient:
         patient = await self.patient(patient_id)
         if int(organization_id) in patient.organization_ids:
             raise Conflict(f"Patient {patient.id} is already in organization {organization_id}.")
-        return await self._add_to_organization(patient.id, organization_id)
+        return await self.add_patient_to_organization_unchecked(patient.id, organization_id)
 
-    async def _add_to_organization(self, patient_id: int, organization_id: int) -> Patient:
+    async def add_patient_to_organization_unchecked(self, patient_id: int, organization_id: int) -> Patient:
+        """One PATCH linking the patient to the organization, without reading the patient first
+        (``add_patient_to_organization`` refuses one already there; the import job checks itself)."""
         doing = "adding the patient to the organization"
-        query = (await self._adapter()).query("patient_in_organization", {"organization_id": organization_id})
+        query = (await self.adapter()).query("patient_in_organization", {"organization_id": organization_id})
         path = f"/api/v1/patients/{int(patient_id)}/global_add_organization"
         return _parse(Patient, await self._session.json("PATCH", path, params=query, doing=doing), doing)
 
@@ -450,14 +480,28 @@ class JheClient:
             raise InvalidInput(f"{who} not in {where}, the organization of study {study.id}.")
         enrolled = {p.id async for p in self.iter_patients(organization_id, study.id)}
         todo = [i for i in ids if i not in enrolled]
-        if todo:
+        await self.enroll_patients_unchecked(study.id, todo)
+        return EnrollmentResult(study_id=study.id, enrolled=todo, already_enrolled=[i for i in ids if i in enrolled])
+
+    async def enroll_patients_unchecked(self, study_id: int, patient_ids: Iterable[int]) -> None:
+        """One POST enrolling the patients, without ``enroll_patients``' checks (organization,
+        already enrolled: each a 500 at the server), for a caller that made them (the import job)."""
+        ids = list(dict.fromkeys(int(i) for i in patient_ids))
+        if ids:
             await self._session.json(
                 "POST",
-                f"/api/v1/studies/{study.id}/patients",
-                json={"patient_ids": todo},
-                doing="enrolling patients in the study",
+                f"/api/v1/studies/{int(study_id)}/patients",
+                json={"patient_ids": ids},
+                doing="enrolling the patient in the study" if len(ids) == 1 else "enrolling patients in the study",
             )
-        return EnrollmentResult(study_id=study.id, enrolled=todo, already_enrolled=[i for i in ids if i in enrolled])
+
+    async def is_enrolled(self, study_id: int, patient_id: int, organization_id: int) -> bool:
+        """Whether the patient is enrolled in the study: the organization's patient list, filtered
+        by study and patient (the only enrolment question every generation answers)."""
+        filters = {"organization_id": organization_id, "study_id": study_id, "patient_id": patient_id}
+        page = await self._page(Patient, "patients", "/api/v1/patients", filters, 1, DEFAULT_PAGE_SIZE,
+                                "checking the patient's enrolment")
+        return any(patient.id == int(patient_id) for patient in page.items)
 
     async def unenroll_patients(self, study_id: int, patient_ids: Iterable[int]) -> None:
         """Remove patients from a study (their consents for it go too); absent ones are ignored."""
@@ -477,7 +521,7 @@ class JheClient:
 
         Older servers and the demo issue links for one built-in app, so the list is empty there.
         """
-        if not (await self._adapter()).invitation_by_post:
+        if not (await self.adapter()).invitation_by_post:
             return []
         doing = "listing the patient's apps"
         data = await self._get(f"/api/v1/patients/{int(patient_id)}/consolidated_clients", doing)
@@ -492,7 +536,7 @@ class JheClient:
         linked to the patient's studies is used.
         """
         doing = "generating the invitation link"
-        adapter = await self._adapter()
+        adapter = await self.adapter()
         if not adapter.invitation_by_post:
             # A GET that issues (and may mail) a link: never sent again on guesswork.
             query = adapter.query("invitation_link", {"send_email": True if send_email else None})
@@ -516,7 +560,7 @@ class JheClient:
         ``InvalidInput``. The server lists every invitation of the exchange, so all its pages are
         read and the patient's picked out here.
         """
-        adapter = await self._adapter()
+        adapter = await self.adapter()
         if not adapter.lists_invitations:
             raise InvalidInput("This server (JHE before v0.0.13) does not list the invitations it issued.")
         walk = self._walk(IssuedInvitation, "invitations", "/api/v1/invitation", {}, LARGE_PAGE,
@@ -559,7 +603,7 @@ class JheClient:
             raise InvalidInput(f"Study {study_id} does not request the data type {code}.")
         if current.consented is consented:
             return current
-        adapter = await self._adapter()
+        adapter = await self.adapter()
         path = f"/api/v1/patients/{int(patient_id)}/consents"
         item = {"codingSystem": system, "codingCode": code}
 
@@ -612,93 +656,82 @@ class JheClient:
         return self._walk(Observation, "observations", "/api/v1/observations", filters, page_size,
                           "listing observations")
 
-    async def _fhir_search(
-        self,
-        patient_id: int | None,
-        study_id: int | None,
-        code: Scope | None,
-        date_ge: Day | None,
-        date_le: Day | None,
-        page: int,
-        count: int,
-        link: str | None = None,
-        organization_id: int | None = None,
-    ) -> tuple[Page[FhirObservation], bool]:
-        """One page as the server returns it (``link``: the previous page's ``next``), and whether
-        the date range must be applied locally."""
-        adapter = await self._adapter()
-        if adapter.fhir_needs_patient and patient_id is None:
+    async def _fhir_request(
+        self, filters: FhirFilters, page: int, count: int
+    ) -> tuple[str, dict[str, str | list[str]], bool]:
+        """(path, query) of one FHIR search page, and whether the date range is left to the caller."""
+        adapter = await self.adapter()
+        if adapter.fhir_needs_patient and filters.get("patient_id") is None:
             raise InvalidInput(
                 "This server (JHE before v0.0.13) searches FHIR observations one patient at a time; choose a patient."
             )
-        doing = "searching FHIR observations"
+        date_ge, date_le, code = filters.get("date_ge"), filters.get("date_le"), filters.get("code")
         local_dates = not adapter.fhir_date_filter and (date_ge is not None or date_le is not None)
-        if link is not None:
-            data = await self._get(self._link(link), doing)
-            with _reading(doing):
-                return observation_page(data, page=page, count=count), local_dates
         query = adapter.query(
             "fhir_observations",
             {
-                "patient": patient_id,
-                FHIR_STUDY: study_id,
-                "patient.organization": organization_id,
+                "patient": filters.get("patient_id"),
+                FHIR_STUDY: filters.get("study_id"),
+                "patient.organization": filters.get("organization_id"),
                 "code": "|".join(scope_key(code)) if code is not None else None,
                 "date": date_query(date_ge, date_le) if adapter.fhir_date_filter else None,
                 "_count": count if count != DEFAULT_PAGE_SIZE else None,
                 "_page": page if page != 1 else None,
             },
         )
-        data = await self._get(f"{adapter.fhir_base}/Observation", doing, query)
+        return f"{adapter.fhir_base}/Observation", query, local_dates
+
+    async def _fhir_search(
+        self, filters: FhirFilters, page: int, count: int, link: str | None = None
+    ) -> tuple[Page[FhirObservation], bool]:
+        """One page as the server returns it (``link``: the previous page's ``next``), and whether
+        the date range must be applied locally."""
+        path, query, local_dates = await self._fhir_request(filters, page, count)
+        doing = "searching FHIR observations"
+        data = await self._get(self._link(link), doing) if link is not None else await self._get(path, doing, query)
         with _reading(doing):
             return observation_page(data, page=page, count=count), local_dates
 
+    async def fhir_observation_resources(
+        self, *, page: int = 1, count: int = 100, texts_only: bool = False, **filters: Unpack[FhirFilters]
+    ) -> Page[Any]:
+        """One page of FHIR observations as resources, for a caller that copies them (the export):
+        no models, no attachment decoding. Each item is the resource's dict, or with ``texts_only``
+        its JSON text on one line. A body that is not a JSON object reads as an empty page.
+
+        Every filter runs on the server, so a date range is refused where it cannot (JHE before
+        v0.0.13; ``fhir_observations`` applies it locally there).
+        """
+        path, query, local_dates = await self._fhir_request(filters, page, count)
+        if local_dates:
+            raise InvalidInput("This server (JHE before v0.0.13) cannot search FHIR observations by date.")
+        text = await self.request_text("GET", path, params=query, doing="searching FHIR observations")
+        return resource_page(text, page=page, count=count, texts_only=texts_only)
+
     async def fhir_observations(
-        self,
-        *,
-        patient_id: int | None = None,
-        study_id: int | None = None,
-        code: Scope | None = None,
-        date_ge: Day | None = None,
-        date_le: Day | None = None,
-        page: int = 1,
-        count: int = 100,
-        organization_id: int | None = None,
+        self, *, page: int = 1, count: int = 100, **filters: Unpack[FhirFilters]
     ) -> Page[FhirObservation]:
         """One page of FHIR observations.
 
         Where the server has no ``date`` filter (v0.0.7) the range is applied to this page
         locally, and ``count`` stays the unfiltered total.
         """
-        result, local_dates = await self._fhir_search(
-            patient_id, study_id, code, date_ge, date_le, page, count, organization_id=organization_id
-        )
+        result, local_dates = await self._fhir_search(filters, page, count)
         if local_dates:
-            result.items = [o for o in result.items if within_dates(o, date_ge, date_le)]
+            result.items = [o for o in result.items if within_dates(o, filters.get("date_ge"), filters.get("date_le"))]
         return result
 
     async def iter_fhir_observations(
-        self,
-        *,
-        patient_id: int | None = None,
-        study_id: int | None = None,
-        code: Scope | None = None,
-        date_ge: Day | None = None,
-        date_le: Day | None = None,
-        count: int = LARGE_PAGE,
-        organization_id: int | None = None,
+        self, *, count: int = LARGE_PAGE, **filters: Unpack[FhirFilters]
     ) -> AsyncIterator[FhirObservation]:
         """Every matching FHIR observation; pages are fetched whole and, on v0.0.7, filtered here."""
         local_dates = False
 
         async def fetch(number: int, link: str | None) -> Page[FhirObservation]:
             nonlocal local_dates
-            result, local_dates = await self._fhir_search(
-                patient_id, study_id, code, date_ge, date_le, number, count,
-                link=link, organization_id=organization_id,
-            )
+            result, local_dates = await self._fhir_search(filters, number, count, link)
             return result
 
         async for observation in iterate(fetch):
-            if not local_dates or within_dates(observation, date_ge, date_le):
+            if not local_dates or within_dates(observation, filters.get("date_ge"), filters.get("date_le")):
                 yield observation

@@ -11,12 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
-from json.decoder import scanstring  # type: ignore[attr-defined]
-from json.scanner import make_scanner
 from datetime import date, datetime, time, timezone
 from typing import Any
 
+from .fhir_pages import bundle_resources
 from .models import FhirObservation
 from .omh import decode
 from .pages import Page
@@ -34,166 +32,6 @@ def decode_attachment(data: Any) -> Any:
         except (binascii.Error, ValueError):
             continue
     return None
-
-
-class RawResource(dict):
-    """A resource as parsed, with ``text``: its JSON exactly as the server sent it, on one line."""
-
-    __slots__ = ("text",)
-    text: str
-
-
-_scan = make_scanner(json.JSONDecoder())
-_SPACE = re.compile(r"[ \t\n\r]*")
-
-
-def _skip(text: str, i: int, expected: str | None = None) -> int:
-    i = _SPACE.match(text, i).end()  # type: ignore[union-attr]
-    if expected is not None and text[i:i + 1] != expected:
-        raise ValueError(f"expected {expected!r} at {i}")
-    return i
-
-
-def _value(text: str, i: int) -> tuple[Any, int]:
-    try:
-        return _scan(text, i)
-    except StopIteration:
-        raise ValueError(f"no JSON value at {i}") from None
-
-
-_URL_KEY, _RESOURCE_KEY, _RESOURCE_ONLY = '{"fullUrl":"', ',"resource":', '{"resource":'
-
-
-def _entry(text: str, i: int) -> tuple[dict[str, Any] | None, str, int]:
-    """(resource, its JSON text on one line, end) of the entry starting at ``text[i]``.
-
-    The servers' usual compact ``{"fullUrl":"...","resource":{...}}`` (or ``{"resource":{...}}``)
-    is walked member by member, so the resource's span is known exactly; any other entry is
-    parsed whole and its resource encoded again.
-    """
-    start = None
-    if text.startswith(_URL_KEY, i):
-        _, url_end = scanstring(text, i + len(_URL_KEY))
-        if text.startswith(_RESOURCE_KEY, url_end):
-            start = url_end + len(_RESOURCE_KEY)
-    elif text.startswith(_RESOURCE_ONLY, i):
-        start = _skip(text, i + len(_RESOURCE_ONLY))
-    if start is not None:
-        resource, end = _value(text, start)
-        raw = text[start:end]
-        if text.startswith("}", end) and isinstance(resource, dict) and "\n" not in raw and "\r" not in raw:
-            return resource, raw, end + 1
-    entry, end = _value(text, i)
-    resource = entry.get("resource") if isinstance(entry, dict) else None
-    if not isinstance(resource, dict):
-        return None, "", end
-    return resource, json.dumps(resource, separators=(",", ":"), ensure_ascii=False), end
-
-
-def _parsed_entries(text: str, i: int) -> tuple[list[Any], int]:
-    """(the resources of the entry array starting at ``text[i]``, each a ``RawResource``, end)."""
-    resources: list[Any] = []
-    i = _skip(text, i + 1)
-    while text[i:i + 1] != "]":
-        found, found_text, end = _entry(text, i)
-        if found is not None:
-            resource = RawResource(found)
-            resource.text = found_text
-            resources.append(resource)
-        i = _skip(text, end)
-        if text[i:i + 1] == ",":
-            i = _skip(text, i + 1)
-            if text[i:i + 1] == "]":
-                raise ValueError(f"expected a value at {i}")
-        elif text[i:i + 1] != "]":
-            raise ValueError(f"expected ',' or ']' at {i}")
-    return resources, i + 1
-
-
-def _texts_of_parsed(text: str, i: int) -> tuple[list[Any], int]:
-    resources, end = _parsed_entries(text, i)
-    return [resource.text for resource in resources], end
-
-
-def _entry_texts(text: str, i: int) -> tuple[list[Any], int]:
-    """(the JSON text of each resource of the entry array at ``text[i]``, end), without parsing
-    the resources: an NDJSON or Bundle export only copies them, and parsing was most of its CPU.
-
-    Servers write the array compactly and alike, entry after entry (``{"resource":{…}}`` at JHE,
-    ``{"fullUrl":"…","resource":{…}}`` elsewhere), so the resources are what lies between one
-    entry's envelope and the next (``},{"resource":`` or ``},{"fullUrl":"``, the ``}`` closing
-    the entry before). That text cannot occur inside a JSON string (its quotes would be escaped
-    there), only in a resource that nests an object with such a member (a contained Bundle), and
-    a cut there leaves the pieces on either side with unbalanced braces. The count does not tell
-    strings apart, so text values whose braces exactly made up for such a cut on both sides of it
-    would hide one; ruling that out would mean parsing every resource, the cost this avoids. The
-    first and last entries are walked exactly (``_entry``), which proves the envelope's shape (the
-    resource is the entry's last member). A piece with unbalanced braces, a line break, or a
-    ``search`` member (the one member a search Bundle's entry may have after its resource) sends
-    the whole array to ``_parsed_entries``.
-    """
-    start = _skip(text, i + 1)
-    if text[start:start + 1] == "]":
-        return [], start + 1
-    first, first_text, end = _entry(text, start)
-    if first is None or text[end - 1 - len(first_text):end - 1] != first_text:
-        return _texts_of_parsed(text, i)
-    texts = [first_text]
-    with_url = text.startswith(_URL_KEY, start)
-    separator = "}," + (_URL_KEY if with_url else _RESOURCE_ONLY)
-    if text.startswith(separator, end - 1):
-        last = text.rfind(separator)  # before the last entry, which is walked exactly
-        between = text[end - 1 + len(separator):last]  # the middle entries, less the first's envelope
-        if '},"search":' in between or "\n" in between or "\r" in between:
-            return _texts_of_parsed(text, i)
-        pieces = between.split(separator) if last > end - 1 else []
-        if with_url:
-            pieces = [piece.partition('","resource":') for piece in pieces]
-            if any(not marker or "\\" in url for url, marker, _ in pieces):
-                return _texts_of_parsed(text, i)
-            pieces = [resource for _, _, resource in pieces]
-        for piece in pieces:
-            if piece.count("{") != piece.count("}"):
-                return _texts_of_parsed(text, i)
-        texts += pieces
-        found, last_text, end = _entry(text, last + 2)
-        if found is None:
-            return _texts_of_parsed(text, i)
-        texts.append(last_text)
-    end = _skip(text, end)
-    if text[end:end + 1] != "]":
-        return _texts_of_parsed(text, i)
-    return texts, end + 1
-
-
-def bundle_resources(text: str, *, texts_only: bool = False) -> dict[str, Any]:
-    """A search Bundle (or DRF page) parsed once, with ``entry`` (``results``) replaced by the
-    list of its items' resources, each a ``RawResource`` carrying its own text, so an export can
-    write the resource as received instead of encoding it again (that encoding was about a third
-    of the export's CPU). With ``texts_only`` the list holds just each resource's JSON text.
-
-    Each resource is parsed by the C scanner like ``json.loads`` would; only the Bundle's own few
-    members and each entry's envelope are walked here. Raises ValueError for anything that is
-    not a JSON object.
-    """
-    entries = _entry_texts if texts_only else _parsed_entries
-    head: dict[str, Any] = {}
-    i = _skip(text, _skip(text, 0, "{") + 1)
-    closed = text[i:i + 1] == "}"
-    while not closed:
-        key, i = scanstring(text, _skip(text, i, '"') + 1)
-        i = _skip(text, _skip(text, i, ":") + 1)
-        if key in ("entry", "results") and text[i:i + 1] == "[":
-            head[key], i = entries(text, i)
-        else:
-            head[key], i = _value(text, i)
-        i = _skip(text, i)
-        closed = text[i:i + 1] == "}"
-        if not closed:
-            i = _skip(text, i, ",") + 1
-    if _skip(text, i + 1) != len(text):
-        raise ValueError("extra data after the JSON object")
-    return head
 
 
 def _time(value: Any) -> datetime | None:
@@ -236,22 +74,44 @@ def observation_from_resource(resource: dict[str, Any]) -> FhirObservation:
     )
 
 
-def observation_page(data: Any, *, page: int, count: int) -> Page[FhirObservation]:
-    """A DRF page of ``{resource}`` or a FHIR Bundle as ``Page[FhirObservation]``."""
+def _envelope(data: Any) -> tuple[Any, Any, Any, Any]:
+    """(items, total, next, previous) of a FHIR Bundle or a DRF page; each as found, unchecked."""
     data = data if isinstance(data, dict) else {}
     if data.get("resourceType") == "Bundle":
-        wrappers = data.get("entry") or []
         links = {link.get("relation"): link.get("url") for link in data.get("link") or [] if isinstance(link, dict)}
-        total, next_url, previous_url = data.get("total"), links.get("next"), links.get("previous")
-    else:
-        wrappers = data.get("results") or []
-        total, next_url, previous_url = data.get("count"), data.get("next"), data.get("previous")
-    resources = [w["resource"] for w in wrappers if isinstance(w, dict) and isinstance(w.get("resource"), dict)]
+        return data.get("entry"), data.get("total"), links.get("next"), links.get("previous")
+    return data.get("results"), data.get("count"), data.get("next"), data.get("previous")
+
+
+def observation_page(data: Any, *, page: int, count: int) -> Page[FhirObservation]:
+    """A DRF page of ``{resource}`` or a FHIR Bundle as ``Page[FhirObservation]``."""
+    wrappers, total, next_url, previous_url = _envelope(data)
+    resources = [w["resource"] for w in wrappers or [] if isinstance(w, dict) and isinstance(w.get("resource"), dict)]
     return Page[FhirObservation](
         count=total if isinstance(total, int) else len(resources),
         items=[observation_from_resource(resource) for resource in resources if resource.get("id") is not None],
         next=next_url,
         previous=previous_url,
+        page=page,
+        page_size=count,
+    )
+
+
+def resource_page(text: str, *, page: int, count: int, texts_only: bool) -> Page[Any]:
+    """A search answer's resources as dicts, or with ``texts_only`` as their JSON texts
+    (see ``bundle_resources``), in a ``Page`` built without validating them one by one."""
+    try:
+        data = bundle_resources(text, texts_only=texts_only)
+    except ValueError:
+        data = {}
+    found, total, next_url, previous_url = _envelope(data)
+    kind = str if texts_only else dict
+    resources = [r for r in found if isinstance(r, kind)] if isinstance(found, list) else []
+    return Page[Any].model_construct(
+        count=total if isinstance(total, int) else len(resources),
+        items=resources,
+        next=next_url if isinstance(next_url, str) else None,
+        previous=previous_url if isinstance(previous_url, str) else None,
         page=page,
         page_size=count,
     )

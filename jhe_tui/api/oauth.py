@@ -5,7 +5,9 @@
   (``/common/server-settings.js`` at v0.0.13, ``/portal/settings.js`` at v0.0.7).
 * ``PkceLogin``: authorization code + PKCE (S256), for a loopback redirect or for the console's
   ``/auth/callback`` with the user pasting the address they land on (or just the code).
-* ``exchange_code``, ``refresh``, ``client_credentials`` (practitioner API keys), ``revoke``.
+* ``exchange_code``, ``refresh``, ``client_credentials`` (practitioner API keys), ``revoke``;
+  ``check_token`` for an access token given as is; the loopback redirect is in ``loopback``.
+* ``http_client``: the HTTP client all of these take, so callers never build one themselves.
 
 The token endpoint is always called with its trailing slash: JHE answers 500 without it.
 Every failure is a ``LoginFailed`` with one sentence that says what to do next.
@@ -13,13 +15,12 @@ Every failure is a ``LoginFailed`` with one sentence that says what to do next.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
-import hmac
+import logging
 import re
+import ssl
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,14 +30,20 @@ from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 from .errors import JheError, _capitalised, redirect_note
-from .http import AsyncClient, Response, TimeoutException, TransportError
+from .http import AsyncBaseTransport, AsyncClient, Response, TimeoutException, TransportError, tls_verify
+from .session import path_template
 from .text import visible
 from .tokens import TokenSet
 
 DISCOVERY_PATH = "/o/.well-known/openid-configuration"
+TOKEN_PATH = "/o/token/"  # where a server without discovery data renews tokens
+PROFILE_PATH = "/api/v1/users/profile"
 SETTINGS_SCRIPTS = ("/common/server-settings.js", "/portal/settings.js")
 CODE_LIFETIME_SECONDS = 60
 _CLIENT_ID = re.compile(r"""client_id["']?\s*:\s*["']([^"']+)["']""")
+
+logger = logging.getLogger("jhe_tui.api")
+Transport = AsyncBaseTransport  # what the demo (ASGI) or a test puts in place of the network
 
 
 class LoginFailed(JheError):
@@ -50,6 +57,24 @@ class Endpoints:
     token: str
     revocation: str
     userinfo: str | None = None
+
+
+async def _log(response: Response) -> None:
+    logger.info("%s %s %s", response.request.method, path_template(response.request.url.path), response.status_code)
+
+
+def http_client(*, verify: bool | str | ssl.SSLContext = True, transport: Transport | None = None,
+                timeout: float = 20.0) -> AsyncClient:
+    """The client for one sign-in's requests (use it with ``async with``). Redirects are not
+    followed but said (``_call``); each exchange goes to the request log as the API's do: method,
+    path template and status, nothing else."""
+    return AsyncClient(follow_redirects=False, event_hooks={"response": [_log]}, verify=tls_verify(verify),
+                       transport=transport, timeout=timeout)
+
+
+def token_endpoint(base_url: str, tokens: TokenSet) -> str:
+    """Where ``tokens`` are renewed: the endpoint that issued them, else the server's usual one."""
+    return tokens.token_endpoint or base_url.rstrip("/") + TOKEN_PATH
 
 
 def _slash(url: str) -> str:
@@ -255,6 +280,17 @@ async def refresh(http: AsyncClient, endpoints: Endpoints, tokens: TokenSet) -> 
     return tokens.rotated(data)
 
 
+async def check_token(http: AsyncClient, base_url: str, token: str) -> None:
+    """An access token given as is, tried on the API so a typo is caught at sign-in."""
+    base_url = base_url.rstrip("/")
+    response = await _call(http, "GET", base_url + PROFILE_PATH, "checking the token",
+                           headers={"Authorization": f"Bearer {token}", "Accept": "application/json"})
+    if response.status_code in (401, 403):
+        raise LoginFailed("The server does not accept this token (expired, revoked or mistyped); get a new one.")
+    if response.status_code != 200:
+        raise LoginFailed(f"The token could not be checked (HTTP {response.status_code}); is {base_url} a JHE server?")
+
+
 def split_api_key(key: str) -> tuple[str, str]:
     """A v0.0.13 practitioner API key is base64(``client_id:client_secret``)."""
     try:
@@ -298,98 +334,3 @@ async def revoke(http: AsyncClient, endpoints: Endpoints, tokens: TokenSet) -> b
             return False
         confirmed = confirmed and response.status_code == 200
     return confirmed
-
-
-# --- loopback redirect -----------------------------------------------------------------------------
-
-_PAGE = (
-    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nConnection: close\r\n"
-    "Cache-Control: no-store\r\n\r\n<!DOCTYPE html><html><body style=\"font-family:sans-serif\">"
-    "<h1>{title}</h1><p>{text}</p></body></html>"
-)
-
-
-class LoopbackReceiver:
-    """An HTTP listener on ``127.0.0.1:<free port>`` that waits for this sign-in's ``/callback``.
-
-    Every local user can reach it, so a callback without this attempt's ``state`` gets a neutral
-    page and is otherwise ignored: a guessed one cannot make the real sign-in fail, and its text
-    never reaches the terminal.
-    """
-
-    def __init__(self, state: str, host: str = "127.0.0.1"):
-        self.state = state
-        self.host = host
-        self.port = 0
-        self._server: asyncio.base_events.Server | None = None
-        self._result: asyncio.Future[str] | None = None
-
-    @property
-    def redirect_uri(self) -> str:
-        return f"http://{self.host}:{self.port}/callback"
-
-    async def __aenter__(self) -> LoopbackReceiver:
-        self._result = asyncio.get_running_loop().create_future()
-        self._server = await asyncio.start_server(self._handle, self.host, 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            line = (await asyncio.wait_for(reader.readline(), 10)).decode("latin-1")
-            parts = line.split()
-            target = parts[1] if len(parts) >= 2 else ""
-            url = urlsplit(target)
-            if url.path != "/callback":
-                writer.write(b"HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n")
-                return
-            query = parse_qs(url.query)
-            state = (query.get("state") or [""])[0]
-            if self._result is None or self._result.done() \
-                    or not hmac.compare_digest(state.encode(), self.state.encode()):
-                writer.write(_PAGE.format(status="400 Bad Request", title="Nothing to do here",
-                                          text="This address is not part of a sign-in in progress.").encode())
-                return
-            ok = "code" in query
-            title = "Signed in" if ok else "Sign-in failed"
-            text = "You can close this tab and go back to the terminal." if ok else \
-                "The server did not send a code; see the terminal."
-            writer.write(_PAGE.format(status="200 OK", title=title, text=text).encode())
-            self._result.set_result(target)
-        except (TimeoutError, ConnectionError):
-            pass
-        finally:
-            try:
-                await writer.drain()
-                writer.close()
-            except ConnectionError:
-                pass
-
-    async def wait(self, timeout: float) -> str:
-        """The callback path with its query (``/callback?code=…&state=…``)."""
-        assert self._result is not None
-        try:
-            return await asyncio.wait_for(asyncio.shield(self._result), timeout)
-        except TimeoutError:
-            raise LoginFailed(
-                f"No sign-in arrived within {int(timeout)} seconds; run `jhe-tui login` again "
-                "(or use the paste-back sign-in if the browser cannot reach this machine)."
-            ) from None
-
-
-async def loopback_login(http: AsyncClient, endpoints: Endpoints, client_id: str,
-                         open_url: Callable[[str], object], *, timeout: float = 300.0) -> TokenSet:
-    """Authorization code + PKCE with a loopback redirect: ``open_url`` gets the authorize URL."""
-    state = generate_token(32)
-    async with LoopbackReceiver(state) as receiver:
-        login = PkceLogin(endpoints, client_id, receiver.redirect_uri, "loopback", state=state)
-        opened = open_url(login.authorize_url)
-        if asyncio.iscoroutine(opened):
-            await opened
-        target = await receiver.wait(timeout)
-    return await exchange_code(http, login, login.code_from(f"{receiver.redirect_uri}{target[len('/callback'):]}"))

@@ -48,7 +48,6 @@ class ApiSession:
         retry: RetryPolicy,
         verify: bool | str,
     ):
-        self.auth = auth
         self.retry = retry
         self.on_unauthenticated: Callable[[], None] | None = None
         self._limit = asyncio.Semaphore(max_concurrency)
@@ -61,6 +60,15 @@ class ApiSession:
             verify=tls_verify(verify),
             headers={"Accept": "application/json"},
         )
+
+    @property
+    def auth(self) -> Auth:
+        return self._http.auth
+
+    @auth.setter
+    def auth(self, auth: Auth) -> None:
+        """What signs the following requests (a new sign-in replaces it)."""
+        self._http.auth = auth
 
     @property
     def base_url(self) -> str:

@@ -35,7 +35,7 @@ from typing import Any, TextIO
 
 from jhe_tui import paths
 from jhe_tui.api import JheClient, JheError
-from jhe_tui.api.fhir import RawResource, decode_attachment
+from jhe_tui.api.fhir import decode_attachment
 from jhe_tui.api.omh import decode
 
 from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources
@@ -181,7 +181,7 @@ def csv_row(resource: dict[str, Any]) -> list[Any]:
 
 
 class _Writer:
-    texts = True  # takes each resource as its JSON text (a str) when the server's is at hand
+    texts = True  # takes each resource as its JSON text (a str) where the client writes them
 
     def __init__(self, stream: io.TextIOBase) -> None:
         self.stream = stream
@@ -204,20 +204,15 @@ class _CsvWriter(_Writer):
         self.csv.writerows(csv_row(o) for o in items)
 
 
-# One encoder for every resource: ``json.dumps`` with options builds a new one per call, which at
-# a thousand resources a page is a sizeable share of the export's CPU.
+# One encoder for the resources that come as dicts (a server without a FHIR search for the whole
+# query): ``json.dumps`` with options builds a new one per call.
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
-def _dumps(resource: dict[str, Any]) -> str:
-    """One line of JSON: the text the server sent, when the resource kept it (``RawResource``)."""
-    return resource.text if isinstance(resource, RawResource) else _encode(resource)
-
-
 def _texts(items: list[Any]) -> list[str]:
-    """The page's resources as JSON texts. A page comes either all as texts (the fast path) or all
-    as resources; a page of a thousand texts is used as it is, without a call per item."""
-    return items if isinstance(items[0], str) else list(map(_dumps, items))
+    """The page's resources as JSON texts, one line each. A page comes either all as texts (the
+    FHIR search, ``jhe_tui.api.fhir_pages``) or all as dicts; texts are used as they are."""
+    return items if isinstance(items[0], str) else list(map(_encode, items))
 
 
 class _NdjsonWriter(_Writer):

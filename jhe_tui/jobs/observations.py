@@ -23,9 +23,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
-from jhe_tui.api import FhirObservation, Generation, InvalidInput, JheClient, Observation, Page, scope_key
-from jhe_tui.api.fhir import RawResource, bundle_resources, date_query, within_dates
-from jhe_tui.api.generation import ADAPTERS, FHIR_STUDY
+from jhe_tui.api import FhirObservation, InvalidInput, JheClient, Observation, Page, scope_key
+from jhe_tui.api.client import FhirFilters
+from jhe_tui.api.fhir import within_dates
 
 LARGE_PAGE = 1000  # the largest page every JHE generation serves (v0.0.13 caps there)
 LOCAL_NOTE = (
@@ -95,10 +95,10 @@ async def check_study(client: JheClient, query: ObservationQuery) -> None:
 
 async def plan_for(client: JheClient, query: ObservationQuery) -> Plan:
     query.check()
-    generation = (await client.server_info()).generation
-    if generation is not Generation.LEGACY:
+    adapter = await client.adapter()
+    if not adapter.fhir_needs_patient and adapter.fhir_date_filter:
         return Plan("fhir", local_code=False, local_dates=False)
-    dates = bool(query.since or query.until)
+    dates = bool(query.since or query.until) and not adapter.fhir_date_filter
     if query.patient_id is not None:
         return Plan("fhir-patient", local_code=False, local_dates=dates)
     return Plan("admin", local_code=bool(query.code), local_dates=dates)
@@ -156,7 +156,13 @@ def patient_names(items: list[Observation]) -> dict[int, str]:
     return names
 
 
-PageFetch = Callable[[int], Awaitable[Page[FhirObservation]]]
+PageFetch = Callable[[int], Awaitable[Page[Any]]]
+
+
+def _server_filters(query: ObservationQuery) -> FhirFilters:
+    """The query as the client's FHIR search takes it, every filter for the server."""
+    return FhirFilters(organization_id=query.organization_id, study_id=query.study_id, patient_id=query.patient_id,
+                       code=query.code, date_ge=query.since, date_le=query.until)
 
 
 def source_pages(
@@ -165,16 +171,7 @@ def source_pages(
     """A function fetching page ``n`` of the server's answer, before any local filtering."""
 
     async def fhir(number: int) -> Page[FhirObservation]:
-        return await client.fhir_observations(
-            organization_id=query.organization_id,
-            study_id=query.study_id,
-            patient_id=query.patient_id,
-            code=query.code,
-            date_ge=query.since,
-            date_le=query.until,
-            page=number,
-            count=page_size,
-        )
+        return await client.fhir_observations(**_server_filters(query), page=number, count=page_size)
 
     async def fhir_patient(number: int) -> Page[FhirObservation]:
         return await client.fhir_observations(
@@ -240,7 +237,7 @@ async def screen_page(
     return ScreenPage(found[:page_size], seen if complete else skip + len(found), complete and not more)
 
 
-async def pages_ahead(fetch: PageFetch, window: int = 3) -> AsyncIterator[Page[FhirObservation]]:
+async def pages_ahead(fetch: PageFetch, window: int = 3) -> AsyncIterator[Page[Any]]:
     """Every page in order, up to ``window`` requests in flight, so the server works while we write.
 
     The first page says how many there are; the rest are fetched by number. Pages past the
@@ -251,7 +248,7 @@ async def pages_ahead(fetch: PageFetch, window: int = 3) -> AsyncIterator[Page[F
     if not first.next or not first.items:
         return
     last = first.page_count
-    pending: dict[int, asyncio.Task[Page[FhirObservation]]] = {}
+    pending: dict[int, asyncio.Task[Page[Any]]] = {}
     number = 2
     try:
         while number <= last:
@@ -285,79 +282,26 @@ async def matching(
         yield items, page.count
 
 
-@dataclass
-class RawPage:
-    """A page of resource dicts; what ``pages_ahead`` needs of a ``Page``, without validating items."""
-
-    count: int
-    items: list[dict[str, Any]]
-    following: bool
-    page_size: int
-
-    @property
-    def next(self) -> str | None:
-        return "next" if self.following else None
-
-    @property
-    def page_count(self) -> int:
-        return max(1, -(-self.count // self.page_size))
-
-
-async def _raw_fhir_fetch(client: JheClient, query: ObservationQuery, page_size: int, texts_only: bool):
-    """Page ``n`` of the FHIR search as the server sent it: (resources, total, has_next).
-
-    The export's fast path: no models, no attachment decoding; each resource keeps the text it
-    came as (``RawResource``), which NDJSON and Bundle files copy instead of encoding again. With
-    ``texts_only`` the resources are that text alone, never parsed.
-    """
-    adapter = ADAPTERS[(await client.server_info()).generation]
-    path = f"{adapter.fhir_base}/Observation"
-
-    async def fetch(number: int) -> Page[dict[str, Any]]:
-        params = adapter.query(
-            "fhir_observations",
-            {
-                "patient.organization": query.organization_id,
-                FHIR_STUDY: query.study_id,
-                "patient": query.patient_id,
-                "code": "|".join(scope_key(query.code)) if query.code else None,
-                "date": date_query(query.since, query.until),
-                "_count": page_size,
-                "_page": number if number != 1 else None,
-            },
-        )
-        text = await client.request_text("GET", path, params=params, doing="searching FHIR observations")
-        try:
-            data = bundle_resources(text, texts_only=texts_only)
-        except ValueError:
-            data = {}
-        if data.get("resourceType") == "Bundle":
-            found, total = data.get("entry"), data.get("total")
-            following = any(isinstance(link, dict) and link.get("relation") == "next" for link in data.get("link") or [])
-        else:
-            found, total, following = data.get("results"), data.get("count"), bool(data.get("next"))
-        kind = str if texts_only else RawResource
-        resources = [r for r in found if isinstance(r, kind)] if isinstance(found, list) else []
-        return RawPage(total if isinstance(total, int) else len(resources), resources, following, page_size)
-
-    return fetch
-
-
 async def matching_resources(
     client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 6,
     texts_only: bool = False,
 ) -> AsyncIterator[tuple[list[Any], int | None]]:
     """Every matching observation as a FHIR resource dict, a server page at a time, with the total.
 
-    Where the server filters everything (v0.0.13+, the demo) the resources are passed through
-    untouched, and with ``texts_only`` as their JSON text (a ``str``), never parsed; otherwise
+    Where the server filters everything (v0.0.13+, the demo) the resources come as the server's
+    page holds them, and with ``texts_only`` as compact JSON texts (a ``str``) ready to write; otherwise
     they come from ``matching`` (admin list or local filtering) as dicts.
     """
     plan = await plan_for(client, query)
     if plan.source == "fhir" and not plan.local:
-        fetch = await _raw_fhir_fetch(client, query, page_size, texts_only)
-        async for page in pages_ahead(fetch, window):  # type: ignore[arg-type]
-            yield page.items, page.count  # type: ignore[misc]
+
+        async def fetch(number: int) -> Page[Any]:
+            return await client.fhir_observation_resources(
+                **_server_filters(query), page=number, count=page_size, texts_only=texts_only
+            )
+
+        async for page in pages_ahead(fetch, window):
+            yield page.items, page.count
         return
     async for items, total in matching(client, query, page_size=page_size, window=window):
         yield [with_effective(o) for o in items], total

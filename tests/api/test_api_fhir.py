@@ -7,11 +7,8 @@ import json
 from datetime import date, datetime, timezone
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from jhe_tui.api.fhir import (bundle_resources, decode_attachment, observation_from_resource, observation_page,
-                              within_dates)
+from jhe_tui.api.fhir import decode_attachment, observation_from_resource, observation_page, within_dates
 
 PAYLOAD = {
     "header": {"schema_id": {"namespace": "omh", "name": "heart-rate", "version": "2.0"}},
@@ -125,106 +122,3 @@ def test_date_range_bounds_are_inclusive_whole_days():
     assert within_dates(observation, datetime(2026, 2, 1, 12, 0), None)  # naive bounds are UTC
     undated = observation_from_resource({"id": "2"})
     assert within_dates(undated, None, None) and not within_dates(undated, date(2026, 1, 1), None)
-
-
-def test_bundle_resources_keep_the_text_each_resource_came_as():
-    text = ('{"resourceType":"Bundle","total":2,"entry":[{"fullUrl":"http://x/Observation/1","resource":'
-            '{"id":"1","note":"a \\"quoted\\",\\"resource\\": é"}},{"fullUrl":"u","resource":{"id":"2"}}]}')
-    data = bundle_resources(text)
-    assert data["total"] == 2 and data["resourceType"] == "Bundle"
-    assert data["entry"] == [{"id": "1", "note": 'a "quoted","resource": é'}, {"id": "2"}]
-    assert [r.text for r in data["entry"]] == ['{"id":"1","note":"a \\"quoted\\",\\"resource\\": é"}', '{"id":"2"}']
-
-
-def test_bundle_resources_re_encode_entries_written_another_way():
-    text = '{ "results" : [ {"resource": {"id": "1",\n "b": [1, 2]}, "fullUrl": "u"}, 7, {"x": 1} ], "count": 1 }'
-    data = bundle_resources(text)
-    assert data["count"] == 1 and data["results"] == [{"id": "1", "b": [1, 2]}]
-    assert data["results"][0].text == '{"id":"1","b":[1,2]}'
-
-
-def test_bundle_resources_take_the_last_of_repeated_keys_like_json_loads():
-    text = '{"entry":[{"fullUrl":"u","resource":{"id":"1"},"resource":{"id":"2"}}]}'
-    (resource,) = bundle_resources(text)["entry"]
-    assert resource == {"id": "2"} and resource.text == '{"id":"2"}'
-
-
-@pytest.mark.parametrize("text", ["", "[1]", '{"a":}', '{"a":1', '{"a":1} x', '{"entry":[1 2]}', '{"entry":[1,]}',
-                                  '{"entry":[{"fullUrl":"u","resource":{"id":"1"}]}'])
-def test_bundle_resources_refuse_what_is_not_a_json_object(text):
-    with pytest.raises(ValueError):
-        bundle_resources(text)
-
-
-def _bundle(resources, *, with_url=True, search=False):
-    """A search Bundle written the compact way servers write them."""
-    def entry(n, r):
-        e = {"fullUrl": f"http://x/Observation/{n}"} if with_url else {}
-        e["resource"] = r
-        if search:
-            e["search"] = {"mode": "match"}
-        return e
-    body = {"resourceType": "Bundle", "total": len(resources), "entry": [entry(n, r) for n, r in enumerate(resources)],
-            "link": [{"relation": "self", "url": "http://x/?a=1"}]}
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-
-
-TRICKY = [
-    {"resourceType": "Observation", "id": "1", "note": 'ends }},{"fullUrl":" inside a string'},
-    {"resourceType": "Observation", "id": "2", "note": "unbalanced } and { and ]"},
-    {"resourceType": "Observation", "id": "3", "contained": [{"resourceType": "Bundle", "entry": [
-        {"fullUrl": "a", "resource": {"id": "in"}}, {"fullUrl": "b", "resource": {"id": "in2"}}]}]},
-    {"resourceType": "Observation", "id": "4", "x": [{"resource": {"a": {}}}, {"resource": {"b": 1}}]},
-    {"resourceType": "Observation", "id": "5", "text": "line\nbreak é \\ \"q\""},
-    # Not first in their array, so the nested envelope is exactly the one between entries.
-    {"resourceType": "Observation", "id": "6", "x": [{"a": {}}, {"resource": {"b": 1}}]},
-    {"resourceType": "Observation", "id": "7", "x": [{"a": {}}, {"fullUrl": "u", "resource": {"b": 1}}]},
-]
-
-
-@pytest.mark.parametrize("with_url", [True, False])
-@pytest.mark.parametrize("search", [False, True])
-@pytest.mark.parametrize("resources", [[], TRICKY[:1], TRICKY, TRICKY[2:4] * 3, [{"id": "0"}, TRICKY[5], {"id": "9"}],
-                                       [{"id": "0"}, TRICKY[6], {"id": "9"}],
-                                       [{"id": str(i)} for i in range(50)]])
-def test_resource_texts_are_exactly_the_resources_sent(resources, with_url, search):
-    text = _bundle(resources, with_url=with_url, search=search)
-    data = bundle_resources(text, texts_only=True)
-    assert data["total"] == len(resources) and data["link"][0]["relation"] == "self"
-    assert all(isinstance(t, str) and "\n" not in t for t in data["entry"])
-    assert [json.loads(t) for t in data["entry"]] == resources
-    assert [t for t in data["entry"]] == [r.text for r in bundle_resources(text)["entry"]]
-
-
-def test_resource_texts_of_a_pretty_printed_bundle_are_re_encoded_on_one_line():
-    text = json.dumps({"entry": [{"resource": r} for r in TRICKY]}, indent=2)
-    texts = bundle_resources(text, texts_only=True)["entry"]
-    assert [json.loads(t) for t in texts] == TRICKY and all("\n" not in t for t in texts)
-
-
-_JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(alphabet='{}[]",:\\ab\n é'),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(["fullUrl", "resource", "search", "id", "{", "}"]), inner, max_size=3),
-    max_leaves=12,
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.dictionaries(st.sampled_from(["id", "resource", "fullUrl", "x"]), _JSON, max_size=4), max_size=6),
-       st.booleans())
-def test_resource_texts_match_a_full_parse_whatever_the_resources_hold(resources, with_url):
-    text = _bundle(resources, with_url=with_url)
-    texts = bundle_resources(text, texts_only=True)["entry"]
-    assert [json.loads(t) for t in texts] == [json.loads(json.dumps(r)) for r in resources]
-
-
-def test_a_member_after_a_later_resource_is_not_taken_for_part_of_it():
-    entries = [{"resource": {"id": "1"}}, {"resource": {"id": "2"}, "search": {"mode": "include"}}, {"resource": {"id": "3"}}]
-    text = json.dumps({"entry": entries}, separators=(",", ":"))
-    assert bundle_resources(text, texts_only=True)["entry"] == ['{"id":"1"}', '{"id":"2"}', '{"id":"3"}']
-
-
-def test_a_resource_written_over_several_lines_is_put_on_one():
-    text = '{"entry":[{"resource":{"id":"1"}},{"resource":{"id":\n"2",\r\n"a":[1]}},{"resource":{"id":"3"}}]}'
-    assert bundle_resources(text, texts_only=True)["entry"] == ['{"id":"1"}', '{"id":"2","a":[1]}', '{"id":"3"}']
