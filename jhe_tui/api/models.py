@@ -25,6 +25,8 @@ from .text import KEPT_AS_SENT, VisibleText
 DEFAULT_IDENTIFIER_SYSTEM = "urn:jhe-tui:external-id"
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Roles that may change patients, enrolments and consents (core/permissions.py of JHE).
+_WRITE_ROLES = frozenset({"manager", "member", "super_user"})
 
 
 class ApiModel(VisibleText):
@@ -50,6 +52,11 @@ class Organization(ApiModel):
     part_of: int | None = None
     current_user_role: str | None = None  # manager, member, viewer, super_user; None = no link
     children: list[Organization] = []
+
+    @property
+    def can_write(self) -> bool:
+        """Whether the user's role here may change patients, enrolments and consents."""
+        return self.current_user_role in _WRITE_ROLES
 
 
 class Member(ApiModel):

@@ -54,6 +54,14 @@ class RetryPolicy:
         ceiling = min(self.max_delay, self.base_delay * (2**attempt))
         return random.uniform(ceiling / 2, ceiling)
 
+    def step_delay(self, attempt: int, retry_after: float | None) -> float:
+        """Before trying a job's step again (the import's): the server's ``Retry-After`` plus a
+        little jitter, so parallel rows do not all come back at once, or the backoff where it gave
+        none or more than ``max_delay`` (a long job waits rather than gives up)."""
+        if retry_after is None or retry_after > self.max_delay:
+            return self.backoff(attempt)
+        return retry_after + random.uniform(0, self.base_delay / 2)
+
     def after_status(self, method: str, status: int, retry_after: str | None, attempt: int, *,
                      replayable: bool | None = None) -> float | None:
         """Delay before retrying a response with this status, or None to give up."""

@@ -12,8 +12,12 @@ import asyncio
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from jhe_tui.commands.common import EXIT_USAGE, add_server_options, fail, shown, target
+from jhe_tui.commands.common import EXIT_FAILED, EXIT_USAGE, add_server_options, fail, shown, target
+
+if TYPE_CHECKING:
+    from jhe_tui.jobs.imports import Checkpoint, ImportRun
 
 EPILOG = """\
 The CSV needs the columns email, last_name, first_name, dob (YYYY-MM-DD) and optionally phone and
@@ -105,11 +109,11 @@ class _Display:
         self.progress.stop()
 
     def row(self, result) -> None:
-        from jhe_tui.jobs.imports import FAILED, INVALID
+        from jhe_tui.jobs.imports import Outcome
 
         self.done += 1
-        self.failed += result.outcome == FAILED
-        self.invalid += result.outcome == INVALID
+        self.failed += result.outcome is Outcome.FAILED
+        self.invalid += result.outcome is Outcome.INVALID
         self.progress.update(self.task, advance=1, failed=self.failed, invalid=self.invalid)
         if not self.console.is_terminal:
             # In a log (cron, CI) a line every tenth of the way, or every 30 s, instead of a bar.
@@ -122,20 +126,9 @@ class _Display:
                       f"{self.invalid} invalid", file=sys.stderr, flush=True)
 
 
-async def _run(args: argparse.Namespace) -> int:
+async def _run(args: argparse.Namespace, checkpoint: Checkpoint | None) -> int:
     from jhe_tui.connection import open_client
-    from jhe_tui.jobs.imports import (
-        ImportJob,
-        ImportOptions,
-        Journal,
-        JournalError,
-        PreflightError,
-        SourceError,
-        default_journal_path,
-        default_report_path,
-        read_source,
-        write_report,
-    )
+    from jhe_tui.jobs.imports import ImportOptions, ImportRun, JournalError, PreflightError, SourceError, read_source
 
     if not 1 <= args.concurrency <= 32:
         return fail("--concurrency must be between 1 and 32.", EXIT_USAGE)
@@ -146,9 +139,6 @@ async def _run(args: argparse.Namespace) -> int:
     where = target(args)
     options = ImportOptions(args.org, args.study, invite=args.invite, send_email=args.send_email,
                             reinvite=args.reinvite, dry_run=args.dry_run, concurrency=args.concurrency)
-    report_path = args.report or default_report_path(args.file, args.dry_run)
-    journal = None
-    journal_path = args.journal or default_journal_path(args.file, args.org, args.study)
     err = sys.stderr
     invalid = len(source.invalid_rows)
     blank = len(source.blank_lines)
@@ -158,45 +148,35 @@ async def _run(args: argparse.Namespace) -> int:
           file=err)
     async with open_client(where) as client:
         display = _Display(len(source.rows), args.dry_run)
-        job = ImportJob(client, source, options, on_row=display.row)
+        run = ImportRun(client, source, options, journal_path=args.journal, report_path=args.report,
+                        on_row=display.row, checkpoint=checkpoint)
         try:
-            await job.preflight()
-        except PreflightError as exc:
+            await run.prepare()
+        except (PreflightError, JournalError) as exc:
             return fail(str(exc), EXIT_USAGE)
-        if not args.dry_run:
-            try:
-                journal = job.journal = Journal.open(journal_path, args.org, args.study)
-            except JournalError as exc:
-                return fail(str(exc), EXIT_USAGE)
-            if journal.resumed:
-                print(shown(f"Resuming from the journal {journal_path} ({len(journal.states)} patients already "
-                            "recorded)."),
-                      file=err)
+        if run.journal is not None and run.journal.resumed:
+            print(shown(f"Resuming from the journal {run.journal_path} ({len(run.journal.states)} patients already "
+                        "recorded)."),
+                  file=err)
         try:
             with display:
-                summary = await job.run()
+                summary = await run.run()
         except asyncio.CancelledError:
-            summary = getattr(job, "summary", None)
-            if summary is None:
+            if run.summary is None:
                 raise
-            write_report(report_path, (r.report_line() for r in summary.results))
-            print(f"\nInterrupted: {summary.describe()}.", file=err)
-            print(shown(f"Report: {report_path}"), file=err)
+            print(f"\nInterrupted: {run.summary.describe()}.", file=err)
+            _print_report(run)
             print("Run the same command again to finish; the journal remembers what is done.", file=err)
             raise
-        finally:
-            if journal is not None:
-                journal.close()
-    write_report(report_path, (r.report_line() for r in summary.results))
     rate = (len(source.valid_rows) / summary.elapsed) if summary.elapsed > 0 else 0.0
     verb = "Dry run" if args.dry_run else "Import"
     verb += " stopped after" if summary.aborted else " finished in"
     print(f"{verb} {summary.elapsed:.1f} s ({rate:.1f} rows/s): {summary.describe()}.", file=err)
     if summary.aborted:
         print(shown(f"Stopped early: {summary.aborted}"), file=err)
-    print(shown(f"Report: {report_path}"), file=err)
-    if journal is not None:
-        print(shown(f"Journal: {journal_path}"), file=err)
+    _print_report(run)
+    if run.journal_path is not None:
+        print(shown(f"Journal: {run.journal_path}"), file=err)
     if summary.failed:
         print("Rows marked failed are retried by running the same command again; finished rows are not repeated.",
               file=err)
@@ -206,8 +186,14 @@ async def _run(args: argparse.Namespace) -> int:
     if summary.invalid:
         print("Invalid rows are explained in the report; fix them in the file and run the same command again.",
               file=err)
-    return summary.exit_code
+    return summary.exit_code if run.report_problem is None else max(summary.exit_code, EXIT_FAILED)
 
 
-def run(args: argparse.Namespace) -> int:
-    return asyncio.run(_run(args))
+def _print_report(run: ImportRun) -> None:
+    print(shown(run.report_problem or f"Report: {run.report_path}"), file=sys.stderr)
+
+
+def run(args: argparse.Namespace, *, checkpoint: Checkpoint | None = None) -> int:
+    """The command; ``checkpoint`` is where the kill-and-resume tests' launcher makes the job die
+    at a chosen step (``jhe_tui.jobs.imports.CHECKPOINTS``)."""
+    return asyncio.run(_run(args, checkpoint))

@@ -1,13 +1,17 @@
 """Bulk import in the console: choose a CSV, check every row, dry-run, run, read the results.
 
-The same job as `jhe-tui import` (``jhe_tui.jobs.imports``) with the same journal and report
-locations, so an import started on the command line can be finished here and the reverse. The
-preview shows each row's own check before anything is sent; the run happens in a worker with a
-progress bar, and the table then shows the report's lines.
+The same run as `jhe-tui import` (``jhe_tui.jobs.imports.ImportRun``) with the same journal and
+report locations, so an import started on the command line can be finished here and the reverse.
+The preview shows each row's own check before anything is sent; the file is read in a thread, the
+run happens in a worker with a progress bar, and the table then shows the report's lines. A run
+can be stopped (the rows in flight finish, the report is written), and quitting mid-run asks first.
+The organization is the console's, as on every screen; where the role cannot write, only the dry
+run is offered.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -16,32 +20,28 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.suggester import Suggester
 from textual.widgets import Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
 
 from jhe_tui import privacy
 from jhe_tui.api import JheError, Organization, Study
 from jhe_tui.api.text import visible
 from jhe_tui.jobs.imports import (
-    FAILED,
-    INVALID,
-    ImportJob,
     ImportOptions,
-    Journal,
+    ImportRun,
     JournalError,
+    Outcome,
     PreflightError,
     RowResult,
     Source,
     SourceError,
     Summary,
-    default_journal_path,
-    default_report_path,
     read_source,
-    write_report,
 )
 from jhe_tui.privacy import Sensitive
-from jhe_tui.screens.base import WRITE_ROLES, ConsoleScreen
+from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.widgets.error_panel import ErrorPanel
+from jhe_tui.widgets.path_suggester import PathSuggester
 from jhe_tui.widgets.table import ConsoleTable
 
 PREVIEW_COLUMNS = ("Row", "Check", "E-mail", "Last name", "First name", "Birth date")
@@ -50,29 +50,8 @@ NEEDS_FILE = frozenset({"dry_run", "run"})
 MAX_COLUMN_WIDTH = 60
 REINVITE_TIP = ("Send again the invitations an interrupted run may already have sent, where the server cannot "
                 "tell (JHE before v0.0.13); each new link cancels the earlier one")
-
-
-class PathSuggester(Suggester):
-    """Completes a typed path with the first matching CSV file or directory."""
-
-    def __init__(self) -> None:
-        super().__init__(use_cache=False, case_sensitive=True)
-
-    async def get_suggestion(self, value: str) -> str | None:
-        if not value:
-            return None
-        typed = Path(value).expanduser()
-        folder, stem = (typed, "") if value.endswith("/") else (typed.parent, typed.name)
-        try:
-            names = sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()
-                           if p.name.startswith(stem) and not p.name.startswith(".")
-                           and (p.is_dir() or p.suffix.lower() == ".csv"))
-        except OSError:
-            return None
-        if not names:
-            return None
-        prefix = value[: len(value) - len(stem)] if stem else value
-        return prefix + names[0]
+STOP_LINES = ("The rows already started finish; no further row starts.",
+              "The report lists every row; running the same import again finishes the rest.")
 
 
 def _cells(*values: object) -> tuple[object, ...]:
@@ -83,6 +62,10 @@ def _cells(*values: object) -> tuple[object, ...]:
 def _texts(values: tuple[object, ...], masked: bool) -> tuple[Text, ...]:
     """Plain text cells (names and e-mails may contain square brackets), masked when asked."""
     return tuple(Text(privacy.shown(v, masked)) for v in values)
+
+
+def _read(value: str) -> Source:
+    return read_source(Path(value).expanduser().resolve())
 
 
 class ImportScreen(ConsoleScreen[None]):
@@ -107,8 +90,14 @@ class ImportScreen(ConsoleScreen[None]):
                 tooltip="Look up every row and show what would happen; changes nothing"),
         Binding("r", "run", "Run import", id="import.run",
                 tooltip="Create or add, enroll and invite every valid row (resumes an interrupted import)"),
+        Binding("escape", "stop", "Stop", id="import.stop",
+                tooltip="Stop the run: the rows already started finish and the report is written"),
         Binding("c", "copy_report", "Copy report path", id="import.copy_report",
                 tooltip="Copy where the report CSV was written"),
+        Binding("o", "pick('#organization')", "Organization", show=False, id="import.organization",
+                tooltip="Choose the organization"),
+        Binding("ctrl+r", "reload", "Reload", show=False, id="import.reload",
+                tooltip="Load the organizations and studies again (also retries after an error)"),
     ]
 
     def __init__(self) -> None:
@@ -117,7 +106,7 @@ class ImportScreen(ConsoleScreen[None]):
         self.studies: list[Study] = []
         self.summary: Summary | None = None
         self.report_path: Path | None = None
-        self.running = False
+        self.import_run: ImportRun | None = None  # the run in progress
         self.concurrency = 4
         self._done = 0
         self._failed = 0
@@ -126,6 +115,10 @@ class ImportScreen(ConsoleScreen[None]):
         self._shown: tuple[tuple[str, ...], list[tuple[object, ...]], list[str] | None] | None = None
         self._details: list[str] = []
 
+    @property
+    def running(self) -> bool:
+        return self.import_run is not None
+
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Horizontal(id="import-file-row", classes="import-row"):
@@ -133,8 +126,7 @@ class ImportScreen(ConsoleScreen[None]):
             yield Input(placeholder="path/to/patients.csv (Enter to check it)", id="import-file",
                         suggester=PathSuggester())
         with Horizontal(id="import-options", classes="import-row"):
-            yield Label("Organization", classes="context-label")
-            yield Select[int]([], prompt="(loading…)", allow_blank=True, id="import-org")
+            yield from self.compose_organization()
             yield Label("Study", classes="context-label")
             yield Select[int]([], prompt="No study", allow_blank=True, id="import-study")
             yield Checkbox("Invite", id="import-invite")
@@ -142,6 +134,7 @@ class ImportScreen(ConsoleScreen[None]):
             yield Checkbox("Re-invite", id="import-reinvite", tooltip=REINVITE_TIP)
         yield Static("Choose a CSV file with the columns email, last_name, first_name, dob (YYYY-MM-DD) and "
                      "optionally phone and external_id.", id="import-summary", markup=False)
+        yield ErrorPanel(retry_key="ctrl+r", id="error")
         yield ConsoleTable(id="import-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="import-detail", markup=False)
         with Horizontal(id="import-progress-row"):
@@ -165,30 +158,27 @@ class ImportScreen(ConsoleScreen[None]):
 
     # --- what is allowed ---------------------------------------------------------------------
 
-    @property
-    def organization(self) -> Organization | None:
-        session, value = self.console.session, self.query_one("#import-org", Select).value
-        if session is None or value is Select.NULL:
-            return None
-        return next((o for o in session.organizations if o.id == value), None)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.running
         if self.running and action in ("dry_run", "run", "focus_file"):
             return None
-        if action in NEEDS_FILE and (self.source is None or self.organization is None):
+        if action in NEEDS_FILE and (self.source is None or self.console.organization is None):
             return None
-        if action == "run" and (self.organization is None or self.organization.current_user_role not in WRITE_ROLES):
+        if action == "run" and not self.console.can_write:
             return None
         if action == "copy_report" and self.report_path is None:
             return None
         return True
 
     def disabled_reason(self, action: str) -> str | None:
+        if action == "stop":
+            return "no import is running"
         if self.running:
             return "an import is running"
         if action in NEEDS_FILE and self.source is None:
             return "choose a CSV file first"
-        if action in NEEDS_FILE and self.organization is None:
+        if action in NEEDS_FILE and self.console.organization is None:
             return "choose an organization first"
         if action == "run":
             return "importing needs the member or manager role in the organization"
@@ -196,39 +186,38 @@ class ImportScreen(ConsoleScreen[None]):
             return "no report yet: run a dry run or an import"
         return None
 
+    def quit_warning(self) -> str | None:
+        if self.import_run is None or self.import_run.options.dry_run:
+            return None  # a dry run changes nothing
+        return ("An import is running: quitting interrupts it where it is. The report lists what was done, and "
+                "running the same import again finishes it without repeating anything.")
+
     # --- organization and study ------------------------------------------------------------------
 
     @work(exclusive=True, group="import-session", exit_on_error=False)
     async def load_session(self) -> None:
-        try:
-            session = await self.console.load_session()
-        except JheError as failure:
-            self._say(f"Signing in failed: {failure.message}")
-            return
-        writable = [o for o in session.organizations if o.current_user_role in WRITE_ROLES] or session.organizations
-        select = self.query_one("#import-org", Select)
-        select.set_options([(o.name or f"Organization {o.id}", o.id) for o in writable])
-        select.prompt = "(choose)"
         current = self.console.organization
-        chosen = next((o for o in writable if current and o.id == current.id), writable[0] if writable else None)
+        chosen = await self.load_organizations(current.id if current else None)
         if chosen is not None:
-            select.value = chosen.id
+            self.take_organization(chosen)
 
-    @on(Select.Changed, "#import-org")
-    def _organization_changed(self, event: Select.Changed) -> None:
-        study = self.query_one("#import-study", Select)
-        study.set_options([])
+    def action_reload(self) -> None:
+        self.load_session()
+
+    def show_organization(self, org: Organization) -> None:
+        self.query_one("#import-study", Select).set_options([])
         self.studies = []
-        if event.value is not Select.NULL:
-            self.load_studies(int(event.value))  # type: ignore[arg-type]
+        self.load_studies(org)
         self.refresh_bindings()
 
     @work(exclusive=True, group="import-studies", exit_on_error=False)
-    async def load_studies(self, organization_id: int) -> None:
+    async def load_studies(self, org: Organization) -> None:
         try:
-            studies = await self.console.client.studies(organization_id)
+            studies = await self.console.client.studies(org.id)
         except JheError as failure:
             self.notify(f"The study list could not be loaded: {failure.message}", severity="warning", markup=False)
+            return
+        if self.console.organization != org:
             return
         self.studies = studies
         self.query_one("#import-study", Select).set_options([(f"{s.name} ({s.id})", s.id) for s in studies])
@@ -252,26 +241,27 @@ class ImportScreen(ConsoleScreen[None]):
     def _file_chosen(self, event: Input.Submitted) -> None:
         self.load_file(event.value.strip())
 
-    def load_file(self, value: str) -> None:
-        self.summary, self.report_path = None, None
+    @work(exclusive=True, group="import-file", exit_on_error=False)
+    async def load_file(self, value: str) -> None:
+        """Read and check the file in a thread: a large one takes a while, and the console must
+        keep answering meanwhile."""
+        self.source, self.summary, self.report_path = None, None, None
+        self.refresh_bindings()
         if not value:
             self._say("Type the path of a CSV file.")
             return
-        path = Path(value).expanduser().resolve()
         try:
-            source = read_source(path)
+            source = await asyncio.to_thread(_read, value)
         except SourceError as problem:
-            self.source = None
             self._table(PREVIEW_COLUMNS, [])
             self._say(str(problem))
-            self.refresh_bindings()
             return
         self.source = source
         invalid, blank = len(source.invalid_rows), len(source.blank_lines)
         ignored = f" · ignored columns: {', '.join(source.ignored_columns)}" if source.ignored_columns else ""
         skipped = f" · {blank} blank line{'s' * (blank != 1)} skipped" if blank else ""
-        self._say(f"{path.name}: {len(source.rows)} rows · {len(source.valid_rows)} ready · {invalid} invalid{skipped}"
-                  f"{ignored}. d: dry run · r: run the import")
+        self._say(f"{source.path.name}: {len(source.rows)} rows · {len(source.valid_rows)} ready · {invalid} invalid"
+                  f"{skipped}{ignored}. d: dry run · r: run the import")
         self._table(PREVIEW_COLUMNS, [
             _cells(row.number, "ok" if row.valid else row.reason, Sensitive(row.email or "", "email"),
                    Sensitive(row.family or "", "name"), Sensitive(row.given or "", "name"),
@@ -308,7 +298,7 @@ class ImportScreen(ConsoleScreen[None]):
     # --- running ----------------------------------------------------------------------------------
 
     def _options(self, dry_run: bool) -> ImportOptions:
-        org = self.organization
+        org = self.console.organization
         assert org is not None
         study = self.query_one("#import-study", Select).value
         return ImportOptions(
@@ -327,7 +317,7 @@ class ImportScreen(ConsoleScreen[None]):
     @work(exclusive=True, group="import-confirm", exit_on_error=False)
     async def action_run(self) -> None:
         options = self._options(dry_run=False)
-        source, org = self.source, self.organization
+        source, org = self.source, self.console.organization
         assert source is not None and org is not None
         study = next((s for s in self.studies if s.id == options.study_id), None)
         lines = [f"{len(source.valid_rows)} patients from {visible(source.path.name)} into {org.name}."]
@@ -343,23 +333,31 @@ class ImportScreen(ConsoleScreen[None]):
         if answer is not None:
             self.start(options)
 
+    @work(exclusive=True, group="import-stop", exit_on_error=False)
+    async def action_stop(self) -> None:
+        answer = await self.app.push_screen_wait(ConfirmModal("Stop the import?", STOP_LINES,
+                                                              confirm_label="Stop import", danger=True))
+        if answer is not None and self.import_run is not None:
+            self.import_run.stop()
+            self._say("Stopping: the rows already started finish, then the report is written.")
+
     def start(self, options: ImportOptions) -> None:
         source = self.source
         if source is None:
             return
-        self.running = True
         self._done = self._failed = 0
         self._started = time.monotonic()
         progress = self.query_one("#import-progress", ProgressBar)
         progress.update(total=len(source.rows), progress=0)
         self.query_one("#import-progress-row").display = True
         self._table(RESULT_COLUMNS, [])
+        self.import_run = ImportRun(self.console.client, source, options, on_row=self._row_done)
         self.refresh_bindings()
-        self.run_job(source, options)
+        self.run_job(self.import_run, source)
 
     def _row_done(self, result: RowResult) -> None:
         self._done += 1
-        self._failed += result.outcome in (FAILED, INVALID)
+        self._failed += result.outcome in (Outcome.FAILED, Outcome.INVALID)
         self.query_one("#import-progress", ProgressBar).advance(1)
         elapsed = max(time.monotonic() - self._started, 1e-6)
         total = len(self.source.rows) if self.source else self._done
@@ -369,45 +367,33 @@ class ImportScreen(ConsoleScreen[None]):
             f" {self._done}/{total} · {rate:.1f}/s · ETA {eta:.0f} s · {self._failed} failed or invalid")
 
     @work(exclusive=True, group="import-run", exit_on_error=False)
-    async def run_job(self, source: Source, options: ImportOptions) -> None:
-        journal = None
+    async def run_job(self, run: ImportRun, source: Source) -> None:
         summary: Summary | None = None
         try:
-            if not options.dry_run:
-                journal = Journal.open(default_journal_path(source.path, options.organization_id, options.study_id),
-                                       options.organization_id, options.study_id)
-            job = ImportJob(self.console.client, source, options, journal, on_row=self._row_done)
-            summary = await job.run()
-        except (PreflightError, JournalError, SourceError) as problem:
+            summary = await run.run()
+        except (PreflightError, JournalError) as problem:
             self._say(str(problem))
         except JheError as failure:
             self._say(f"The import could not start: {failure.message}")
         finally:
-            if journal is not None:
-                journal.close()
-            self.running = False
+            self.import_run = None
             self.refresh_bindings()
         if summary is not None:
-            self.show_results(source, summary)
+            self.show_results(run, source, summary)
 
-    def show_results(self, source: Source, summary: Summary) -> None:
+    def show_results(self, run: ImportRun, source: Source, summary: Summary) -> None:
         self.summary = summary
-        path = default_report_path(source.path, summary.dry_run)
-        try:
-            write_report(path, (r.report_line() for r in summary.results))
-        except OSError as problem:
-            self.report_path = None
-            self.query_one("#import-report", Static).update(f"The report could not be written: {problem.strerror}")
-        else:
-            self.report_path = path
-            self.query_one("#import-report", Static).update(
-                f"Report: {visible(str(path))} (only you can read it) · c copies the path")
+        self.report_path = None if run.report_problem else run.report_path
+        self.query_one("#import-report", Static).update(
+            visible(run.report_problem or f"Report: {run.report_path} (only you can read it) · c copies the path"))
         verb = "Dry run" if summary.dry_run else "Import"
-        self._say(f"{verb} of {source.path.name} finished: {summary.describe()}.")
+        ended = f"ended early ({summary.aborted})" if summary.aborted else "finished"
+        self._say(f"{verb} of {source.path.name} {ended}: {summary.describe()}.")
         self._table(RESULT_COLUMNS, [
-            _cells(r.number, r.outcome, Sensitive(r.email or "", "email"), r.patient_id or "", r.enrolled, r.message)
+            _cells(r.number, r.outcome.value, Sensitive(r.email or "", "email"), r.patient_id or "", r.enrolled,
+                   r.message)
             for r in summary.results
-        ], [f"Row {r.number}: {r.outcome}{' - ' + r.message if r.message else ''}" for r in summary.results])
+        ], [f"Row {r.number}: {r.outcome.value}{' - ' + r.message if r.message else ''}" for r in summary.results])
         self.query_one("#import-table", DataTable).focus()
         self.refresh_bindings()
 

@@ -11,6 +11,7 @@ import pytest
 
 from jhe_tui.api import ASGITransport, JheClient, RetryPolicy
 from jhe_tui.backend import DemoBackend
+from jhe_tui.jobs.imports.job import STEP_RETRIES
 
 ORG = 20003  # Cardiometabolic Research Lab
 STUDY = 30001  # Glucose and Blood Pressure Study, of ORG
@@ -20,6 +21,11 @@ HEADER = "email,last_name,first_name,dob,phone,external_id"
 
 async def no_sleep(_seconds: float) -> None:
     return None
+
+
+def step_retry(max_retries: int = STEP_RETRIES) -> RetryPolicy:
+    """The import's retries of a step, without the waits."""
+    return RetryPolicy(max_retries=max_retries, sleep=no_sleep)
 
 
 @pytest.fixture

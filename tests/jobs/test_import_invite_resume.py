@@ -19,9 +19,9 @@ import pytest
 from jhe_tui.api import ASGITransport, Generation
 from jhe_tui.api.generation import ADAPTERS
 from jhe_tui.backend.tokens import digest
-from jhe_tui.jobs.imports import CREATED, ImportJob, ImportOptions, Journal, read_source
+from jhe_tui.jobs.imports import ImportJob, ImportOptions, Journal, Outcome, read_source
 
-from .conftest import ORG, no_sleep
+from .conftest import ORG, step_retry
 
 ROWS = 3
 CRASHED = 1  # index of the row whose invitation call the crash hits
@@ -79,7 +79,7 @@ async def run(client, path, journal_path, **options):
     try:
         async with client:
             job = ImportJob(client, read_source(path), ImportOptions(ORG, concurrency=1, **options), journal,
-                            sleep=no_sleep)
+                            retry=step_retry())
             return await job.run()
     finally:
         journal.close()
@@ -105,7 +105,7 @@ async def test_a_resumed_import_finds_the_invitation_on_the_server_and_mails_eac
     assert mails(server, f"resume{CRASHED}@example.org") == int(served)
 
     summary = await run(make_client(), path, journal, send_email=True)
-    assert summary.exit_code == 0 and [r.outcome for r in summary.results] == [CREATED] * ROWS
+    assert summary.exit_code == 0 and [r.outcome for r in summary.results] == [Outcome.CREATED] * ROWS
     assert all(r.emailed for r in summary.results)
     for i, result in enumerate(summary.results):
         assert mails(server, result.email) == 1
@@ -127,7 +127,7 @@ async def test_where_the_server_lists_no_invitations_an_interrupted_one_is_repor
 
     summary = await run(make_client(), path, journal, send_email=True)
     crashed = summary.results[CRASHED]
-    assert crashed.outcome == CREATED and crashed.invite_unsure and not crashed.emailed
+    assert crashed.outcome == Outcome.CREATED and crashed.invite_unsure and not crashed.emailed
     assert "an invitation may already have been sent" in crashed.message and "--reinvite" in crashed.message
     assert summary.exit_code == 1 and "1 maybe invited already" in summary.describe()
     assert mails(server, email) == int(served)
@@ -168,5 +168,5 @@ async def test_a_lost_answer_to_an_invitation_is_checked_before_any_second_e_mai
     assert transport.lost == 1
     assert all(mails(server, r.email) == 1 for r in summary.results)
     first = summary.results[0]
-    assert first.outcome == CREATED and first.emailed is listing and first.invite_unsure is not listing
+    assert first.outcome == Outcome.CREATED and first.emailed is listing and first.invite_unsure is not listing
     assert summary.exit_code == (0 if listing else 1)

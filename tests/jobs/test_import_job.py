@@ -14,23 +14,10 @@ import pytest
 
 from jhe_tui.api import ASGITransport, Generation
 from jhe_tui.api.generation import ADAPTERS
-from jhe_tui.jobs.imports import (
-    ADDED,
-    CREATED,
-    FAILED,
-    INVALID,
-    SKIPPED,
-    WOULD_ADD,
-    WOULD_CREATE,
-    ImportJob,
-    ImportOptions,
-    Journal,
-    PreflightError,
-    read_source,
-    write_report,
-)
+from jhe_tui.api import RetryPolicy
+from jhe_tui.jobs.imports import ImportJob, ImportOptions, Journal, Outcome, PreflightError, read_source, write_report
 
-from .conftest import ORG, OTHER_ORG_STUDY, STUDY, no_sleep
+from .conftest import ORG, OTHER_ORG_STUDY, STUDY, step_retry
 
 IN_ORG = "aisha.brown@example.org"  # seeded patient of ORG
 
@@ -38,8 +25,9 @@ IN_ORG = "aisha.brown@example.org"  # seeded patient of ORG
 async def run_job(client, path, options, journal_path=None, **kwargs):
     source = read_source(path)
     journal = Journal.open(journal_path, options.organization_id, options.study_id) if journal_path else None
+    kwargs.setdefault("retry", step_retry())
     async with client:
-        job = ImportJob(client, source, options, journal, sleep=no_sleep, **kwargs)
+        job = ImportJob(client, source, options, journal, **kwargs)
         try:
             return await job.run()
         finally:
@@ -66,7 +54,7 @@ async def test_happy_path_creates_enrolls_and_invites(make_client, write_csv, se
     summary = await run_job(make_client(), path, ImportOptions(ORG, STUDY, invite=True, concurrency=4),
                             tmp_path / "j.jsonl", on_row=seen.append)
     assert summary.exit_code == 0
-    assert [r.outcome for r in summary.results] == [CREATED] * 12
+    assert [r.outcome for r in summary.results] == [Outcome.CREATED] * 12
     assert len(seen) == 12
     for result in summary.results:
         assert server.patients_with_email(result.email) == [result.patient_id]
@@ -107,7 +95,7 @@ async def test_mixed_file(make_client, write_csv, server, tmp_path):
     summary = await run_job(make_client(), path, ImportOptions(ORG, STUDY, invite=True), tmp_path / "j.jsonl")
     by_row = {r.number: r for r in summary.results}
     assert [by_row[n].outcome for n in range(2, 12)] == [
-        CREATED, CREATED, INVALID, INVALID, INVALID, INVALID, INVALID, INVALID, SKIPPED, ADDED]
+        *[Outcome.CREATED] * 2, *[Outcome.INVALID] * 6, Outcome.SKIPPED, Outcome.ADDED]
     assert "e-mail" in by_row[4].message
     assert "missing" in by_row[5].message
     assert "real date" in by_row[6].message
@@ -129,7 +117,8 @@ async def test_dry_run_changes_nothing(make_client, write_csv, server, tmp_path)
     before = server.rows("SELECT count(*) FROM patient_organization")[0][0]
     summary = await run_job(make_client(), path, ImportOptions(ORG, STUDY, invite=True, dry_run=True),
                             tmp_path / "dry.jsonl")
-    assert [r.outcome for r in summary.results] == [WOULD_CREATE, WOULD_CREATE, SKIPPED, WOULD_ADD, INVALID]
+    assert [r.outcome for r in summary.results] == [Outcome.WOULD_CREATE, Outcome.WOULD_CREATE, Outcome.SKIPPED,
+                                                    Outcome.WOULD_ADD, Outcome.INVALID]
     assert server.rows("SELECT count(*) FROM patient_organization")[0][0] == before
     assert server.patients_with_email("dry0@example.org") == []
     assert summary.exit_code == 1
@@ -154,12 +143,12 @@ async def test_rerun_with_the_journal_does_nothing_twice(make_client, write_csv,
     first = await run_job(make_client(), path, options, tmp_path / "j.jsonl")
     invitations = server.rows("SELECT count(*) FROM invitation")[0][0]
     second = await run_job(make_client(), path, options, tmp_path / "j.jsonl")
-    assert [r.outcome for r in second.results] == [CREATED] * 5
+    assert [r.outcome for r in second.results] == [Outcome.CREATED] * 5
     assert [r.link for r in second.results] == [r.link for r in first.results]
     assert server.rows("SELECT count(*) FROM invitation")[0][0] == invitations
     # Without the journal the same file is recognised as already there.
     third = await run_job(make_client(), path, options, tmp_path / "other.jsonl")
-    assert [r.outcome for r in third.results] == [SKIPPED] * 5
+    assert [r.outcome for r in third.results] == [Outcome.SKIPPED] * 5
     assert all(r.enrolled == "already" for r in third.results)
 
 
@@ -204,21 +193,21 @@ class FaultyTransport(httpx.AsyncBaseTransport):
 async def test_faults_leave_every_row_definite_and_none_duplicated(make_client, write_csv, server, backend, tmp_path):
     rows = 40
     path = write_csv(new_rows(rows, "flaky"))
-    options = ImportOptions(ORG, STUDY, invite=True, concurrency=6, attempts=4)
+    options = ImportOptions(ORG, STUDY, invite=True, concurrency=6)
     transport = FaultyTransport(ASGITransport(app=backend.app), seed=6)
-    summary = await run_job(make_client(transport), path, options, tmp_path / "j.jsonl")
+    summary = await run_job(make_client(transport), path, options, tmp_path / "j.jsonl", retry=step_retry(3))
     assert sum(transport.faults.values()) > 25, transport.faults
     assert {"drop after", "500 after", "503 before", "slow"} <= set(transport.faults)
     for result in summary.results:
         ids = server.patients_with_email(result.email)
         assert len(ids) <= 1 and server.users_with_email(result.email) <= 1
-        if result.outcome == CREATED:
+        if result.outcome == Outcome.CREATED:
             assert ids == [result.patient_id] and server.enrolments(result.patient_id) == [STUDY] and result.link
         else:
-            assert result.outcome == FAILED and result.message
+            assert result.outcome == Outcome.FAILED and result.message
     # Finish on a healthy network with the same journal: every row ends created, exactly once.
     again = await run_job(make_client(), path, options, tmp_path / "j.jsonl")
-    assert [r.outcome for r in again.results] == [CREATED] * rows
+    assert [r.outcome for r in again.results] == [Outcome.CREATED] * rows
     for result in again.results:
         assert server.patients_with_email(result.email) == [result.patient_id]
         assert server.enrolments(result.patient_id) == [STUDY]
@@ -243,9 +232,9 @@ async def test_retry_after_is_honoured(make_client, write_csv, backend):
     path = write_csv(new_rows(1, "ra"))
     source = read_source(path)
     async with make_client(Busy()) as client:
-        job = ImportJob(client, source, ImportOptions(ORG), sleep=record_sleep)
+        job = ImportJob(client, source, ImportOptions(ORG), retry=RetryPolicy(sleep=record_sleep))
         summary = await job.run()
-    assert summary.results[0].outcome == CREATED
+    assert summary.results[0].outcome == Outcome.CREATED
     assert len(waits) == 1 and 7 <= waits[0] < 7.5
 
 
@@ -268,7 +257,7 @@ async def test_a_refused_enrolment_batch_falls_back_to_one_patient_at_a_time(mak
     summary = await run_job(make_client(transport), path, ImportOptions(ORG, STUDY, concurrency=8),
                             tmp_path / "j.jsonl")
     assert transport.batches >= 1
-    assert [r.outcome for r in summary.results] == [CREATED] * 20
+    assert [r.outcome for r in summary.results] == [Outcome.CREATED] * 20
     assert all(server.enrolments(r.patient_id) == [STUDY] and r.enrolled == "yes" for r in summary.results)
 
 
@@ -289,11 +278,11 @@ async def test_a_server_gone_mid_run_stops_the_job_and_a_rerun_finishes(make_cli
     transport = GoesDown()
     first = await run_job(make_client(transport), path, options, tmp_path / "j.jsonl")
     assert first.aborted and "stopped answering" in first.aborted
-    assert first.count(FAILED) + first.count(CREATED) == 60
+    assert first.count(Outcome.FAILED) + first.count(Outcome.CREATED) == 60
     assert first.unfinished > 30  # the rest was not tried for minutes each
     assert transport.calls < 400  # without stopping: about 20 tries for each of the 60 rows
     again = await run_job(make_client(), path, options, tmp_path / "j.jsonl")
-    assert [r.outcome for r in again.results] == [CREATED] * 60
+    assert [r.outcome for r in again.results] == [Outcome.CREATED] * 60
     for result in again.results:
         assert server.patients_with_email(result.email) == [result.patient_id]
         assert server.enrolments(result.patient_id) == [STUDY]
@@ -324,7 +313,7 @@ async def test_torn_last_journal_line_is_ignored(make_client, write_csv, tmp_pat
     with journal.open("a") as handle:
         handle.write('{"k":"abc","s":"pat')
     summary = await run_job(make_client(), path, ImportOptions(ORG), journal)
-    assert [r.outcome for r in summary.results] == [CREATED, CREATED]
+    assert [r.outcome for r in summary.results] == [Outcome.CREATED, Outcome.CREATED]
     assert journal.read_text().count("\n") >= 5
 
 
@@ -353,7 +342,7 @@ async def test_new_patients_are_created_without_a_look_up_where_the_server_refus
     path = write_csv([*new_rows(10), f"{IN_ORG},Brown,Aisha,1990-01-01,,", f"{other_email},Other,Patient,1970-01-01,,"])
     transport = CountingTransport(backend.app)
     summary = await run_job(make_client(transport), path, ImportOptions(ORG, STUDY, invite=True), tmp_path / "j.jsonl")
-    assert [r.outcome for r in summary.results] == [CREATED] * 10 + [SKIPPED, ADDED]
+    assert [r.outcome for r in summary.results] == [Outcome.CREATED] * 10 + [Outcome.SKIPPED, Outcome.ADDED]
     assert server.organizations_of(other_id) >= {ORG}
     lookups = transport.calls.get("GET /api/v1/patients/global_lookup", 0)
     creates = transport.calls.get("POST /api/v1/patients", 0)
@@ -367,9 +356,9 @@ async def test_the_last_enrolments_go_out_once_every_row_left_waits_for_them(mak
                                                                               tmp_path, monkeypatch):
     """A batch is sent when it is full or when no other row could still join it, not only after
     the linger (made a minute here): the end of an import does not wait for rows that will not come."""
-    import jhe_tui.jobs.imports.job as job_module
+    from jhe_tui.jobs.imports import enroller
 
-    monkeypatch.setattr(job_module, "ENROL_LINGER", 60.0)
+    monkeypatch.setattr(enroller, "ENROL_LINGER", 60.0)
     path = write_csv(new_rows(3))
     summary = await asyncio.wait_for(run_job(make_client(), path, ImportOptions(ORG, STUDY)), timeout=20)
     assert [r.enrolled for r in summary.results] == ["yes"] * 3

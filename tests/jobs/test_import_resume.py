@@ -1,6 +1,7 @@
 """Kill `jhe-tui import` with SIGKILL at several points, rerun the same command, and check on the
 server that every row was onboarded exactly once. The processes share the demo database through
-JHE_TUI_HOME, as two runs of the command on one machine do."""
+JHE_TUI_HOME, as two runs of the command on one machine do. The runs killed at a chosen step are
+started by ``crashing_import.py``, which hands the command a checkpoint that kills it there."""
 
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from jhe_tui.backend.tokens import digest
 from .conftest import ORG, STUDY, Server
 
 ROWS = 24
+LAUNCHER = Path(__file__).with_name("crashing_import.py")
 
 
-def _command(csv_path: Path, *options: str) -> list[str]:
-    return [sys.executable, "-m", "jhe_tui", "import", str(csv_path), "--demo", "--org", str(ORG),
-            "--study", str(STUDY), "--invite", "--concurrency", "3", *options]
+def _command(csv_path: Path, *options: str, crash: str | None = None) -> list[str]:
+    start = [sys.executable, str(LAUNCHER), crash] if crash else [sys.executable, "-m", "jhe_tui"]
+    return [*start, "import", str(csv_path), "--demo", "--org", str(ORG), "--study", str(STUDY), "--invite",
+            "--concurrency", "3", *options]
 
 
 def _cohort(tmp_path: Path, prefix: str, rows: int = ROWS) -> Path:
@@ -53,8 +56,7 @@ def test_kill_and_resume_onboards_every_row_exactly_once(_seeded, tmp_path):
     # an invitation, after journaling one; then one killed from outside at an arbitrary instant.
     for point in ("after-intent:2", "after-create:3", "after-patient:2", "after-enroll:2", "after-invite:3",
                   "after-invite-intent:2"):
-        run = subprocess.run(_command(csv_path), env={**env, "JHE_TUI_IMPORT_CRASH": point},
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(_command(csv_path, crash=point), env=env, capture_output=True, text=True, timeout=60)
         assert run.returncode == -signal.SIGKILL, (point, run.stderr)
     process = subprocess.Popen(_command(csv_path), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -95,8 +97,8 @@ def test_kill_while_e_mailing_invitations_and_resume_mails_each_patient_once(_se
     home, env = _environment(_seeded, tmp_path)
     csv_path = _cohort(tmp_path, "mailed")
     for point in ("after-invite:2", "after-invite-intent:2", "after-invite:3"):
-        run = subprocess.run(_command(csv_path, "--send-email"), env={**env, "JHE_TUI_IMPORT_CRASH": point},
-                             capture_output=True, text=True, timeout=60)
+        run = subprocess.run(_command(csv_path, "--send-email", crash=point), env=env, capture_output=True,
+                             text=True, timeout=60)
         assert run.returncode == -signal.SIGKILL, (point, run.stderr)
     final = subprocess.run(_command(csv_path, "--send-email"), env=env, capture_output=True, text=True, timeout=60)
     assert final.returncode == 0, final.stderr
@@ -110,3 +112,25 @@ def test_kill_while_e_mailing_invitations_and_resume_mails_each_patient_once(_se
     server = Server(DemoBackend(home / "data" / "demo"))
     mailed = dict(server.rows("SELECT lower(to_address), count(*) FROM outbox GROUP BY lower(to_address)"))
     assert mailed == {r["email"]: 1 for r in report}
+
+
+def test_ctrl_c_writes_the_report_of_every_row_and_a_rerun_finishes(_seeded, tmp_path):
+    home, env = _environment(_seeded, tmp_path)
+    csv_path = _cohort(tmp_path, "ctrlc")
+    stopped = subprocess.run(_command(csv_path, crash="after-patient:5:INT"), env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert stopped.returncode == 1, stopped.stderr
+    assert "Interrupted: " in stopped.stderr and "not finished" in stopped.stderr
+    assert f"Report: {tmp_path / 'cohort-report.csv'}" in stopped.stderr
+    assert "Run the same command again to finish" in stopped.stderr
+    report = list(csv.DictReader((tmp_path / "cohort-report.csv").open()))
+    assert len(report) == ROWS
+    unfinished = [r for r in report if r["message"].startswith("not finished: the import was interrupted")]
+    assert unfinished and all(r["outcome"] == "failed" for r in unfinished)
+
+    final = subprocess.run(_command(csv_path), env=env, capture_output=True, text=True, timeout=60)
+    assert final.returncode == 0, final.stderr
+    report = list(csv.DictReader((tmp_path / "cohort-report.csv").open()))
+    assert [r["outcome"] for r in report] == ["created"] * ROWS
+    server = Server(DemoBackend(home / "data" / "demo"))
+    assert all(server.patients_with_email(r["email"]) == [int(r["patient_id"])] for r in report)

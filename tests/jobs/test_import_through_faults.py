@@ -16,11 +16,11 @@ import pytest
 
 from jhe_tui.api import JheClient, RetryPolicy
 from jhe_tui.backend.tokens import digest
-from jhe_tui.jobs.imports import CREATED, ImportJob, ImportOptions, Journal, read_source, write_report
+from jhe_tui.jobs.imports import ImportJob, ImportOptions, Journal, Outcome, read_source, write_report
 from tests.faults import FaultProxy, Faults
 from tests.serving import serve_demo
 
-from .conftest import HEADER, ORG, STUDY, Server, no_sleep
+from .conftest import HEADER, ORG, STUDY, Server, no_sleep, step_retry
 
 ROWS = 300
 
@@ -49,7 +49,7 @@ async def test_lossy_proxy_import_creates_enrols_and_invites_each_row_exactly_on
     journal = Journal.open(tmp_path / "journal.jsonl", ORG, STUDY)
     async with FaultProxy(printed["JHE_URL"], Faults(seed=13, drop_reused=0.05, close_after=12)) as proxy:
         async with JheClient(proxy.url, printed["JHE_TOKEN"], retry=RetryPolicy(sleep=no_sleep)) as client:
-            summary = await ImportJob(client, read_source(path), options, journal, sleep=no_sleep).run()
+            summary = await ImportJob(client, read_source(path), options, journal, retry=step_retry()).run()
     journal.close()
     write_report(tmp_path / "report.csv", (r.report_line() for r in summary.results))
 
@@ -61,7 +61,7 @@ async def test_lossy_proxy_import_creates_enrols_and_invites_each_row_exactly_on
     assert proxy.closed >= 5
 
     report = list(csv.DictReader((tmp_path / "report.csv").open()))
-    assert Counter(line["outcome"] for line in report) == {CREATED: ROWS}
+    assert Counter(line["outcome"] for line in report) == {Outcome.CREATED: ROWS}
     assert summary.exit_code == 0
     created = invited = duplicates = 0
     for line in report:

@@ -52,13 +52,13 @@ class Invited:
 
 class Inviter:
     def __init__(self, client: JheClient, adapter: Adapter, *, send_email: bool, reinvite: bool,
-                 retrying: Retrying, crash: Callable[[str], None]) -> None:
+                 retrying: Retrying, checkpoint: Callable[[str], None]) -> None:
         self.client = client
         self.adapter = adapter
         self.send_email = send_email
         self.reinvite = reinvite
         self._retrying = retrying
-        self._crash = crash
+        self._checkpoint = checkpoint
 
     async def invite(self, patient_id: int, state: RowState, *, created: bool, record: Record) -> Invited:
         """Invite the patient once; ``state`` is the row's journal, ``created`` whether this import
@@ -75,7 +75,7 @@ class Inviter:
         send = self.send_email
         after = await self._mark(patient_id, created) if send else None
         await record("inviting", emailed=send, after=after)
-        self._crash("after-invite-intent")
+        self._checkpoint("after-invite-intent")
 
         async def sent_after_all() -> IssuedInvitation | None:
             return await self._sent_since(patient_id, after)
@@ -91,7 +91,7 @@ class Inviter:
             if exc.status != 429:
                 await record("not invited")  # refused: nothing was sent
             raise
-        self._crash("after-invite")
+        self._checkpoint("after-invite")
         if isinstance(answer, IssuedInvitation):  # the lost answer's invitation, found on the server
             await record("invited", emailed=True, found=answer.id)
             return Invited("invitation e-mailed", emailed=True)
