@@ -9,6 +9,7 @@ switches away and back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -24,14 +25,16 @@ from textual.screen import Screen
 
 from jhe_tui import logfile
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
-from jhe_tui.guard import GATE_MODE, GateScreen, GuardMixin
-from jhe_tui.screens.base import WRITE_ROLES, ActionInfo, screen_actions
+from jhe_tui.guard import GATE_MODE, GateScreen, SessionGuard
+from jhe_tui.screens.base import ActionInfo, ConsoleScreen, screen_actions
 from jhe_tui.screens.help import HelpScreen
 from jhe_tui.screens.import_screen import ImportScreen
-from jhe_tui.screens.observations import ObservationsScreen
+from jhe_tui.screens.observations import ObservationsScreen, ShowObservations
 from jhe_tui.screens.organizations import OrganizationsScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.studies import StudiesScreen
+from jhe_tui.textual_shims import PrivateCrashApp
+from jhe_tui.widgets.confirm import ConfirmModal
 
 if TYPE_CHECKING:
     from jhe_tui.signin import SignIn
@@ -48,6 +51,13 @@ class Session:
     def user_label(self) -> str:
         """The e-mail: unique, and what colleagues recognise on a shared workstation."""
         return self.user.email or self.user.display_name
+
+
+class QuitQuestion(ConfirmModal):
+    """Asked before quitting cuts work short."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__("Quit jhe-tui?", warnings, confirm_label="Quit", danger=True)
 
 
 class ScreenActionsProvider(Provider):
@@ -77,7 +87,7 @@ class ScreenActionsProvider(Provider):
                 yield Hit(score, matcher.highlight(text), info.run, text=text, help=info.tooltip)
 
 
-class JheApp(GuardMixin, App[None]):
+class JheApp(PrivateCrashApp[None]):
     TITLE = "jhe-tui"
     CSS_PATH = "jhe_tui.tcss"
     COMMANDS = App.COMMANDS | {ScreenActionsProvider}
@@ -116,7 +126,8 @@ class JheApp(GuardMixin, App[None]):
     ]
 
     session: reactive[Session | None] = reactive(None)
-    organization: reactive[Organization | None] = reactive(None)
+    # Every screen's writing keys follow the organization's role.
+    organization: reactive[Organization | None] = reactive(None, bindings=True)
     privacy: reactive[bool] = reactive(False)
 
     def __init__(
@@ -139,13 +150,13 @@ class JheApp(GuardMixin, App[None]):
         self.server_url = server_url or ("demo" if demo else "")
         self.crash_message: str | None = None
         self._session_lock = asyncio.Lock()
-        self.setup_guard(sign_in, signed_in=signed_in, idle_minutes=idle_minutes, clock=clock)
+        self.guard = SessionGuard(self, sign_in, signed_in=signed_in, idle_minutes=idle_minutes, clock=clock)
 
     async def on_mount(self) -> None:
-        await self.mount_guard()
+        await self.guard.start()
 
     async def on_event(self, event: events.Event) -> None:
-        self.note_activity(event)
+        self.guard.note_activity(event)
         await super().on_event(event)
 
     def action_toggle_privacy(self) -> None:
@@ -154,7 +165,26 @@ class JheApp(GuardMixin, App[None]):
                     if self.privacy else "Privacy mode off.")
 
     async def action_lock(self) -> None:
-        await self.lock()
+        await self.guard.lock()
+
+    async def on_show_observations(self, message: ShowObservations) -> None:
+        await self.switch_mode("observations")
+        screen = self.screen
+        if isinstance(screen, ObservationsScreen):
+            screen.show_for(message.study_id, message.patient_id)
+
+    async def action_quit(self) -> None:
+        """Quitting while a screen has work under way (an import, on its screen or not) asks
+        first, with the screen's own warning; ctrl+q again over that question quits."""
+        warnings: list[str] = []
+        for mode in self.MODES:
+            with contextlib.suppress(KeyError):  # a mode not opened yet has no screens
+                warnings += [w for s in self.get_screen_stack(mode) if isinstance(s, ConsoleScreen)
+                             and (w := s.quit_warning())]
+        if warnings and not isinstance(self.screen, QuitQuestion):
+            self.push_screen(QuitQuestion(warnings), lambda answer: None if answer is None else self.exit())
+        else:
+            self.exit()
 
     async def load_session(self) -> Session:
         """Who we are and where we may act; fetched once, shared by every screen."""
@@ -173,7 +203,7 @@ class JheApp(GuardMixin, App[None]):
 
     @property
     def can_write(self) -> bool:
-        return self.role in WRITE_ROLES
+        return self.organization is not None and self.organization.can_write
 
     @property
     def read_only_reason(self) -> str:
@@ -184,22 +214,22 @@ class JheApp(GuardMixin, App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Under the lock no App key acts (help, palette, modes, privacy, even quit, which would
         hand the shell to whoever sits down); only the lock screen's own keys do."""
-        return not self.locked
+        return not self.guard.locked
 
     def action_command_palette(self) -> None:
-        if not self.locked:
+        if not self.guard.locked:
             super().action_command_palette()
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
         """Toasts float above every screen and may name a patient: none while locked."""
-        if not self.locked:
+        if not self.guard.locked:
             super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         # No "Screenshot": it would write patient data to an SVG file in the current directory.
         # No "Quit": the screen's own list already has it.
-        if self.locked:
+        if self.guard.locked:
             return
         for command in super().get_system_commands(screen):
             if command.title not in ("Screenshot", "Quit"):
@@ -209,21 +239,16 @@ class JheApp(GuardMixin, App[None]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.screen))
 
-    def _handle_exception(self, error: Exception) -> None:
-        self._crash = error
-        super()._handle_exception(error)
-
-    def _fatal_error(self) -> None:
+    def report_crash(self, error: BaseException | None) -> None:
         """Textual's crash report prints every frame's local variables to the terminal, and
-        those hold patient data and tokens; Textual has no public hook for it. Ours is one
-        sentence (``crash_message``, printed by the command once the terminal is back), and the
-        frames, without locals or message, go to the log."""
-        error = getattr(self, "_crash", None)
+        those hold patient data and tokens. Ours is one sentence (``crash_message``, printed by
+        the command once the terminal is back), and the frames, without locals or message, go to
+        the log."""
         where = logfile.log_crash(error) if error is not None else None
         self.crash_message = (f"jhe-tui stopped on an unexpected error ({type(error).__name__}); "
                               + (f"the details are in {where}." if where else "nothing was logged (the log is off)."))
         self.bell()
-        self.exit(return_code=1)
+        super().report_crash(error)
 
     async def on_unmount(self) -> None:
         await self.client.aclose()

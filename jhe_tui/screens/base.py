@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.actions import parse
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -21,14 +21,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Select
 
 from jhe_tui.api import JheError, Organization
+from jhe_tui.console_app import console_app
+from jhe_tui.textual_shims import bindings_of
 from jhe_tui.widgets.error_panel import ErrorPanel
+from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.widgets.session_header import SessionHeader
 
 if TYPE_CHECKING:
     from jhe_tui.app import JheApp
 
-# Roles that may change patients, enrolments and consents (core/permissions.py of JHE).
-WRITE_ROLES = frozenset({"manager", "member", "super_user"})
 NO_ORGANIZATION = -1  # the value of the chooser's only option while it is loading, or when there is none
 
 
@@ -53,8 +54,7 @@ def screen_actions(screen: Screen[object]) -> list[ActionInfo]:
     seen: set[tuple[str, str]] = set()
     found: list[ActionInfo] = []
     for node in nodes:
-        # `_bindings` is the class hierarchy's BINDINGS merged, as Textual itself reads them.
-        for key, binding in node._bindings:
+        for key, binding in bindings_of(node):
             # Only bindings with an id: ours all have one; Textual's inherited ones (Tab, ctrl+c
             # copy) are covered by the help's general paragraph.
             if not binding.id or not binding.description or (key, binding.action) in seen:
@@ -93,7 +93,23 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
     @property
     def console(self) -> JheApp:
         """The app, typed: client, session, organization and role live there."""
-        return self.app  # type: ignore[return-value]
+        return console_app(self)
+
+    @on(events.Mount)
+    def _follow_privacy(self) -> None:
+        self.watch(self.console, "privacy", self._privacy_toggled, init=False)
+
+    def _privacy_toggled(self, masked: bool) -> None:
+        for table in self.query(PagedTable):
+            table.refresh_masks()
+        self.privacy_changed(masked)
+
+    def privacy_changed(self, masked: bool) -> None:
+        """Privacy mode (F9) has just changed: show again what it masks, beyond the paged tables
+        (they follow by themselves). Nothing is fetched again."""
+
+    def action_reload(self) -> None:
+        """Load what the screen shows again (also after a sign-in that came before anything loaded)."""
 
     def compose_header(self) -> ComposeResult:
         yield SessionHeader()
@@ -114,6 +130,10 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
 
     def disabled_reason(self, action: str) -> str | None:
         """Why `action` is disabled right now (shown in help); None when it is not."""
+        return None
+
+    def quit_warning(self) -> str | None:
+        """What quitting now would cut short (the App asks before it quits); None: nothing."""
         return None
 
     def action_pick(self, selector: str) -> None:

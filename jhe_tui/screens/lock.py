@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from jhe_tui import lock_pin
+from jhe_tui.console_app import console_app
 from jhe_tui.screens.sign_in import GATE_CSS
 
 
@@ -53,7 +54,7 @@ class LockScreen(Screen[None]):
     def _pin(self, event: Input.Submitted) -> None:
         event.input.value = ""
         if lock_pin.verify(event.value):
-            self.app.unlock()  # type: ignore[attr-defined]
+            console_app(self).guard.unlock()
             return
         self.tries += 1
         status = self.query_one("#status", Static)
@@ -64,4 +65,4 @@ class LockScreen(Screen[None]):
             status.update("Wrong PIN; try again, or press ctrl+o to sign in again.")
 
     def action_sign_in(self) -> None:
-        self.app.unlock_by_sign_in()  # type: ignore[attr-defined]
+        console_app(self).guard.unlock_by_sign_in()

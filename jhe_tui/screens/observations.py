@@ -24,10 +24,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.reactive import var
 from textual.widgets import DataTable, Input, Label, Select, Static
 
 from jhe_tui import privacy
-from jhe_tui.api import CodeableConcept, FhirObservation, JheError, NotFound, Organization, Study
+from jhe_tui.api import CodeableConcept, FhirObservation, JheError, NotFound, OmhValue, Organization, Study
 from jhe_tui.jobs.export import ExportFailed, ExportRefused, export_observations
 from jhe_tui.jobs.observations import ObservationQuery, Plan, matching, plan_for, screen_page
 from jhe_tui.screens.base import ConsoleScreen
@@ -42,6 +44,15 @@ from jhe_tui.widgets.paged_table import PagedTable, Row
 COLUMNS = ("ID", "Patient", "Data type", "Value", "Effective (UTC)", "Received (UTC)")
 DATE_PRESETS = (None, 7, 30, 90)  # "l" cycles: all dates, then the last N days
 CHART_LIMIT = 20_000
+
+
+class ShowObservations(Message):
+    """Open the Observations screen filtered to one patient in one study (from a study roster)."""
+
+    def __init__(self, study_id: int, patient_id: int) -> None:
+        super().__init__()
+        self.study_id = study_id
+        self.patient_id = patient_id
 
 
 def patient_label(pid: int | None, names: dict[int, str], unnamed: str = "{}") -> str | Sensitive:
@@ -140,12 +151,14 @@ class ObservationsScreen(ConsoleScreen[None]):
                 tooltip="Load this page again (also retries after an error)"),
     ]
 
+    # What the filters describe; chart and export need one.
+    query_: var[ObservationQuery | None] = var(None, bindings=True)
+
     def __init__(self) -> None:
         super().__init__()
         self.studies: list[Study] = []
         self.concepts: list[CodeableConcept] = []
         self.names: dict[int, str] = {}
-        self.query_: ObservationQuery | None = None
         self.plan: Plan | None = None
         self._preset = 0
         self.detail: Group | None = None
@@ -183,8 +196,9 @@ class ObservationsScreen(ConsoleScreen[None]):
     def on_mount(self) -> None:
         self.table.data_table.focus()
         self.load_session()
-        if hasattr(self.app, "privacy"):
-            self.watch(self.app, "privacy", self._show_detail, init=False)
+
+    def privacy_changed(self, masked: bool) -> None:
+        self._show_detail()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("chart", "export") and self.query_ is None:
@@ -292,7 +306,7 @@ class ObservationsScreen(ConsoleScreen[None]):
         pending = self._pending
         return ObservationQuery(
             organization_id=self.query_.organization_id,
-            study_id=pending[0] if pending else (None if study is Select.NULL else int(study)),  # type: ignore[arg-type]
+            study_id=pending[0] if pending else (study if isinstance(study, int) else None),
             patient_id=int(patient_text) if patient_text else None,
             code=None if code is Select.NULL else str(code),
             since=since,
@@ -312,7 +326,6 @@ class ObservationsScreen(ConsoleScreen[None]):
         self.query_ = query
         self.plan = None
         self.table.reset()
-        self.refresh_bindings()
         self.load_page()
 
     def action_next_range(self) -> None:
@@ -422,28 +435,30 @@ class ObservationsScreen(ConsoleScreen[None]):
         if query.patient_id is None or query.code is None:
             self.notify("Choose one patient (w) and one data type (t) to draw a chart.", severity="warning")
             return
-        points: list[FhirObservation] = []
+        readings: list[tuple[datetime, OmhValue]] = []
         try:
             with loading_after(self.table.data_table):
                 async for items, _ in matching(self.console.client, query):
-                    points += [o for o in items if o.value and o.value.values and o.effective_time]
-                    if len(points) >= CHART_LIMIT:
+                    for o in items:
+                        when = o.effective_time
+                        if o.value and o.value.values and when:
+                            readings.append((when, o.value))
+                    if len(readings) >= CHART_LIMIT:
                         break
         except JheError as failure:
             self.notify(failure.message, title="No chart", severity="error", markup=False)
             return
-        points.sort(key=lambda o: o.effective_time)  # type: ignore[arg-type, return-value]
+        readings.sort(key=lambda reading: reading[0])
         kind = self.types.get(tuple(query.code.split("|", 1)) if "|" in query.code else ("", query.code), query.code)
-        unit = next((o.value.unit for o in points if o.value and o.value.unit), "") or ""
-        keys = list(dict.fromkeys(k for o in points for k in o.value.values)) if points else []  # type: ignore[union-attr]
+        unit = next((value.unit for _, value in readings if value.unit), "") or ""
+        keys = list(dict.fromkeys(key for _, value in readings for key in value.values))
         series = [
-            Series(key.replace("_", " "), unit,
-                   [(o.effective_time, o.value.values[key]) for o in points if key in o.value.values])  # type: ignore[misc, union-attr]
+            Series(key.replace("_", " "), unit, [(when, value.values[key]) for when, value in readings if key in value.values])
             for key in keys
         ]
         who = privacy.shown(patient_label(query.patient_id, self.names, "patient {}"), privacy.is_on(self))
         span = (f"From {query.since or 'the first reading'} to {query.until or 'the last reading'}."
-                + (f" Only the newest {CHART_LIMIT:,} readings are drawn." if len(points) >= CHART_LIMIT else ""))
+                + (f" Only the newest {CHART_LIMIT:,} readings are drawn." if len(readings) >= CHART_LIMIT else ""))
         start = datetime.combine(query.since, datetime.min.time(), UTC) if query.since else None
         end = datetime.combine(query.until, datetime.max.time(), UTC) if query.until else None
         await self.app.push_screen_wait(ChartModal(f"{kind} · {who}", series, span, start, end))

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import DescendantFocus
+from textual.reactive import var
 from textual.widgets import Button, Checkbox, DataTable, Label, Static, TextArea
 
 from jhe_tui import privacy
@@ -94,16 +95,18 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         Binding("r", "reload", "Reload", id="detail.reload", show=False, tooltip="Load the patient and consents again"),
     ]
 
+    # What the keys need: the patient loaded, their consent rows, an invitation link to copy.
+    patient: var[Patient | None] = var(None, bindings=True)
+    consent_rows: var[dict[str, ConsentRow]] = var(dict, bindings=True)
+    link: var[str | None] = var(None, bindings=True)
+
     def __init__(self, client: JheClient, patient_id: int, organization: Organization) -> None:
         super().__init__()
         self._client = client
         self.patient_id = patient_id
         self.organization = organization
-        self.patient: Patient | None = None
         self.consents: PatientConsents | None = None
-        self.link: str | None = None
         self.changed = False
-        self._rows: dict[str, ConsentRow] = {}
         self._consent_table_id = "pending"
 
     def compose(self) -> ComposeResult:
@@ -134,12 +137,10 @@ class PatientDetailScreen(ConsoleScreen[bool]):
 
     def on_mount(self) -> None:
         self.query_one("#invitation").border_title = "Invitation"
-        if hasattr(self.app, "privacy"):
-            self.watch(self.app, "privacy", self._privacy_changed, init=False)
         self.load()
 
-    def _privacy_changed(self) -> None:
-        if getattr(self, "patient", None) is not None:
+    def privacy_changed(self, masked: bool) -> None:
+        if self.patient is not None:
             self._show_patient(self.patient)
 
     # --- what is allowed -------------------------------------------------------------------
@@ -154,7 +155,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
             return "the patient is still loading"
         if action == "copy" and self.link is None:
             return "generate a link first (i)"
-        if action in ("grant", "revoke") and not self._rows:
+        if action in ("grant", "revoke") and not self.consent_rows:
             return "the patient is in no study that requests data"
         return None
 
@@ -175,9 +176,8 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self._show_consents(self.consents)
         if self.focused is None or self.focused.id not in ("pending", "answered"):
             # Start where the consent keys act: pending answers first, they need follow-up.
-            first = "pending" if any(row.scope.consented is None for row in self._rows.values()) else "answered"
+            first = "pending" if any(row.scope.consented is None for row in self.consent_rows.values()) else "answered"
             self.query_one(f"#{first}", DataTable).focus()
-        self.refresh_bindings()
 
     def _show_patient(self, patient: Patient) -> None:
         masked = privacy.is_on(self)
@@ -203,7 +203,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self.query_one("#identity", Static).update(grid)
 
     def _show_consents(self, consents: PatientConsents) -> None:
-        self._rows = {}
+        rows: dict[str, ConsentRow] = {}
         for table_id, studies in (("pending", consents.pending), ("answered", consents.answered)):
             table = self.query_one(f"#{table_id}", DataTable)
             cursor = table.cursor_row
@@ -211,7 +211,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
             for study in sorted(studies, key=lambda s: (s.name, s.id)):
                 for scope in study.scopes:
                     row = ConsentRow(study, scope)
-                    self._rows[row.key] = row
+                    rows[row.key] = row
                     cells = [Text(f"{study.name} ({study.id})"), Text(scope.code.display), answer_text(scope)]
                     if table_id == "answered":
                         cells.append(Text(when(scope.consented_time)))
@@ -220,6 +220,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
                 table.move_cursor(row=min(max(cursor, 0), table.row_count - 1))
             else:
                 table.add_row(Text("none"), key=f"{table_id}-none")
+        self.consent_rows = rows
 
     def action_reload(self) -> None:
         self.load()
@@ -238,7 +239,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         if table.row_count == 0 or table.cursor_row < 0:
             return None
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-        return self._rows.get(str(key))
+        return self.consent_rows.get(str(key))
 
     def action_grant(self) -> None:
         self._change_consent(True)
@@ -348,7 +349,6 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         app_name = f" for {invitation.client_name}" if invitation.client_name else ""
         mailed = " and e-mailed to the patient" if invitation.sent_by_email else ""
         status.update(f"New link{app_name} generated{mailed}; earlier links no longer work. Press c to copy.")
-        self.refresh_bindings()
 
     def action_copy(self) -> None:
         if self.link is None:

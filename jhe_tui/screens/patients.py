@@ -20,7 +20,7 @@ from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
 from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.add_patient import AddPatientModal
-from jhe_tui.screens.base import WRITE_ROLES, ConsoleScreen
+from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.find_patient import FindPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
@@ -116,7 +116,6 @@ class PatientsScreen(ConsoleScreen[None]):
             else ""
         )
         notice.set_class(read_only, "shown")
-        self.refresh_bindings()
 
     # --- loading ----------------------------------------------------------------------------
 
@@ -154,7 +153,7 @@ class PatientsScreen(ConsoleScreen[None]):
 
     @on(Select.Changed, "#study")
     def _study_changed(self, event: Select.Changed) -> None:
-        study_id = None if event.value is Select.NULL else int(event.value)  # type: ignore[arg-type]
+        study_id = event.value if isinstance(event.value, int) else None
         if study_id != self.study_id:
             self.study_id = study_id
             self.table.reset()
@@ -196,10 +195,7 @@ class PatientsScreen(ConsoleScreen[None]):
             table.page = page.page_count  # the last page emptied under us: show the new last page
             self.load_patients()
             return
-        had_rows = table.data_table.row_count > 0
         table.show_rows([patient_row(p) for p in page.items], page.count)
-        if had_rows != bool(page.items):
-            self.refresh_bindings()  # row actions switch on or off (the footer redraws: not every page)
 
     def action_reload(self) -> None:
         if self.console.session is None:
@@ -275,7 +271,7 @@ class PatientsScreen(ConsoleScreen[None]):
         session = self.console.session
         current = self.console.organization
         assert session is not None and current is not None
-        orgs = [current, *(o for o in session.organizations if o.id != current.id and o.current_user_role in WRITE_ROLES)]
+        orgs = [current, *(o for o in session.organizations if o.id != current.id and o.can_write)]
         choices = []
         for org in orgs:
             studies = self.studies if org.id == current.id and self.studies else await self.console.client.studies(org.id)

@@ -22,6 +22,7 @@ from textual.widgets import Footer, Input, Static
 from jhe_tui.api import JheError
 from jhe_tui.api.oauth import split_api_key
 from jhe_tui.api.tokens import TokenSet
+from jhe_tui.console_app import console_app
 from jhe_tui.signin import SignIn, can_open_browser
 
 GATE_CSS = """
@@ -56,7 +57,7 @@ class SignInScreen(Screen[TokenSet | None]):
 
     def compose(self) -> ComposeResult:
         loopback = self.signin.method == "loopback"
-        if getattr(self.app, "insecure", False):
+        if console_app(self).insecure:
             yield Static("TLS NOT VERIFIED (--insecure): anyone on the network path can read what you send",
                          id="insecure-banner")
         with Vertical(id="box"):

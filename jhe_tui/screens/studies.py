@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.reactive import var
 from textual.widgets import DataTable, Input, Label, Static
 
 from jhe_tui import privacy
@@ -33,6 +34,7 @@ from jhe_tui.api import (
 )
 from jhe_tui.jobs.triage import RosterEntry, roster_entries
 from jhe_tui.screens.base import ConsoleScreen
+from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import remove_from_study
 from jhe_tui.widgets.choice import ChoiceModal
@@ -80,10 +82,12 @@ class StudiesScreen(ConsoleScreen[None]):
         Binding("r", "reload", "Reload", show=False, id="studies.reload", tooltip="Load the study and its roster again"),
     ]
 
+    # The study whose roster is shown: enroll, remove, observations and silent-only need one.
+    study: var[Study | None] = var(None, bindings=True)
+
     def __init__(self) -> None:
         super().__init__()
         self.studies: list[Study] = []
-        self.study: Study | None = None
         self.scopes: list[CodeableConcept] = []
         self.sources: list[DataSource] = []
         self.silent_days = DEFAULT_SILENT_DAYS
@@ -145,7 +149,6 @@ class StudiesScreen(ConsoleScreen[None]):
     def show_organization(self, org: Organization) -> None:
         self.study = None
         self.entries = []
-        self.refresh_bindings()
         self.load_studies(org)
 
     @work(exclusive=True, group="studies", exit_on_error=False)
@@ -189,7 +192,6 @@ class StudiesScreen(ConsoleScreen[None]):
         self.study = study
         self.scopes = []
         self.roster.reset()
-        self.refresh_bindings()
         self.load_study(study)
 
     @work(exclusive=True, group="study", exit_on_error=False)
@@ -279,7 +281,6 @@ class StudiesScreen(ConsoleScreen[None]):
             f"Roster page {self.roster.page}: {silent} of {len(self.entries)} patients silent for more than "
             f"{self.silent_days} days ({which}). Enter opens a patient, b their observations."
         )
-        self.refresh_bindings()
 
     @on(Input.Changed, "#silent-days")
     def _silent_days_changed(self, event: Input.Changed) -> None:
@@ -318,14 +319,10 @@ class StudiesScreen(ConsoleScreen[None]):
 
         self.app.push_screen(PatientDetailScreen(self.console.client, event.item.id, org), closed)
 
-    async def action_observations(self) -> None:
-        patient, study, org = self.roster.cursor_item, self.study, self.console.organization
-        if patient is None or study is None or org is None:
-            return
-        await self.app.switch_mode("observations")
-        screen = self.app.screen
-        if hasattr(screen, "show_for"):
-            screen.show_for(study.id, patient.id)
+    def action_observations(self) -> None:
+        patient, study = self.roster.cursor_item, self.study
+        if patient is not None and study is not None:
+            self.post_message(ShowObservations(study.id, patient.id))
 
     def _chosen(self) -> list[Patient]:
         if self.roster.selected:

@@ -17,9 +17,20 @@ DELAY = 0.3
 
 @contextmanager
 def loading_after(widget: Widget, delay: float | None = None) -> Iterator[None]:
-    timer = widget.set_timer(DELAY if delay is None else delay, lambda: setattr(widget, "loading", True))
+    """While loading, Textual treats the widget as disabled and may move the focus away from it
+    at the next refresh; a widget that had the focus gets it back, so the keys act on it again."""
+    had_focus = False
+
+    def show() -> None:
+        nonlocal had_focus
+        had_focus = widget.has_focus
+        widget.loading = True
+
+    timer = widget.set_timer(DELAY if delay is None else delay, show)
     try:
         yield
     finally:
         timer.stop()
         widget.loading = False
+        if had_focus and widget.is_attached:
+            widget.focus()

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import reactive, var
 from textual.widgets import DataTable, Input, Label, Select
 
 from jhe_tui import privacy
@@ -75,6 +75,8 @@ class PagedTable(Vertical):
 
     page: reactive[int] = reactive(1, init=False)
     page_size: reactive[int] = reactive(PAGE_SIZES[0], init=False)
+    # How many rows are on show: the screen's keys that act on a row follow it.
+    rows_shown: var[int] = var(0, bindings=True)
 
     class PageRequested(Message):
         """The user asked for another page or page size; the screen loads it."""
@@ -127,12 +129,8 @@ class PagedTable(Vertical):
             )
             yield Label("", id="selection")
 
-    def on_mount(self) -> None:
-        if hasattr(self.app, "privacy"):
-            self.watch(self.app, "privacy", self._privacy_changed, init=False)
-
-    def _privacy_changed(self) -> None:
-        """Re-render the cells privacy mode masks; nothing is fetched again."""
+    def refresh_masks(self) -> None:
+        """Re-render the cells privacy mode masks (it has just changed); nothing is fetched again."""
         self._update_cells((row, [i for i, cell in enumerate(row.cells) if isinstance(cell, Sensitive)])
                            for row in self._rows.values())
 
@@ -141,6 +139,7 @@ class PagedTable(Vertical):
         self._rows = {}
         self.selected.clear()
         self.data_table.clear()
+        self.rows_shown = 0
 
     @property
     def data_table(self) -> DataTable[Any]:
@@ -179,6 +178,7 @@ class PagedTable(Vertical):
             table.add_row(_mark(row.key in self.selected), *cells, key=row.key)
         if self._rows:
             table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))
+        self.rows_shown = len(self._rows)
         self._update_pager()
 
     @property

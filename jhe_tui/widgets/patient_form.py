@@ -20,6 +20,7 @@ from textual.widgets import Input, Label, Static
 from jhe_tui.api import InvalidInput, JheError, Patient
 from jhe_tui.api.models import DEFAULT_IDENTIFIER_SYSTEM, Identifier
 from jhe_tui.api.text import has_control
+from jhe_tui.console_app import console_app
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+\-(). ]{7,}$")
@@ -122,8 +123,7 @@ class PatientForm(Vertical):
         yield Static("", id="form-problem", classes="form-problem", markup=False)
 
     def on_mount(self) -> None:
-        if hasattr(self.app, "privacy"):
-            self.watch(self.app, "privacy", self._privacy_changed)
+        self.watch(console_app(self), "privacy", self._privacy_changed)
         if self._focus:
             self.focus_first()
 

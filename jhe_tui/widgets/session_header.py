@@ -10,16 +10,12 @@ mistaking synthetic data for the real exchange (and the reverse).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
 from jhe_tui.connection import in_clear
-
-if TYPE_CHECKING:
-    from jhe_tui.app import JheApp
+from jhe_tui.console_app import console_app
 
 
 class SessionHeader(Horizontal):
@@ -58,17 +54,16 @@ class SessionHeader(Horizontal):
         yield Label("", id="where", markup=False)
 
     def on_mount(self) -> None:
-        app: JheApp = self.app  # type: ignore[assignment]
+        app = console_app(self)
         self.set_class(app.demo, "demo")
-        self.set_class(bool(getattr(app, "insecure", False)), "insecure")
-        self.set_class(in_clear(getattr(app, "server_url", None)), "clear")
-        if hasattr(app, "privacy"):
-            self.watch(app, "privacy", lambda on: self.set_class(on, "privacy"))
+        self.set_class(app.insecure, "insecure")
+        self.set_class(in_clear(app.server_url), "clear")
+        self.watch(app, "privacy", lambda on: self.set_class(on, "privacy"))
         self.watch(app, "session", self._refresh_labels)
         self.watch(app, "organization", self._refresh_labels)
 
     def _refresh_labels(self) -> None:
-        app: JheApp = self.app  # type: ignore[assignment]
+        app = console_app(self)
         session = app.session
         if session is None:
             self.query_one("#where", Label).update(f"Server: {app.server_label}")

@@ -4,13 +4,17 @@ again. Every App binding (Textual's, ours, the palette's) is pressed, with and w
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from textual.app import App
 from textual.command import CommandPalette
+from textual.screen import Screen
 from textual.widgets import Input
 
 from jhe_tui import lock_pin
 from jhe_tui.app import JheApp, ScreenActionsProvider
+from jhe_tui.guard import LOCK_MODE
 from jhe_tui.screens.lock import LockScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.widgets.paged_table import PagedTable
@@ -46,24 +50,32 @@ def _patient_data(app: JheApp) -> set[str]:
     return data
 
 
-def _on_screen(app: JheApp) -> str:
+def held_screens(app: JheApp) -> list[Screen[object]]:
+    """Every screen the console holds, in every mode."""
+    held: list[Screen[object]] = []
+    for mode in (*app.MODES, LOCK_MODE):
+        with contextlib.suppress(KeyError):  # a mode with no screens: never opened, or removed
+            held += app.get_screen_stack(mode)
+    return held
+
+
+def _on_screen(app: JheApp, toasts: list[str]) -> str:
     """What the terminal would show now: the rendered screen plus any toast."""
-    toasts = " ".join(str(n.message) for n in app._notifications)
-    return app.export_screenshot() + toasts
+    return app.export_screenshot() + " ".join(toasts)
 
 
-def _assert_still_locked(app: JheApp, data: set[str], after: str) -> None:
-    assert app.locked, f"unlocked by {after}"
+def _assert_still_locked(app: JheApp, toasts: list[str], data: set[str], after: str) -> None:
+    assert app.guard.locked, f"unlocked by {after}"
     assert isinstance(app.screen, LockScreen), f"{after} left the lock screen for {app.screen!r}"
     assert not CommandPalette.is_open(app), f"{after} opened the command palette"
-    assert [s for stack in app._screen_stacks.values() for s in stack] == [app.screen], after
-    shown = _on_screen(app)
+    assert held_screens(app) == [app.screen], after
+    shown = _on_screen(app, toasts)
     leaked = sorted(datum for datum in data if datum in shown)
     assert not leaked, f"{after} showed patient data: {leaked[:3]}"
 
 
 @pytest.mark.parametrize("with_pin", [False, True], ids=["sign-in", "pin"])
-async def test_no_app_key_or_palette_command_acts_under_the_lock(make_app, settle, with_pin):
+async def test_no_app_key_or_palette_command_acts_under_the_lock(make_app, settle, toasts, with_pin):
     if with_pin:
         lock_pin.save("2468")
     app = make_app()
@@ -71,7 +83,7 @@ async def test_no_app_key_or_palette_command_acts_under_the_lock(make_app, settl
         await settle(pilot)
         assert isinstance(app.screen, PatientsScreen)
         data = _patient_data(app)
-        assert data and any(datum in _on_screen(app) for datum in data)
+        assert data and any(datum in _on_screen(app, toasts) for datum in data)
         # The palette's commands as the patients screen offers them, to be tried under the lock.
         before_actions = [info.action for info in ScreenActionsProvider._actions_of(app.screen)]
         before_system = [command.callback for command in app.get_system_commands(app.screen)]
@@ -79,27 +91,27 @@ async def test_no_app_key_or_palette_command_acts_under_the_lock(make_app, settl
 
         await pilot.press("ctrl+l")
         await settle(pilot)
-        _assert_still_locked(app, data, "ctrl+l")
+        _assert_still_locked(app, toasts, data, "ctrl+l")
 
         tried = 0
         for key in _app_keys(app):
             await pilot.press(key)
             await settle(pilot)
-            _assert_still_locked(app, data, key)
+            _assert_still_locked(app, toasts, data, key)
             tried += 1
         # The palette cannot be opened by its action either, and has nothing to offer if it were.
         app.action_command_palette()
         await settle(pilot)
-        _assert_still_locked(app, data, "action_command_palette")
+        _assert_still_locked(app, toasts, data, "action_command_palette")
         assert list(app.get_system_commands(app.screen)) == []
         assert {info.action for info in ScreenActionsProvider._actions_of(app.screen)} <= {"sign_in"}
         for action in before_actions:
             await app.run_action(action)
             await settle(pilot)
-            _assert_still_locked(app, data, action)
+            _assert_still_locked(app, toasts, data, action)
             tried += 1
         app.notify(f"Patient {sorted(data)[0]} saved")  # a late toast from work started before the lock
-        _assert_still_locked(app, data, "a notification")
+        _assert_still_locked(app, toasts, data, "a notification")
         assert tried >= len(JheApp.BINDINGS) + len(before_actions)
 
         # The lock's own way out still works, and the console comes back whole.
@@ -109,7 +121,7 @@ async def test_no_app_key_or_palette_command_acts_under_the_lock(make_app, settl
         else:
             await pilot.press("ctrl+o")  # the demo unlocks without a sign-in
         await settle(pilot)
-        assert not app.locked and isinstance(app.screen, PatientsScreen)
+        assert not app.guard.locked and isinstance(app.screen, PatientsScreen)
         await pilot.press("f3")
         await settle(pilot)
         assert app.current_mode == "studies"
@@ -117,18 +129,48 @@ async def test_no_app_key_or_palette_command_acts_under_the_lock(make_app, settl
 
 async def test_a_second_idle_period_locks_again_after_an_unlock(make_app, settle):
     clock = Clock()
-    app = make_app()
-    app.idle_minutes, app.clock, app._last_input = 10, clock, clock.now
+    app = make_app(idle_minutes=10, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         for round_ in range(2):
             clock.now += 11 * 60
-            app.check_idle_lock()
+            app.guard.check_idle_lock()
             await settle(pilot)
-            assert app.locked and isinstance(app.screen, LockScreen), f"idle period {round_ + 1} did not lock"
+            assert app.guard.locked and isinstance(app.screen, LockScreen), f"idle period {round_ + 1} did not lock"
             await pilot.press("f2")  # refused: still locked
             await settle(pilot)
             assert isinstance(app.screen, LockScreen)
             await pilot.press("ctrl+o")
             await settle(pilot)
-            assert not app.locked and isinstance(app.screen, PatientsScreen)
+            assert not app.guard.locked and isinstance(app.screen, PatientsScreen)
+
+
+async def test_the_idle_lock_wakes_only_when_the_warning_or_the_lock_is_due(make_app, settle, toasts, monkeypatch):
+    """No polling: one timer, set for the moment the guard's clock says the warning or the lock is
+    due, and set again from the last key when it wakes early."""
+    clock = Clock()
+    app = make_app(idle_minutes=10, clock=clock)
+    wakes: list[float] = []
+    set_timer = app.set_timer
+
+    def watched(delay, callback=None, *, name=None, pause=False):
+        if name == "idle-lock":
+            wakes.append(delay)
+        return set_timer(delay, callback, name=name, pause=pause)
+
+    monkeypatch.setattr(app, "set_timer", watched)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert wakes == [570]  # the warning, 30 s before the lock at 10 minutes
+        clock.now += 300
+        await pilot.press("down")  # a key 300 s in: the next 10 minutes count from here
+        clock.now += 270
+        app.guard.check_idle_lock()  # what the timer does when it wakes, 570 s in
+        assert wakes[-1] == 300 and not toasts and not app.guard.locked
+        clock.now += 300
+        app.guard.check_idle_lock()
+        assert wakes[-1] == 30 and any("locks in 30 seconds" in message for message in toasts)
+        clock.now += 30
+        app.guard.check_idle_lock()
+        await settle(pilot)
+        assert app.guard.locked and isinstance(app.screen, LockScreen) and len(wakes) == 3

@@ -30,6 +30,7 @@ from jhe_tui.screens.sign_in import SignInScreen
 from jhe_tui.signin import SignIn
 from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.widgets.patient_form import PatientForm
+from tests.ui.test_lock_holds import held_screens
 from tests.ui.waiting import eventually
 
 SIZE = (100, 30)
@@ -181,38 +182,37 @@ def _cells(app) -> str:
                     for cell in table.get_row_at(row))
 
 
-async def test_idle_lock_hides_and_forgets_patient_data(make_app, settle, backend):
+async def test_idle_lock_hides_and_forgets_patient_data(make_app, settle, backend, toasts):
     clock = Clock()
-    app = make_app()
-    app.idle_minutes, app.clock, app._last_input = 10, clock, clock.now
+    app = make_app(idle_minutes=10, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         first = app.screen.query_one(PagedTable).cursor_item
         assert first.name_family in _cells(app)
         clock.now += 9 * 60
-        app.check_idle_lock()
+        app.guard.check_idle_lock()
         await pilot.pause()
-        assert not app.locked
+        assert not app.guard.locked
         await pilot.press("down")  # input resets the idle time
         clock.now += 9 * 60
-        app.check_idle_lock()
+        app.guard.check_idle_lock()
         await pilot.pause()
-        assert not app.locked
+        assert not app.guard.locked
         clock.now += 45
-        app.check_idle_lock()
+        app.guard.check_idle_lock()
         await pilot.pause()
-        assert not app.locked and any("locks in" in n.message for n in app._notifications)
+        assert not app.guard.locked and any("locks in" in message for message in toasts)
         clock.now += 16
-        app.check_idle_lock()
+        app.guard.check_idle_lock()
         await settle(pilot)
-        assert app.locked and isinstance(app.screen, LockScreen)
+        assert app.guard.locked and isinstance(app.screen, LockScreen)
         # No screen that could hold patient data is left anywhere.
-        stacks = [s for stack in app._screen_stacks.values() for s in stack]
+        stacks = held_screens(app)
         assert stacks == [app.screen]
         assert not any(isinstance(s, PatientsScreen) for s in stacks)
         await pilot.press("ctrl+o")  # the demo unlocks without a sign-in
         await settle(pilot)
-        assert not app.locked and isinstance(app.screen, PatientsScreen)
+        assert not app.guard.locked and isinstance(app.screen, PatientsScreen)
         assert first.name_family in _cells(app)  # loaded afresh
 
 
@@ -231,19 +231,19 @@ async def test_the_pin_unlocks_and_wrong_ones_are_counted(make_app, settle):
         assert "Wrong PIN" in str(app.screen.query_one("#status", Static).content)
         await pilot.press("2", "4", "6", "8", "enter")
         await settle(pilot)
-        assert not app.locked and isinstance(app.screen, PatientsScreen)
+        assert not app.guard.locked and isinstance(app.screen, PatientsScreen)
 
 
 def test_lock_screen_snapshot_shows_no_patient_data(snap_compare, make_app, settle):
+    clock = Clock()
+
     async def run_before(pilot):
         await settle(pilot)
-        clock = Clock()
-        pilot.app.clock, pilot.app.idle_minutes, pilot.app._last_input = clock, 10, clock.now
         clock.now += 600
-        pilot.app.check_idle_lock()
+        pilot.app.guard.check_idle_lock()
         await settle(pilot)
 
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make_app(frozen=True, idle_minutes=10, clock=clock), terminal_size=SIZE, run_before=run_before)
 
 
 def test_privacy_mode_snapshot(snap_compare, make_app, settle):
@@ -354,7 +354,7 @@ async def test_a_full_session_leaves_no_patient_data_or_token_on_disk(backend, s
             await pilot.press("ctrl+o")
             await _sign_in_on_screen(pilot, settle, backend)
             await settle(pilot)
-            assert not app.locked
+            assert not app.guard.locked
             seen_tokens |= {client.auth.tokens.access_token, client.auth.tokens.refresh_token}
         assert await signin.logout(client.auth.tokens) is True
     finally:

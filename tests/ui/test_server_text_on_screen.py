@@ -1,7 +1,7 @@
 """Server text cannot drive the terminal: names, organization and study names, observation values
 and server error messages that carry terminal control sequences are written into the demo
-backend's database past its validation, loaded by the console and rendered; what the driver would
-write then holds no control sequence but the console's own, and shows the marks instead."""
+backend's database past its validation, loaded by the console and rendered; what the console paints
+then holds no control sequence but its own, and shows the marks instead."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 import sqlite3
 
 import httpx
+from textual.geometry import Region
 from textual.widgets import Input, Static
 
 from jhe_tui.api import JheClient, MockTransport
@@ -32,16 +33,21 @@ HOSTILE = (
 # How each is shown: ESC as ␛, the C1 CSI as a replacement character.
 SHOWN = ("␛]0;PWNED␛\\x", "␛[2J", "␛]52;c;cHduZWQ=␛\\x", "␛]8;;http://evil.example/␛\\x␛]8;;␛\\", "C1\ufffd2J")
 
-# The console's own sequences in a full repaint: colours and styles (SGR), and a line end with a
-# cursor move to the start of each line.
-_OWN_SEQUENCES = re.compile(r"\x1b\[[0-9;:]*m|\n?\x1b\[[0-9]+;[0-9]+H")
+# The console's own sequences in what it paints: colours and styles (SGR).
+_OWN_SEQUENCES = re.compile(r"\x1b\[[0-9;:]*m")
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def terminal_output(app: JheApp) -> str:
-    """What the driver would write to the terminal to repaint the whole screen."""
-    update = app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
-    return update.render_segments(app.console)
+    """What every widget of the screens in the stack paints, each line as terminal text (the
+    cells and the console's own colour sequences), the way the driver writes them."""
+    lines = []
+    for screen in app.screen_stack:
+        for widget in screen.walk_children(with_self=True):
+            width, height = widget.outer_size
+            if widget.display and width and height:
+                lines += [strip.render(app.console) for strip in widget.render_lines(Region(0, 0, width, height))]
+    return "".join(lines)
 
 
 def foreign_controls(output: str) -> list[str]:

@@ -22,6 +22,7 @@ from jhe_tui.screens.sign_in import SignInScreen
 from jhe_tui.signin import SignIn
 from jhe_tui.widgets.confirm import ConfirmModal
 from jhe_tui.widgets.session_header import SessionHeader
+from tests.ui.test_lock_holds import held_screens
 from tests.ui.test_security import Browser, _sign_in_on_screen
 
 SIZE = (100, 30)
@@ -98,15 +99,14 @@ async def test_another_practitioner_signing_in_gets_a_fresh_session(backend, set
         await _sign_in_on_screen(pilot, settle, backend, SECOND)
         await settle(pilot)
 
-        assert not app.locked and isinstance(app.screen, PatientsScreen)
+        assert not app.guard.locked and isinstance(app.screen, PatientsScreen)
         assert app.session is not None and app.session.user.email == SECOND
         assert f"User: {SECOND}" in _header(app) and f"User: {FIRST}" not in _header(app)
         assert app.organization is not None and app.organization.id != first_org.id
         assert app.organization.id in {org.id for org in app.session.organizations}
         assert f"in {app.organization.name}" in _header(app)
         # Only the new user's screens exist; nothing of the first session is kept.
-        screens = [s for stack in app._screen_stacks.values() for s in stack]
-        assert screens == [app.screen]
+        assert held_screens(app) == [app.screen]
         # The first user's tokens no longer work on the server.
         assert await _accepted(backend, first_tokens) == (401, 400)
 
