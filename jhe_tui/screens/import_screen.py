@@ -20,6 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.reactive import var
 from textual.widgets import Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
 
 from jhe_tui import privacy
@@ -100,13 +101,15 @@ class ImportScreen(ConsoleScreen[None]):
                 tooltip="Load the organizations and studies again (also retries after an error)"),
     ]
 
+    # What the keys depend on: the checked file, the report written, the run in progress.
+    source: var[Source | None] = var(None, bindings=True)
+    report_path: var[Path | None] = var(None, bindings=True)
+    import_run: var[ImportRun | None] = var(None, bindings=True)
+
     def __init__(self) -> None:
         super().__init__()
-        self.source: Source | None = None
         self.studies: list[Study] = []
         self.summary: Summary | None = None
-        self.report_path: Path | None = None
-        self.import_run: ImportRun | None = None  # the run in progress
         self.concurrency = 4
         self._done = 0
         self._failed = 0
@@ -147,10 +150,8 @@ class ImportScreen(ConsoleScreen[None]):
         self.query_one("#import-progress-row").display = False
         self.query_one("#import-file", Input).focus()
         self.load_session()
-        if hasattr(self.app, "privacy"):
-            self.watch(self.app, "privacy", self._privacy_changed, init=False)
 
-    def _privacy_changed(self) -> None:
+    def privacy_changed(self, masked: bool) -> None:
         if self._shown is not None:
             cursor = self.query_one("#import-table", DataTable).cursor_row
             self._table(*self._shown)
@@ -208,7 +209,6 @@ class ImportScreen(ConsoleScreen[None]):
         self.query_one("#import-study", Select).set_options([])
         self.studies = []
         self.load_studies(org)
-        self.refresh_bindings()
 
     @work(exclusive=True, group="import-studies", exit_on_error=False)
     async def load_studies(self, org: Organization) -> None:
@@ -246,7 +246,6 @@ class ImportScreen(ConsoleScreen[None]):
         """Read and check the file in a thread: a large one takes a while, and the console must
         keep answering meanwhile."""
         self.source, self.summary, self.report_path = None, None, None
-        self.refresh_bindings()
         if not value:
             self._say("Type the path of a CSV file.")
             return
@@ -270,7 +269,6 @@ class ImportScreen(ConsoleScreen[None]):
         ], [f"Row {row.number}: {'ready to import' if row.valid else row.reason}" for row in source.rows])
         self.query_one("#import-report", Static).update("")
         self.query_one("#import-table", DataTable).focus()
-        self.refresh_bindings()
 
     def _table(self, columns: tuple[str, ...], values: list[tuple[object, ...]], details: list[str] | None = None) -> None:
         self._shown = (columns, values, details)
@@ -352,7 +350,6 @@ class ImportScreen(ConsoleScreen[None]):
         self.query_one("#import-progress-row").display = True
         self._table(RESULT_COLUMNS, [])
         self.import_run = ImportRun(self.console.client, source, options, on_row=self._row_done)
-        self.refresh_bindings()
         self.run_job(self.import_run, source)
 
     def _row_done(self, result: RowResult) -> None:
@@ -377,7 +374,6 @@ class ImportScreen(ConsoleScreen[None]):
             self._say(f"The import could not start: {failure.message}")
         finally:
             self.import_run = None
-            self.refresh_bindings()
         if summary is not None:
             self.show_results(run, source, summary)
 
@@ -395,7 +391,6 @@ class ImportScreen(ConsoleScreen[None]):
             for r in summary.results
         ], [f"Row {r.number}: {r.outcome.value}{' - ' + r.message if r.message else ''}" for r in summary.results])
         self.query_one("#import-table", DataTable).focus()
-        self.refresh_bindings()
 
     def action_copy_report(self) -> None:
         if self.report_path is not None:
