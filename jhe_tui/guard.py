@@ -143,14 +143,13 @@ class SessionGuard:
         app = self.app
         if self.locked:  # the lock has already dropped every screen; unlocking starts afresh
             self._mode_before_lock = app.HOME_MODE
-        else:
-            app.add_mode(GATE_MODE, GateScreen)
-            await app.switch_mode(GATE_MODE)
-            await self._drop_screens()
-        app.session = None
-        app.organization = None
-        if not self.locked:
-            await self._leave_gate(app.HOME_MODE)
+            app.session = app.organization = None
+            return
+        app.add_mode(GATE_MODE, GateScreen)
+        await app.switch_mode(GATE_MODE)
+        await self._drop_screens()
+        app.session = app.organization = None
+        await self._leave_gate(app.HOME_MODE)
 
     async def _drop_screens(self) -> None:
         """Every console mode loses its screens (and the data they hold); each starts afresh.
@@ -199,7 +198,7 @@ class SessionGuard:
     async def lock(self, minutes: float | None = None) -> None:
         """Show the lock screen and drop every screen that may hold patient data."""
         app = self.app
-        if (self.locked and app.current_mode == LOCK_MODE) or app.current_mode == GATE_MODE:
+        if self.locked or app.current_mode == GATE_MODE:
             return
         self.locked = True
         if self._timer is not None:
