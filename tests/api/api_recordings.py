@@ -16,7 +16,8 @@ from jhe_tui.api import Generation
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RECORDINGS = {"jhe-v0.0.7.jsonl": Generation.LEGACY, "jhe-v0.0.13.jsonl": Generation.CURRENT}
-# shared/ beside the repository is the source; a copy kept in the repository is the fallback.
+# shared/ beside the repository is the source; a copy kept in the repository (admin exchanges
+# included) is the fallback, for a checkout that has no shared/ beside it.
 _CANDIDATES = [REPO_ROOT.parent / "shared" / "jhe" / "recorded", REPO_ROOT / "tests" / "fixtures" / "recorded"]
 RECORDED_DIR = next((d for d in _CANDIDATES if all((d / f).exists() for f in RECORDINGS)), _CANDIDATES[0])
 MISSING_REASON = f"recorded JHE exchanges not found at {RECORDED_DIR} (the shared/ directory beside the repo)"

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
-RECORDED = Path(__file__).resolve().parents[3] / "shared" / "jhe" / "recorded" / "jhe-v0.0.13-admin.jsonl"
+from tests.api.api_recordings import RECORDED_DIR
+
+RECORDED = RECORDED_DIR / "jhe-v0.0.13-admin.jsonl"
 
 
 def recorded_listing() -> dict:
