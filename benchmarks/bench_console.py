@@ -45,7 +45,7 @@ def _rows_ready(app) -> bool:
 def child_cold_start() -> None:
     """Runs in a fresh interpreter: start the console, say when the first page is shown."""
     from jhe_tui.app import JheApp
-    from jhe_tui.connection import open_client, resolve_target
+    from jhe_tui.commands.connect import open_client, resolve_target
 
     target = resolve_target(demo=True)
     app = JheApp(open_client(target), demo=True)

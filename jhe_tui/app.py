@@ -23,21 +23,21 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import Screen
 
-from jhe_tui import logfile
+from jhe_tui.local import logfile
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
-from jhe_tui.guard import GATE_MODE, GateScreen, SessionGuard
+from jhe_tui.session_guard import GATE_MODE, GateScreen, SessionGuard
 from jhe_tui.screens.base import ActionInfo, ConsoleScreen, screen_actions
-from jhe_tui.screens.help import HelpScreen
+from jhe_tui.dialogs.help import HelpScreen
 from jhe_tui.screens.import_screen import ImportScreen
 from jhe_tui.screens.observations import ObservationsScreen, ShowObservations
 from jhe_tui.screens.organizations import OrganizationsScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.studies import StudiesScreen
 from jhe_tui.textual_shims import PrivateCrashApp
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.dialogs.confirm import ConfirmModal
 
 if TYPE_CHECKING:
-    from jhe_tui.signin import SignIn
+    from jhe_tui.api.signin import SignIn
 
 
 @dataclass(frozen=True)

@@ -52,10 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from jhe_tui.api import JheError, Unauthenticated
-    from jhe_tui.connection import ConfigurationError
+    from jhe_tui.commands.connect import ConfigurationError
 
     from jhe_tui.api.tokens import TokenStoreError
-    from jhe_tui.logfile import start_log
+    from jhe_tui.local.logfile import start_log
 
     args = build_parser().parse_args(argv)
     start_log()

@@ -16,8 +16,8 @@ from jhe_tui.api.tokens import TokenStore
 from jhe_tui.cli import build_parser
 from jhe_tui.commands import login
 from jhe_tui.commands.common import target
-from jhe_tui.connection import in_clear
-from jhe_tui.signin import SignIn
+from jhe_tui.api.loopback import in_clear
+from jhe_tui.api.signin import SignIn
 
 
 @pytest.mark.parametrize(("url", "clear"), [

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 from jhe_tui.cli import main
 
 DAMAGES = ["random-bytes", "truncated"]

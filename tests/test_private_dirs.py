@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from jhe_tui import audit, lock_pin, logfile, paths, profiles
+from jhe_tui.local import audit, logfile, paths, pin, profiles
 from jhe_tui.api.tokens import TokenSet, TokenStore
 from jhe_tui.cli import main
 
@@ -66,7 +66,7 @@ def test_every_level_created_under_umask_000_is_0700(umask_000, xdg_home, tmp_pa
     cohort.write_text("email,last_name,first_name,dob\numask@example.com,Mask,Una,1980-01-02\n")
     assert main(["import", str(cohort), "--demo", "--org", str(ORG)]) == 0  # demo data, journal, report
     audit.record_consent(_audit_entry())
-    lock_pin.save("4321")
+    pin.save("4321")
     profiles.save(profiles.load())
     TokenStore(paths.state_dir(), use_keyring=False).save("demo", TokenSet(access_token="a"))
     levels = created_levels(xdg_home)

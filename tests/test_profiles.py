@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from jhe_tui import profiles
+from jhe_tui.local import profiles
 from jhe_tui.cli import EXIT_OK, EXIT_USAGE, main
-from jhe_tui.connection import ConfigurationError, resolve_target
+from jhe_tui.commands.connect import ConfigurationError, resolve_target
 from tests.serving import serve_demo
 
 

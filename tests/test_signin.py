@@ -21,7 +21,7 @@ from jhe_tui.api.auth import RefreshingAuth
 from jhe_tui.api.http import ASGITransport
 from jhe_tui.api.oauth import LoginFailed
 from jhe_tui.api.tokens import TokenStore, TokenStoreError
-from jhe_tui.signin import SignIn
+from jhe_tui.api.signin import SignIn
 
 EMAIL = "manager@demo.jhe.example"
 

@@ -16,8 +16,8 @@ from jhe_tui.api.auth import BearerAuth, RefreshingAuth
 from jhe_tui.api.http import ASGITransport
 from jhe_tui.api.oauth import Endpoints, LoginFailed, PkceLogin
 from jhe_tui.api.tokens import TokenSet, TokenStore
-from jhe_tui.connection import Target
-from jhe_tui.signin import SignIn
+from jhe_tui.commands.connect import Target
+from jhe_tui.api.signin import SignIn
 from tests.test_signin import EMAIL, Browser, _kill_access_token, _signed_in
 
 

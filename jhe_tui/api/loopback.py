@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import ipaddress
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
@@ -105,3 +106,17 @@ async def loopback_login(http: AsyncClient, endpoints: Endpoints, client_id: str
             await opened
         target = await receiver.wait(timeout)
     return await exchange_code(http, login, login.code_from(f"{receiver.redirect_uri}{target[len('/callback'):]}"))
+
+
+def in_clear(url: str | None) -> bool:
+    """Plain http:// to another machine: tokens and patient data cross the network unencrypted."""
+    parts = urlsplit(url or "")
+    if parts.scheme != "http":
+        return False
+    host = parts.hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 
 from .errors import JheError
 

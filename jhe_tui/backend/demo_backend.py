@@ -18,7 +18,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 
 from . import db, seed, tokens
 from .app import create_app

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 
 from .db import timestamp
 from .tokens import digest, new_secret

@@ -39,7 +39,7 @@ def add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) ->
 
 def target(args: argparse.Namespace):
     """Where this command connects, from the server options and the environment."""
-    from jhe_tui.connection import resolve_target
+    from jhe_tui.commands.connect import resolve_target
 
     where = resolve_target(
         getattr(args, "server", None),
@@ -56,7 +56,7 @@ def warn_if_readable(url: str, insecure: bool) -> None:
     """One sentence on stderr for each reason others on the network can read this connection."""
     from urllib.parse import urlsplit
 
-    from jhe_tui.connection import in_clear
+    from jhe_tui.api.loopback import in_clear
 
     if insecure:
         print(f"jhe-tui: WARNING: TLS certificates of {url} are NOT verified (--insecure); anyone on the "

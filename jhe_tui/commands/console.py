@@ -11,8 +11,8 @@ from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, target
 
 def idle_minutes() -> float:
     """``JHE_TUI_IDLE_LOCK`` (minutes, 0 = off) overrides ``idle_lock_minutes`` of profiles.toml."""
-    from jhe_tui import profiles
-    from jhe_tui.connection import ConfigurationError
+    from jhe_tui.local import profiles
+    from jhe_tui.commands.connect import ConfigurationError
 
     raw = os.environ.get("JHE_TUI_IDLE_LOCK")
     if raw is not None:
@@ -30,15 +30,16 @@ def idle_minutes() -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jhe_tui.connection import open_client
-    from jhe_tui.signin import SignIn
+    from jhe_tui.commands.connect import open_client, token_store
+    from jhe_tui.api.signin import SignIn
 
     where = target(args)
     minutes = idle_minutes()
     client = open_client(where, require_token=False)
     sign_in = None
     if not where.is_demo and where.profile is not None and not where.token:
-        sign_in = SignIn(where.url, where.profile.name, client_id=where.profile.client_id, verify=where.verify)
+        sign_in = SignIn(where.url, where.profile.name, store=token_store(), client_id=where.profile.client_id,
+                         verify=where.verify)
     from jhe_tui.app import JheApp
 
     app = JheApp(

@@ -52,7 +52,7 @@ def _day(value: str | None, option: str) -> date | None:
 
 def run(args: argparse.Namespace) -> int:
     from jhe_tui.api import InvalidInput
-    from jhe_tui.connection import open_client
+    from jhe_tui.commands.connect import open_client
     from jhe_tui.jobs.export import ExportFailed, ExportRefused, check_output
     from jhe_tui.jobs.observations import ObservationQuery
 

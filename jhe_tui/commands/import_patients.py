@@ -127,7 +127,7 @@ class _Display:
 
 
 async def _run(args: argparse.Namespace, checkpoint: Checkpoint | None) -> int:
-    from jhe_tui.connection import open_client
+    from jhe_tui.commands.connect import open_client
     from jhe_tui.jobs.imports import ImportOptions, ImportRun, JournalError, PreflightError, SourceError, read_source
 
     if not 1 <= args.concurrency <= 32:

@@ -58,7 +58,7 @@ def register(sub) -> None:
 
 def _open(url: str, allowed: bool) -> None:
     print(f"\n  {url}\n", flush=True)
-    from jhe_tui.signin import can_open_browser
+    from jhe_tui.api.signin import can_open_browser
 
     if allowed and can_open_browser():
         try:
@@ -69,8 +69,8 @@ def _open(url: str, allowed: bool) -> None:
 
 
 def _profile(args: argparse.Namespace):
-    from jhe_tui import profiles
-    from jhe_tui.connection import ConfigurationError
+    from jhe_tui.local import profiles
+    from jhe_tui.commands.connect import ConfigurationError
 
     server = getattr(args, "server", None) or os.environ.get("JHE_URL") or None
     name = getattr(args, "profile", None)
@@ -90,30 +90,30 @@ def _profile(args: argparse.Namespace):
 
 
 def _set_pin(clear: bool) -> int:
-    from jhe_tui import lock_pin
+    from jhe_tui.local import pin
 
     if clear:
-        lock_pin.clear()
+        pin.clear()
         print("The local PIN is removed; unlocking the console now needs a new sign-in.")
         return EXIT_OK
     first = getpass.getpass("New PIN (4 or more digits or characters): ")
-    problem = lock_pin.check_new(first)
+    problem = pin.check_new(first)
     if problem:
         return fail(problem, EXIT_USAGE)
     if getpass.getpass("The same PIN again: ") != first:
         return fail("The two PINs differ; nothing was changed.", EXIT_USAGE)
-    lock_pin.save(first)
+    pin.save(first)
     print("PIN set: it unlocks the console after the idle lock on this computer account (stored as a salted hash).")
     return EXIT_OK
 
 
 async def _login(args: argparse.Namespace, profile) -> tuple[str, str]:
-    from jhe_tui.signin import SignIn, describe_expiry
+    from jhe_tui.api.signin import SignIn, describe_expiry
 
-    from jhe_tui.connection import tls_verify
+    from jhe_tui.commands.connect import tls_verify, token_store
 
     verify = False if args.insecure else tls_verify(profile.ca_bundle)
-    signin = SignIn(profile.url, profile.name, client_id=profile.client_id, verify=verify)
+    signin = SignIn(profile.url, profile.name, store=token_store(), client_id=profile.client_id, verify=verify)
     kind, secret = _secret(args)
     if kind == "token":
         tokens, where = await signin.token(secret)
@@ -138,7 +138,7 @@ async def _login(args: argparse.Namespace, profile) -> tuple[str, str]:
             raise _Cancelled() from None
         tokens, where = await signin.finish_paste_back(pasted)
         how = "in the browser (paste-back)"
-    from jhe_tui.connection import Target, open_client
+    from jhe_tui.commands.connect import Target, open_client
 
     # The tokens just stored, not JHE_TOKEN, which resolve_target would prefer.
     async with open_client(Target(profile.url, None, insecure=args.insecure, profile=profile,
@@ -183,7 +183,7 @@ def run_login(args: argparse.Namespace) -> int:
 
     if args.set_pin or args.clear_pin:
         return _set_pin(args.clear_pin)
-    from jhe_tui import profiles
+    from jhe_tui.local import profiles
 
     known = set(profiles.load().profiles)
     profile = _profile(args)
@@ -203,8 +203,8 @@ def run_login(args: argparse.Namespace) -> int:
 
 async def _logout(args: argparse.Namespace) -> str:
     from jhe_tui.api.tokens import TokenStoreError
-    from jhe_tui.connection import token_store
-    from jhe_tui.signin import SignIn
+    from jhe_tui.commands.connect import token_store
+    from jhe_tui.api.signin import SignIn
 
     profile = _profile(args)
     store = token_store()
@@ -212,7 +212,7 @@ async def _logout(args: argparse.Namespace) -> str:
         tokens = store.load(profile.name)
     except TokenStoreError:
         tokens = None  # unreadable or unsafe: deleting it is exactly what logout should do
-    from jhe_tui.connection import tls_verify
+    from jhe_tui.commands.connect import tls_verify
 
     verify = False if args.insecure else tls_verify(profile.ca_bundle)
     confirmed = await SignIn(profile.url, profile.name, verify=verify, store=store).logout(tokens)

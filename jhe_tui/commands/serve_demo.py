@@ -68,7 +68,7 @@ def _announce_scale(path: Path, *, reset: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from jhe_tui import paths
+    from jhe_tui.local import paths
     from jhe_tui.backend import DatabaseUnusable, DemoBackend, database_name
 
     try:

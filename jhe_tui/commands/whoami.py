@@ -20,7 +20,7 @@ def register(sub) -> None:
 
 
 async def _whoami(args: argparse.Namespace) -> list[str]:
-    from jhe_tui.connection import open_client
+    from jhe_tui.commands.connect import open_client
 
     where = target(args)
     async with open_client(where) as client:
@@ -45,7 +45,7 @@ async def _whoami(args: argparse.Namespace) -> list[str]:
 
 def _token_lines(target, client) -> list[str]:
     from jhe_tui.api.auth import RefreshingAuth
-    from jhe_tui.signin import describe_expiry
+    from jhe_tui.api.signin import describe_expiry
 
     if target.is_demo:
         return ["Token:   the demo practitioner's, in memory only"]

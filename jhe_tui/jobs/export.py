@@ -33,7 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 from jhe_tui.api import JheClient, JheError
 from jhe_tui.api.fhir import decode_attachment
 from jhe_tui.api.omh import decode

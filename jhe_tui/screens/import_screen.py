@@ -40,7 +40,7 @@ from jhe_tui.jobs.imports import (
 )
 from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import ConsoleScreen
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.path_suggester import PathSuggester
 from jhe_tui.widgets.table import ConsoleTable

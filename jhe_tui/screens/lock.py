@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from jhe_tui import lock_pin
+from jhe_tui.local import pin
 from jhe_tui.console_app import console_app
 from jhe_tui.screens.sign_in import GATE_CSS
 
@@ -35,7 +35,7 @@ class LockScreen(Screen[None]):
             why = (f"Locked after {self.minutes:g} minutes without input." if self.minutes
                    else "Locked.")
             yield Static(f"{why} Session of {self.who} on {self.server}.", classes="hint", markup=False)
-            if lock_pin.is_set():
+            if pin.is_set():
                 yield Static("Type your PIN and press Enter, or press ctrl+o to sign in again.", classes="hint")
                 yield Input(placeholder="PIN", password=True, id="pin")
             elif self.demo:
@@ -53,7 +53,7 @@ class LockScreen(Screen[None]):
     @on(Input.Submitted, "#pin")
     def _pin(self, event: Input.Submitted) -> None:
         event.input.value = ""
-        if lock_pin.verify(event.value):
+        if pin.verify(event.value):
             console_app(self).guard.unlock()
             return
         self.tries += 1

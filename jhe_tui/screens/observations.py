@@ -33,8 +33,8 @@ from jhe_tui.api import CodeableConcept, FhirObservation, JheError, NotFound, Om
 from jhe_tui.jobs.export import ExportFailed, ExportRefused, export_observations
 from jhe_tui.jobs.observations import ObservationQuery, Plan, matching, plan_for, screen_page
 from jhe_tui.screens.base import ConsoleScreen
-from jhe_tui.screens.export_modal import ExportModal, ExportRequest
-from jhe_tui.widgets.chart import ChartModal, Series
+from jhe_tui.dialogs.export import ExportModal, ExportRequest
+from jhe_tui.dialogs.chart import ChartModal, Series
 from jhe_tui.widgets.clock import now, utc_text
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after

@@ -33,11 +33,11 @@ from jhe_tui.api import (
     ScopeConsent,
     StudyConsents,
 )
-from jhe_tui.audit import ConsentAudit, record_consent
+from jhe_tui.local.audit import ConsentAudit, record_consent
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
-from jhe_tui.widgets.choice import ChoiceModal
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.dialogs.choice import ChoiceModal
+from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.patient_form import identifiers_text

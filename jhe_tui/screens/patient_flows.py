@@ -13,8 +13,8 @@ from textual.screen import Screen
 
 from jhe_tui import privacy
 from jhe_tui.api import JheClient, JheError, Organization, Patient, PatientConsents, Study
-from jhe_tui.screens.edit_patient import EditPatientModal
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.dialogs.edit_patient import EditPatientModal
+from jhe_tui.dialogs.confirm import ConfirmModal
 
 
 @dataclass(frozen=True)

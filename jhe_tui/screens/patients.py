@@ -19,13 +19,13 @@ from textual.widgets import Select, Static
 from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
 from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
-from jhe_tui.screens.add_patient import AddPatientModal
+from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.base import ConsoleScreen
-from jhe_tui.screens.find_patient import FindPatientModal
+from jhe_tui.dialogs.find_patient import FindPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
-from jhe_tui.widgets.choice import ChoiceModal
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.dialogs.choice import ChoiceModal
+from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.paged_table import PagedTable, Row

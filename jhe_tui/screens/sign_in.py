@@ -23,7 +23,7 @@ from jhe_tui.api import JheError
 from jhe_tui.api.oauth import split_api_key
 from jhe_tui.api.tokens import TokenSet
 from jhe_tui.console_app import console_app
-from jhe_tui.signin import SignIn, can_open_browser
+from jhe_tui.api.signin import SignIn, can_open_browser
 
 GATE_CSS = """
 SignInScreen, LockScreen { align: center middle; }

@@ -37,7 +37,7 @@ from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import remove_from_study
-from jhe_tui.widgets.choice import ChoiceModal
+from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.widgets.clock import ago, now
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after

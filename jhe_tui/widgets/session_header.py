@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
 
-from jhe_tui.connection import in_clear
+from jhe_tui.api.loopback import in_clear
 from jhe_tui.console_app import console_app
 
 

@@ -1,4 +1,4 @@
-"""The sign-in functions the console and `jhe-tui login` call (through ``jhe_tui.signin``), which
+"""The sign-in functions the console and `jhe-tui login` call (through ``jhe_tui.api.signin``), which
 alone know the sign-in endpoints and hold the HTTP client for them."""
 
 from __future__ import annotations

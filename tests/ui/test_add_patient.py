@@ -9,7 +9,7 @@ from textual.widgets import Button, ContentSwitcher, Input, Static
 from jhe_tui.api import ASGITransport, JheClient
 from jhe_tui.app import JheApp
 
-from jhe_tui.screens.add_patient import AddPatientModal
+from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.widgets.patient_form import PatientForm
 

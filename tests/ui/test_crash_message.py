@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from jhe_tui import logfile
+from jhe_tui.local import logfile
 from jhe_tui.app import JheApp
 
 SECRET = "Quartzfield-1977-07-17-tok_9f8e7d"

@@ -14,11 +14,11 @@ from textual.widgets import Input, Select, Static, Tree
 
 from jhe_tui.api import ASGITransport, Generation, JheClient
 from jhe_tui.app import JheApp
-from jhe_tui.screens.export_modal import ExportModal
+from jhe_tui.dialogs.export import ExportModal
 from jhe_tui.screens.observations import ObservationsScreen
 from jhe_tui.screens.organizations import OrganizationsScreen
 from jhe_tui.screens.studies import StudiesScreen
-from jhe_tui.widgets.chart import ChartModal
+from jhe_tui.dialogs.chart import ChartModal
 from jhe_tui.widgets.clock import ago, now
 
 SIZE = (100, 30)

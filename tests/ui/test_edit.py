@@ -8,10 +8,10 @@ from textual.widgets import Input, Static
 
 from jhe_tui.api import ASGITransport, JheClient
 from jhe_tui.app import JheApp
-from jhe_tui.screens.edit_patient import EditPatientModal
+from jhe_tui.dialogs.edit_patient import EditPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patients import PatientsScreen
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.dialogs.confirm import ConfirmModal
 
 SIZE = (100, 30)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.widgets import Input, OptionList, Static
 
-from jhe_tui.screens.find_patient import FindPatientModal
+from jhe_tui.dialogs.find_patient import FindPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 
 SIZE = (100, 30)

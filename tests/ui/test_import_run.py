@@ -13,7 +13,7 @@ from jhe_tui.api import JheClient
 from jhe_tui.app import JheApp, QuitQuestion
 from jhe_tui.screens import import_screen
 from jhe_tui.screens.import_screen import ImportScreen
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.dialogs.confirm import ConfirmModal
 from tests.jobs.test_import_run import HoldsCreates
 from tests.ui.test_import_screen import cohort, open_import
 from tests.ui.waiting import eventually

@@ -12,9 +12,9 @@ from textual.command import CommandPalette
 from textual.screen import Screen
 from textual.widgets import Input
 
-from jhe_tui import lock_pin
+from jhe_tui.local import pin
 from jhe_tui.app import JheApp, ScreenActionsProvider
-from jhe_tui.guard import LOCK_MODE
+from jhe_tui.session_guard import LOCK_MODE
 from jhe_tui.screens.lock import LockScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.widgets.paged_table import PagedTable
@@ -77,7 +77,7 @@ def _assert_still_locked(app: JheApp, toasts: list[str], data: set[str], after: 
 @pytest.mark.parametrize("with_pin", [False, True], ids=["sign-in", "pin"])
 async def test_no_app_key_or_palette_command_acts_under_the_lock(make_app, settle, toasts, with_pin):
     if with_pin:
-        lock_pin.save("2468")
+        pin.save("2468")
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

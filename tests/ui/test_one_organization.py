@@ -8,7 +8,7 @@ from textual.widgets import Label, OptionList, Select
 
 from jhe_tui.api import Organization
 from jhe_tui.app import JheApp
-from jhe_tui.screens.add_patient import AddPatientModal
+from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.import_screen import ImportScreen
 from jhe_tui.screens.observations import ObservationsScreen
 from jhe_tui.screens.patients import PatientsScreen

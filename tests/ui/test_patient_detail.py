@@ -10,12 +10,12 @@ import stat
 import httpx
 from textual.widgets import Checkbox, DataTable, Input, Static, TextArea
 
-from jhe_tui import audit, paths
+from jhe_tui.local import audit, paths
 from jhe_tui.api import JheClient, MockTransport, Organization
 from jhe_tui.app import JheApp
 from jhe_tui.screens.patient_detail import PatientDetailScreen
-from jhe_tui.widgets.choice import ChoiceModal
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.dialogs.choice import ChoiceModal
+from jhe_tui.dialogs.confirm import ConfirmModal
 
 SIZE = (100, 30)
 

@@ -6,8 +6,8 @@ from textual.widgets import Input, OptionList, Select, Static
 
 from jhe_tui.api import NotFound
 from jhe_tui.screens.patients import PatientsScreen
-from jhe_tui.widgets.choice import ChoiceModal
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.dialogs.choice import ChoiceModal
+from jhe_tui.dialogs.confirm import ConfirmModal
 
 SIZE = (100, 30)
 

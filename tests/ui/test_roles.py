@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from jhe_tui.screens.base import screen_actions
-from jhe_tui.screens.help import HelpScreen
+from jhe_tui.dialogs.help import HelpScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patients import PatientsScreen
 

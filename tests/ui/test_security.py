@@ -16,18 +16,18 @@ from textual.widgets import DataTable, Input, Static
 
 import os
 
-from jhe_tui import lock_pin, logfile
-from jhe_tui.connection import open_client, resolve_target
+from jhe_tui.local import logfile, pin
+from jhe_tui.commands.connect import open_client, resolve_target, token_store
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.api import ASGITransport, JheClient
 from jhe_tui.api.auth import RefreshingAuth
 from jhe_tui.api.tokens import TokenStore
 from jhe_tui.app import JheApp
-from jhe_tui.screens.add_patient import AddPatientModal
+from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.lock import LockScreen
 from jhe_tui.screens.sign_in import SignInScreen
-from jhe_tui.signin import SignIn
+from jhe_tui.api.signin import SignIn
 from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.widgets.patient_form import PatientForm
 from tests.ui.test_lock_holds import held_screens
@@ -217,9 +217,9 @@ async def test_idle_lock_hides_and_forgets_patient_data(make_app, settle, backen
 
 
 async def test_the_pin_unlocks_and_wrong_ones_are_counted(make_app, settle):
-    lock_pin.save("2468")
-    assert stat.S_IMODE((lock_pin._file()).stat().st_mode) == 0o600
-    assert "2468" not in lock_pin._file().read_text()
+    pin.save("2468")
+    assert stat.S_IMODE((pin._file()).stat().st_mode) == 0o600
+    assert "2468" not in pin._file().read_text()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -311,7 +311,7 @@ async def test_a_full_session_leaves_no_patient_data_or_token_on_disk(backend, s
     seen_tokens: set[str] = set()
     try:
         target = resolve_target(backend.site_url)  # creates the profile
-        signin = SignIn(backend.site_url, target.profile_name, transport=ASGITransport(app=backend.app))
+        signin = SignIn(backend.site_url, target.profile_name, store=token_store(), transport=ASGITransport(app=backend.app))
         url = await signin.start_paste_back()
         tokens, _ = await signin.finish_paste_back(await Browser(backend).sign_in(url))
         seen_tokens |= {tokens.access_token, tokens.refresh_token}

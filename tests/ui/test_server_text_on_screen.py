@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 
 from jhe_tui.api import JheClient, MockTransport
 from jhe_tui.app import JheApp
-from jhe_tui.screens.add_patient import AddPatientModal
+from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.widgets.patient_form import PatientForm
 from tests.ui.test_add_patient import look_up, open_modal

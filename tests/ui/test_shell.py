@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.widgets import DataTable, Label, Select
 
 from jhe_tui.app import ScreenActionsProvider
-from jhe_tui.screens.help import HelpScreen
+from jhe_tui.dialogs.help import HelpScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.observations import ObservationsScreen
 from jhe_tui.screens.organizations import OrganizationsScreen

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from textual.widgets import DataTable, Input, Label
 
-from jhe_tui import audit, paths
+from jhe_tui.local import audit, paths
 from jhe_tui.api import ASGITransport, JheClient
 from jhe_tui.api.tokens import TokenStore
 from jhe_tui.app import JheApp
@@ -19,8 +19,8 @@ from jhe_tui.screens.lock import LockScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.sign_in import SignInScreen
-from jhe_tui.signin import SignIn
-from jhe_tui.widgets.confirm import ConfirmModal
+from jhe_tui.api.signin import SignIn
+from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.widgets.session_header import SessionHeader
 from tests.ui.test_lock_holds import held_screens
 from tests.ui.test_security import Browser, _sign_in_on_screen

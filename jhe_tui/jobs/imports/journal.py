@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 
 VERSION = 1
 

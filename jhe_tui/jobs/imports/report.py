@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 
 HEADER = ["row", "email", "outcome", "patient_id", "enrolled", "invitation_link", "message"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

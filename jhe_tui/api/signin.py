@@ -25,15 +25,13 @@ from jhe_tui.api.tokens import TokenSet, TokenStore
 
 
 class SignIn:
-    def __init__(self, url: str, profile: str, *, client_id: str | None = None,
-                 verify: bool | str | SSLContext = True, store: TokenStore | None = None,
-                 transport: oauth.Transport | None = None, timeout: float = 20.0):
-        from jhe_tui.connection import token_store
-
+    def __init__(self, url: str, profile: str, *, store: TokenStore, client_id: str | None = None,
+                 verify: bool | str | SSLContext = True, transport: oauth.Transport | None = None,
+                 timeout: float = 20.0):
         self.url = url.rstrip("/")
         self.profile = profile
         self.client_id = client_id
-        self.store = store or token_store()
+        self.store = store
         self._http_args = {"verify": verify, "transport": transport, "timeout": timeout}
         self._endpoints: Endpoints | None = None
         self.pending: PkceLogin | None = None

@@ -8,21 +8,19 @@ machine still gets a working console.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from jhe_tui import paths, profiles
+from jhe_tui.local import paths, profiles
 from jhe_tui.api import JheClient
 from jhe_tui.api.auth import BearerAuth, RefreshingAuth
 from jhe_tui.api.http import ASGITransport, Auth
 from jhe_tui.api.oauth import token_endpoint
 from jhe_tui.api.tokens import TokenSet, TokenStore, TokenStoreError
-from jhe_tui.profiles import Profile
+from jhe_tui.local.profiles import Profile
 
 
 class ConfigurationError(Exception):
@@ -71,20 +69,6 @@ def tls_verify(ca_bundle: str | None) -> bool | ssl.SSLContext:
             f"The CA bundle {ca_bundle} cannot be used ({getattr(exc, 'strerror', None) or exc}); fix ca_bundle in "
             f"{profiles.path()}."
         ) from None
-
-
-def in_clear(url: str | None) -> bool:
-    """Plain http:// to another machine: tokens and patient data cross the network unencrypted."""
-    parts = urlsplit(url or "")
-    if parts.scheme != "http":
-        return False
-    host = parts.hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return False
-    try:
-        return not ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return True
 
 
 def token_store() -> TokenStore:

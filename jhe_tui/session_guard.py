@@ -32,7 +32,7 @@ from jhe_tui.screens.sign_in import SignInScreen
 
 if TYPE_CHECKING:
     from jhe_tui.app import JheApp
-    from jhe_tui.signin import SignIn
+    from jhe_tui.api.signin import SignIn
 
 WARN_SECONDS = 30.0  # a warning this long before the lock
 LOCK_MODE, GATE_MODE = "locked", "gate"

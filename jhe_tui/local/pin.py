@@ -13,7 +13,7 @@ import os
 import secrets
 from pathlib import Path
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 
 _N, _R, _P = 2**14, 8, 1
 

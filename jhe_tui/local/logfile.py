@@ -10,7 +10,7 @@ import logging
 import os
 import traceback
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 
 LOG_NAME = "jhe-tui.log"
 _handler: logging.Handler | None = None

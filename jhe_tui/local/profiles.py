@@ -2,7 +2,7 @@
 
 A profile names a server (base URL), optionally the OAuth client id registered there for a
 loopback redirect, a CA bundle and a default organization. No secret ever goes in this file:
-tokens live in the keyring or the token file (``jhe_tui.api.token_store``), the PIN hash in the
+tokens live in the keyring or the token file (``jhe_tui.api.tokens``), the PIN hash in the
 state directory.
 
 Read with ``tomllib``; written with the small writer below, which only ever writes the keys this
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 
 FILE_NAME = "profiles.toml"
 DEFAULT_IDLE_MINUTES = 10

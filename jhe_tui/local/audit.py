@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jhe_tui import paths
+from jhe_tui.local import paths
 
 AUDIT_FILE = "audit.jsonl"
 

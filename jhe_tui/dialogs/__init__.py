@@ -1,0 +1,1 @@
+"""Every ModalScreen: questions, pickers, forms and views that sit over a screen."""
