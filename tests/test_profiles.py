@@ -3,6 +3,7 @@ as a new user would, against `jhe-tui serve-demo` in a real process (the test pl
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import socket
@@ -149,3 +150,29 @@ def test_login_by_loopback_from_the_command_line(served, monkeypatch, capsys):
     assert main(["login", "--server", url, "--client-id", "jhe-tui"]) == EXIT_OK
     assert "member@demo.jhe.example in the browser (loopback)" in capsys.readouterr().out
     assert 'client_id = "jhe-tui"' in profiles.path().read_text()
+
+
+def test_the_first_login_becomes_the_default_and_a_later_one_says_how_to_switch(served, monkeypatch, capsys,
+                                                                                   isolated_home):
+    """Issue 15.4: `login` then `whoami` used to report the embedded demo."""
+    url = served["JHE_URL"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(served["JHE_TOKEN"] + "\n"))
+    assert main(["login", "--server", url, "--token-stdin"]) == EXIT_OK
+    out = capsys.readouterr().out
+    first = profiles.load().settings.default_profile
+    assert first is not None and f"{first} is now the default" in out
+    assert main(["whoami"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert url in out and "demo" not in out.lower().split("server")[0]
+    # The same server under another address: a second profile, the default unchanged, and how to switch.
+    other = url.replace("127.0.0.1", "localhost")
+    monkeypatch.setattr("sys.stdin", io.StringIO(served["JHE_TOKEN"] + "\n"))
+    assert main(["login", "--server", other, "--token-stdin"]) == EXIT_OK
+    out = capsys.readouterr().out
+    second = resolve_target(other).profile.name
+    assert second != first and profiles.load().settings.default_profile == first
+    assert f"--profile {second}" in out and f"jhe-tui login --profile {second} --make-default" in out
+    monkeypatch.setattr("sys.stdin", io.StringIO(served["JHE_TOKEN"] + "\n"))
+    assert main(["login", "--profile", second, "--token-stdin", "--make-default"]) == EXIT_OK
+    assert f"{second} is now the default" in capsys.readouterr().out
+    assert profiles.load().settings.default_profile == second

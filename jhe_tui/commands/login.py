@@ -45,6 +45,8 @@ def register(sub) -> None:
     how.add_argument("--clear-pin", action="store_true", help="remove the local PIN")
     login.add_argument("--ca-bundle", metavar="FILE", help="CA certificates to trust for this profile")
     login.add_argument("--no-browser", action="store_true", help="print the sign-in address, do not open a browser")
+    login.add_argument("--make-default", action="store_true",
+                       help="make this profile the default (the first login to a server does so anyway)")
     login.set_defaults(handler=run_login)
 
     logout = sub.add_parser(
@@ -198,7 +200,24 @@ def run_login(args: argparse.Namespace) -> int:
             return fail("Sign-in cancelled; nothing was stored.", EXIT_FAILED)
         return fail(exc.message, EXIT_FAILED)
     print(shown(message))  # quotes the server's address and the user's e-mail
+    print(_default_after_login(profile.name, args.make_default))
     return EXIT_OK
+
+
+def _default_after_login(name: str, make_default: bool) -> str:
+    """The first server signed in to becomes the default, so that `jhe-tui` and `whoami` use it
+    rather than the demo; after that the default changes only when asked."""
+    from jhe_tui.local import profiles
+
+    store = profiles.load()
+    current = store.settings.default_profile
+    if make_default or current is None or current not in store.profiles or current == name:
+        if current != name:
+            store.settings.default_profile = name
+            profiles.save(store)
+        return f"{name} is now the default: `jhe-tui` and `jhe-tui whoami` use it (--demo for the embedded demo)."
+    return (f"The default is still {current}; use this one with --profile {name}, or make it the default with "
+            f"`jhe-tui login --profile {name} --make-default`.")
 
 
 async def _logout(args: argparse.Namespace) -> str:
