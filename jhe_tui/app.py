@@ -34,6 +34,7 @@ from jhe_tui.screens.organizations import OrganizationsScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.studies import StudiesScreen
 from jhe_tui.textual_shims import PrivateCrashApp
+from jhe_tui.themes import HIGH_CONTRAST
 from jhe_tui.dialogs.confirm import ConfirmModal
 
 if TYPE_CHECKING:
@@ -151,6 +152,7 @@ class JheApp(PrivateCrashApp[None]):
         self.crash_message: str | None = None
         self._session_lock = asyncio.Lock()
         self.guard = SessionGuard(self, sign_in, signed_in=signed_in, idle_minutes=idle_minutes, clock=clock)
+        self.register_theme(HIGH_CONTRAST)
 
     async def on_mount(self) -> None:
         await self.guard.start()
