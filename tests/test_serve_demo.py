@@ -170,3 +170,25 @@ def test_requests_on_a_kept_alive_connection_are_answered_at_once(served):
             assert http.get("/api/v1/patients/global_lookup", params={"email": "nobody@example.org"}).status_code == 200
             timings.append(time.perf_counter() - started)
     assert sorted(timings)[10] < 0.035, f"median {sorted(timings)[10] * 1000:.0f} ms"
+
+
+def test_the_readme_curl_examples_work_as_written(served, tmp_path):
+    """Issue 15.12: the README's curl block, run by a shell as a user would paste it."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    block = next(b for b in re.findall(r"```sh\n(.*?)```", readme, re.S) if "curl -s -X POST" in b)
+    create, patch = block.split("curl -s -X PATCH")
+    env = {**os.environ, "JHE_URL": served["JHE_URL"], "JHE_TOKEN": served["JHE_TOKEN"]}
+    import json
+    import subprocess
+
+    created = subprocess.run(["bash", "-c", create.replace("john.smith@", "readme.example@")], env=env,
+                             capture_output=True, text=True, check=True)
+    patient = json.loads(created.stdout)
+    assert patient["nameFamily"] == "Smith"
+    patched = subprocess.run(["bash", "-c", "curl -s -X PATCH" + patch.replace("PATIENT_ID", str(patient["id"]))],
+                             env=env, capture_output=True, text=True, check=True)
+    assert json.loads(patched.stdout)["telecomPhone"] == "555-9876"
+    # Without the organization, JHE's 403, with a hint that names what is missing.
+    bare = httpx.patch(f"{served['JHE_URL']}/api/v1/patients/{patient['id']}", json={"telecomPhone": "1"},
+                       headers={"Authorization": f"Bearer {served['JHE_TOKEN']}"})
+    assert bare.status_code == 403 and "organization_id" in bare.json()["detail"]

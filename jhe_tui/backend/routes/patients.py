@@ -22,7 +22,7 @@ from .. import db, search
 from ..auth import Caller
 from ..casing import CamelJSONResponse
 from ..deps import Body, Conn, CurrentCaller
-from ..errors import forbidden, not_found, refused
+from ..errors import NO_PERMISSION, detail, not_found, refused
 from ..inputs import MISSING, Fields, birth_date, email, integer, query_int, required_text, text
 from ..pages import drf_page, page_of
 from ..serializers import get_organization, patient, patients
@@ -66,8 +66,8 @@ def _through_organization(conn: sqlite3.Connection, request: Request, caller: Ca
     """The ``?organization_id=`` an update or delete acts through, once the caller may use it."""
     _existing(conn, patient_id)
     organization_id = query_int(request, "organization_id")
-    if organization_id is None:
-        raise forbidden()
+    if organization_id is None:  # JHE's answer is the bare 403; the hint says what it wants
+        raise detail(403, f"{NO_PERMISSION} Name the organization your role is in: ?organization_id=ID.")
     caller.require(organization_id)
     if not _is_member(conn, patient_id, organization_id):
         raise refused(NOT_A_MEMBER)
