@@ -252,6 +252,8 @@ class PagedTable(Vertical):
         except ValueError:
             page = 0
         if not 1 <= page <= self.pages:
+            # Back to the page on show: a number left in the box would read as the page shown.
+            event.input.value = str(self.page)
             self.notify(f"There are {self.pages:,} pages; type a number from 1 to {self.pages:,}.", severity="warning")
             return
         self.data_table.focus()
