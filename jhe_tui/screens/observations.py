@@ -153,6 +153,9 @@ class ObservationsScreen(ConsoleScreen[None]):
 
     # What the filters describe; chart and export need one.
     query_: var[ObservationQuery | None] = var(None, bindings=True)
+    # Why the filters describe no query (a backwards range, a day that is not a date): nothing is
+    # listed, charted or exported until it is fixed.
+    refused: var[str | None] = var(None, bindings=True)
 
     def __init__(self) -> None:
         super().__init__()
@@ -201,9 +204,14 @@ class ObservationsScreen(ConsoleScreen[None]):
         self._show_detail()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("chart", "export") and self.query_ is None:
+        if action in ("chart", "export") and (self.query_ is None or self.refused):
             return None
         return True
+
+    def disabled_reason(self, action: str) -> str | None:
+        if action in ("chart", "export") and self.refused:
+            return self.refused
+        return None
 
     # --- session, organization, studies, data types -----------------------------------------
 
@@ -318,9 +326,16 @@ class ObservationsScreen(ConsoleScreen[None]):
         try:
             query = self._read_filters()
         except ValueError as problem:
+            self.refused = str(problem)
             notice.update(f"⚠ {problem}")
             notice.add_class("shown")
+            # Rows of the last good filter would read as answers to this one.
+            self.workers.cancel_group(self, "observations")
+            self.plan = None
+            self.table.reset()
+            self.table.show_rows([], 0)
             return
+        self.refused = None
         if query == self.query_ and not force and self.plan is not None:
             return
         self.query_ = query
@@ -351,7 +366,7 @@ class ObservationsScreen(ConsoleScreen[None]):
     @work(exclusive=True, group="observations", exit_on_error=False)
     async def load_page(self) -> None:
         query = self.query_
-        if query is None:
+        if query is None or self.refused:
             return
         table, error, notice = self.table, self.query_one("#error", ErrorPanel), self.query_one("#notice", Static)
         error.hide()

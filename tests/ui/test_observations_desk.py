@@ -4,9 +4,12 @@ the row under the cursor."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from textual.widgets import Input, Static
 
 from jhe_tui.screens.observations import ObservationsScreen
+from jhe_tui.widgets.clock import now
 
 SIZE = (100, 30)
 
@@ -51,3 +54,23 @@ async def test_a_rejected_page_number_does_not_stay_in_the_page_box(make_app, se
         await settle(pilot)
         assert box.value == "2" and screen.table.page == 2
         assert "type a number from 1" in toasts[-1]
+
+
+async def test_a_backwards_date_range_is_refused_and_nothing_is_listed(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_observations(pilot, settle)
+        since = now().date() - timedelta(days=6)
+        await set_input(pilot, settle, screen, "#since", since.isoformat())
+        listed = screen.table.count
+        assert listed > 0
+        await set_input(pilot, settle, screen, "#until", (since - timedelta(days=1)).isoformat())
+        notice = str(screen.query_one("#notice", Static).content)
+        assert "starts after it ends" in notice
+        assert screen.table.data_table.row_count == 0 and screen.table.count == 0
+        assert not screen.table.shown_rows
+        # Export and chart have nothing to act on until the range is fixed.
+        assert not screen.check_action("export", ()) and not screen.check_action("chart", ())
+        assert "starts after it ends" in (screen.disabled_reason("export") or "")
+        await set_input(pilot, settle, screen, "#until", "")
+        assert screen.table.count == listed and "starts after" not in str(screen.query_one("#notice", Static).content)
