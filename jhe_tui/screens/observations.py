@@ -41,7 +41,8 @@ from jhe_tui.widgets.loading import loading_after
 from jhe_tui.privacy import Sensitive
 from jhe_tui.widgets.paged_table import PagedTable, Row
 
-COLUMNS = ("ID", "Patient", "Data type", "Value", "Effective (UTC)", "Received (UTC)")
+# Who and when first: at 80 columns the patient and both dates are on screen, the rest scrolls.
+COLUMNS = ("Patient", "Effective (UTC)", "Received (UTC)", "Data type", "Value", "ID")
 DATE_PRESETS = (None, 7, 30, 90)  # "l" cycles: all dates, then the last N days
 CHART_LIMIT = 20_000
 
@@ -69,7 +70,7 @@ def observation_row(o: FhirObservation, names: dict[int, str], types: dict[tuple
     return Row(
         key=o.id,
         item=o,
-        cells=(o.id, who, kind, value, utc_text(o.effective_time), utc_text(o.last_updated)),
+        cells=(who, utc_text(o.effective_time), utc_text(o.last_updated), kind, value, o.id),
     )
 
 
@@ -406,7 +407,7 @@ class ObservationsScreen(ConsoleScreen[None]):
             return
         self.names.update(found)
         self.table.update_rows(
-            replace(row, cells=(row.cells[0], patient_label(row.item.subject_patient_id, self.names), *row.cells[2:]))
+            replace(row, cells=(patient_label(row.item.subject_patient_id, self.names), *row.cells[1:]))
             for row in self.table.shown_rows if row.item.subject_patient_id in found)
 
     # --- detail pane ----------------------------------------------------------------------------

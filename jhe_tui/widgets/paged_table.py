@@ -45,6 +45,16 @@ class Row:
     cells: tuple[str | Sensitive, ...]
 
 
+def _clear_with_widths(table: DataTable[Any]) -> None:
+    """Drop the rows and the columns' widths, keeping the columns (labels and keys, whichever the
+    screen set). A DataTable's auto widths only grow, so one long value (or a page of 1000) would
+    keep a column wide, and push the last ones off screen, for every later page."""
+    columns = [(column.label, column.key.value) for column in table.ordered_columns]
+    table.clear(columns=True)
+    for label, key in columns:
+        table.add_column(label, key=key)
+
+
 class _Rows(ConsoleTable[Any]):
     """A table with Enter described, so the footer, help and palette offer "Open"."""
 
@@ -171,7 +181,7 @@ class PagedTable(Vertical):
         self._rows = {row.key: row for row in rows}
         self.count = count
         masked = privacy.is_on(self)
-        table.clear()
+        _clear_with_widths(table)
         for row in self._rows.values():
             # Text, not str: DataTable parses str cells as markup and names can hold "[".
             cells = (Text(privacy.shown(cell, masked)) for cell in row.cells)

@@ -64,17 +64,17 @@ async def test_filters_by_data_type_patient_and_dates(make_app, client, settle):
         await settle(pilot)
         glucose = (await client.fhir_observations(organization_id=org, code=GLUCOSE, count=1)).count
         assert screen.table.count == glucose < total
-        assert set(rows(screen, 3)) == {"Blood glucose"}
-        assert all("mg/dL" in value for value in rows(screen, 4))
+        assert set(rows(screen, 4)) == {"Blood glucose"}
+        assert all("mg/dL" in value for value in rows(screen, 5))
         await set_input(pilot, settle, screen, "#patient", "40001")
-        assert screen.table.count > 0 and all(cell.endswith("(40001)") for cell in rows(screen, 2))
+        assert screen.table.count > 0 and all(cell.endswith("(40001)") for cell in rows(screen, 1))
         today = now().date()
         since = today - timedelta(days=6)
         await set_input(pilot, settle, screen, "#since", since.isoformat())
         expected = await client.fhir_observations(organization_id=org, patient_id=40001, code=GLUCOSE,
                                                   date_ge=since, count=1000)
         assert screen.table.count == expected.count
-        assert all(date.fromisoformat(cell[:10]) >= since for cell in rows(screen, 5))
+        assert all(date.fromisoformat(cell[:10]) >= since for cell in rows(screen, 2))
         # A range that starts after it ends is refused on screen, and nothing is listed.
         await set_input(pilot, settle, screen, "#until", (since - timedelta(days=1)).isoformat())
         notice = str(screen.query_one("#notice", Static).content)
@@ -185,7 +185,7 @@ async def test_local_filtering_on_a_server_that_cannot_filter(backend, settle):
         screen = await open_observations(pilot, settle)
         screen.query_one("#code", Select).value = GLUCOSE
         await settle(pilot)
-        assert set(rows(screen, 3)) == {"Blood glucose"} and screen.table.data_table.row_count == 20
+        assert set(rows(screen, 4)) == {"Blood glucose"} and screen.table.data_table.row_count == 20
         assert "cannot filter by data type" in str(screen.query_one("#notice", Static).content)
 
 
@@ -248,7 +248,7 @@ async def test_roster_last_data_consent_and_silent_marking(make_app, client, set
         obs = app.screen
         assert isinstance(obs, ObservationsScreen)
         assert obs.query_.patient_id == patient.id and obs.query_.study_id == study.id
-        assert all(cell.endswith(f"({patient.id})") for cell in rows(obs, 2))
+        assert all(cell.endswith(f"({patient.id})") for cell in rows(obs, 1))
 
 
 async def test_roster_enroll_and_remove(make_app, client, settle):
@@ -311,6 +311,6 @@ def test_an_unreadable_payload_is_shown_raw_not_a_crash():
                 "valueAttachment": {"contentType": "application/json", "data": "bm90IGpzb24="}}  # "not json"
     item = observation_from_resource(resource)
     row = observation_row(item, {}, {})
-    assert row.cells[:4] == ("7", "40001", "omh:heart-rate:2.0", "(unreadable payload)")
+    assert (row.cells[0], *row.cells[3:6]) == ("40001", "omh:heart-rate:2.0", "(unreadable payload)", "7")
     body = plain(detail_renderable(item, "40001", "Heart rate"))
     assert "could not be read" in body and "bm90IGpzb24=" in body

@@ -74,3 +74,49 @@ async def test_a_backwards_date_range_is_refused_and_nothing_is_listed(make_app,
         assert "starts after it ends" in (screen.disabled_reason("export") or "")
         await set_input(pilot, settle, screen, "#until", "")
         assert screen.table.count == listed and "starts after" not in str(screen.query_one("#notice", Static).content)
+
+
+def column_widths(screen) -> dict[str, int]:
+    table = screen.table.data_table
+    return {str(c.label): c.get_render_width(table) for c in table.ordered_columns}
+
+
+def visible_through(screen, label: str) -> bool:
+    """The column named ``label`` ends within the table's width (no horizontal scroll needed)."""
+    table = screen.table.data_table
+    right = 0
+    for column in table.ordered_columns:
+        right += column.get_render_width(table)
+        if str(column.label) == label:
+            return right <= table.scrollable_content_region.width
+    raise AssertionError(f"no column {label}")
+
+
+async def test_columns_put_dates_after_the_patient_and_fit_each_page(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=(120, 35)) as pilot:
+        screen = await open_observations(pilot, settle)
+        labels = [str(c.label) for c in screen.table.data_table.ordered_columns]
+        assert labels[1:4] == ["Patient", "Effective (UTC)", "Received (UTC)"]
+        for _ in range(3):  # 20 -> 100 -> 500 -> 1000 rows a page
+            await pilot.press("z")
+            await settle(pilot)
+        assert screen.table.page_size == 1000 and screen.table.data_table.row_count == 1000
+        assert visible_through(screen, "Received (UTC)")
+        wide = column_widths(screen)
+        await set_input(pilot, settle, screen, "#patient", "40001")
+        narrow = column_widths(screen)
+        # Each column is as wide as this page needs, not as the widest page seen so far.
+        table = screen.table.data_table
+        for column in table.ordered_columns[1:]:
+            cells = [table.get_row_at(i)[table.get_column_index(column.key)] for i in range(table.row_count)]
+            needed = max(len(str(c)) for c in [column.label, *cells])
+            assert column.content_width == needed, column.label
+        assert narrow["Value"] <= wide["Value"] and narrow["Patient"] < wide["Patient"]
+
+
+async def test_the_dates_are_on_screen_at_80x24(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_observations(pilot, settle)
+        assert visible_through(screen, "Received (UTC)")
