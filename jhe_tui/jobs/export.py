@@ -38,7 +38,7 @@ from jhe_tui.api import JheClient, JheError
 from jhe_tui.api.fhir import decode_attachment
 from jhe_tui.api.omh import decode
 
-from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources
+from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources, with_known_code
 
 FORMATS = ("csv", "ndjson", "fhir")
 PARTIAL_SUFFIX = ".partial"
@@ -306,6 +306,7 @@ async def export_observations(
         check_output(output, force=force)
     query.check()
     await check_study(client, query)
+    query = await with_known_code(client, query)
     started = time.perf_counter()
     stream, partial = _open_partial(output) if to_file else (output, None)
     writer = WRITERS[fmt](stream)
