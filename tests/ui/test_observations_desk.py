@@ -4,10 +4,15 @@ the row under the cursor."""
 
 from __future__ import annotations
 
+import csv
 from datetime import timedelta
 
-from textual.widgets import Input, Static
+from textual.widgets import Input, OptionList, Select, Static
 
+from jhe_tui.dialogs.chart import ChartModal
+from jhe_tui.dialogs.export import ExportModal
+from jhe_tui.dialogs.pick_patient import PickPatientModal
+from jhe_tui.jobs.observations import source_of
 from jhe_tui.screens.observations import ObservationsScreen
 from jhe_tui.widgets.clock import now
 
@@ -120,3 +125,102 @@ async def test_the_dates_are_on_screen_at_80x24(make_app, settle):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_observations(pilot, settle)
         assert visible_through(screen, "Received (UTC)")
+
+
+async def test_the_patient_filter_takes_a_name_through_the_picker(make_app, client, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_observations(pilot, settle)
+        patient = await client.patient(40001)
+        await pilot.press("w")
+        await settle(pilot)
+        picker = app.screen
+        assert isinstance(picker, PickPatientModal)
+        await pilot.press(*patient.name_given.lower())  # part of the name, typed
+        await settle(pilot)
+        assert 40001 in [p.id for p in picker._shown]
+        picker.query_one("#pick-results", OptionList).highlighted = [p.id for p in picker._shown].index(40001)
+        picker.query_one("#pick-text", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen and screen.query_.patient_id == 40001
+        assert screen.table.count > 0 and all(cell.endswith("(40001)") for cell in column(screen, "Patient"))
+        # A name typed in the box itself opens the picker with it; Escape leaves the filter as it was.
+        await set_input(pilot, settle, screen, "#patient", patient.name_family)
+        assert isinstance(app.screen, PickPatientModal)
+        assert app.screen.query_one("#pick-text", Input).value == patient.name_family
+        assert 40001 in [p.id for p in app.screen._shown]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+
+
+def column(screen, label: str) -> list[str]:
+    table = screen.table.data_table
+    index = next(i for i, c in enumerate(table.ordered_columns) if str(c.label) == label)
+    return [str(table.get_row_at(i)[index]) for i in range(table.row_count)]
+
+
+async def test_data_source_column_and_filter(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_observations(pilot, settle)
+        shown = column(screen, "Source")
+        assert shown == [source_of(row.item.payload) for row in screen.table.shown_rows] and all(shown)
+        select = screen.query_one("#source", Select)
+        offered = [value for _, value in select._options if value is not Select.NULL]
+        assert set(shown) <= set(offered)
+        wanted = sorted(offered, key=shown.count)[0]  # one not on most rows of the first page
+        await pilot.press("h")
+        await settle(pilot)
+        assert select.expanded
+        await pilot.press("escape")
+        select.value = wanted
+        await settle(pilot)
+        assert screen.query_.source == wanted and screen.table.data_table.row_count > 0
+        assert set(column(screen, "Source")) == {wanted}
+        assert "No JHE server filters by data source" in str(screen.query_one("#notice", Static).content)
+
+
+async def test_x_exports_only_the_ticked_rows(make_app, settle, tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_observations(pilot, settle)
+        await pilot.press("space", "space", "down", "space")  # rows 1, 2 and 4
+        await settle(pilot)
+        ticked = sorted(screen.table.selected)
+        assert len(ticked) == 3
+        await pilot.press("x")
+        await settle(pilot)
+        modal = app.screen
+        assert isinstance(modal, ExportModal)
+        assert "Only the 3 ticked observations" in str(modal.query_one(".dialog-line", Static).content)
+        out = tmp_path / "ticked.csv"
+        modal.query_one("#path", Input).value = str(out)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        with out.open(newline="") as f:
+            assert sorted(r["id"] for r in csv.DictReader(f)) == ticked
+        assert "Exported 3 observations" in str(screen.query_one("#notice", Static).content)
+
+
+async def test_c_charts_the_type_and_patient_of_the_row_under_the_cursor(make_app, client, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_observations(pilot, settle)
+        await pilot.press("down", "down")
+        item = screen.table.cursor_item
+        assert screen.query_.patient_id is None and screen.query_.code is None
+        await pilot.press("c")
+        await settle(pilot)
+        chart = app.screen
+        assert isinstance(chart, ChartModal)
+        code = f"{item.coding_system}|{item.coding_code}"
+        values = [o async for o in client.iter_fhir_observations(
+            organization_id=app.organization.id, patient_id=item.subject_patient_id, code=code)]
+        assert len(chart._series[0].points) == len([o for o in values if o.value and o.value.values])
+        assert f"({item.subject_patient_id})" in chart._title
+        await pilot.press("escape")
+        await settle(pilot)
+        # The screen's own filters are left as they were.
+        assert app.screen is screen and screen.query_.patient_id is None and screen.query_.code is None
