@@ -59,7 +59,7 @@ class PickPatientModal(ModalScreen[Patient | None]):
                 yield Input(self._text, placeholder="part of a name, an e-mail or an id", id="pick-text", compact=True)
             yield Static("", id="pick-status", classes="dialog-line", markup=False)
             yield OptionList(id="pick-results", markup=False)
-            yield Label("Type to narrow · Down/Up choose · Enter takes the highlighted one · Escape closes",
+            yield Label("Type to narrow · Down to the list · Enter takes the highlighted patient · Escape closes",
                         classes="dialog-hint")
 
     def on_mount(self) -> None:
@@ -103,6 +103,7 @@ class PickPatientModal(ModalScreen[Patient | None]):
         results = self.query_one("#pick-results", OptionList)
         results.clear_options()
         results.add_options([Option(_label(p, masked), id=str(p.id)) for p in found])
+        results.display = bool(found)
         if found:
             results.highlighted = 0
         self.query_one("#pick-status", Static).update(status)

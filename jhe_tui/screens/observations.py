@@ -55,6 +55,7 @@ class ShowObservations(Message):
 
 class ObservationsScreen(ConsoleScreen[None]):
     TITLE = "Observations"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (ObservationFilters.NARROW, "-wide")]
     DEFAULT_CSS = "ObservationsScreen #observations { margin-top: 1; }"
     BINDINGS = [
         Binding("v", "toggle_detail", "Detail", id="observations.detail",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select
 
 from jhe_tui.api import CodeableConcept, JheClient, Patient
@@ -21,16 +21,24 @@ def parse_day(text: str) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
-class ObservationFilters(Horizontal):
-    """Its boxes keep the ids the screen's keys and tests use: #patient, #code, #source, #since, #until."""
+class ObservationFilters(Vertical):
+    """Who and what on one line, the dates beside them, or under them on a narrow screen (whose
+    class is ``-narrow``, see ``NARROW``). Its boxes keep the ids the screen's keys and tests use:
+    #patient, #code, #source, #since, #until."""
 
+    NARROW = 96  # columns below which the dates go on a line of their own
+    SCOPED_CSS = False  # the narrow rule starts at the screen's class
     DEFAULT_CSS = """
-    ObservationFilters { height: 1; margin: 1 1 0 1; }
-    ObservationFilters > .context-label { padding: 0 1 0 0; text-style: bold; }
-    ObservationFilters > Input { width: 11; margin-right: 2; background: $boost; }
-    ObservationFilters > #patient { width: 12; }
-    ObservationFilters > #until { margin-left: 1; }
-    ObservationFilters > Select { width: 1fr; margin-right: 2; }
+    ObservationFilters { layout: horizontal; height: 1; margin: 1 1 0 1; }
+    .-narrow ObservationFilters { layout: vertical; height: 2; }
+    ObservationFilters > Horizontal { height: 1; }
+    ObservationFilters > #filter-what { width: 1fr; }
+    ObservationFilters > #filter-when { width: auto; }
+    ObservationFilters .context-label { padding: 0 1 0 0; text-style: bold; }
+    ObservationFilters Input { width: 11; margin-right: 1; background: $boost; }
+    ObservationFilters #patient { width: 12; }
+    ObservationFilters #until { margin-left: 1; }
+    ObservationFilters Select { width: 1fr; margin-right: 1; }
     ObservationFilters SelectCurrent { border: none; height: 1; padding: 0 1; }
     """
 
@@ -39,16 +47,18 @@ class ObservationFilters(Horizontal):
         self._sources: set[str] = set()
 
     def compose(self) -> ComposeResult:
-        yield Label("Patient", classes="context-label")
-        yield Input(placeholder="id or name", id="patient", compact=True)
-        yield Label("Type", classes="context-label")
-        yield Select[str]([], prompt="All data types", allow_blank=True, id="code")
-        yield Label("Source", classes="context-label")
-        yield Select[str]([], prompt="All sources", allow_blank=True, id="source")
-        yield Label("Dates", classes="context-label")
-        yield Input(placeholder="YYYY-MM-DD", id="since", compact=True)
-        yield Label("to")
-        yield Input(placeholder="YYYY-MM-DD", id="until", compact=True)
+        with Horizontal(id="filter-what"):
+            yield Label("Patient", classes="context-label")
+            yield Input(placeholder="id or name", id="patient", compact=True)
+            yield Label("Type", classes="context-label")
+            yield Select[str]([], prompt="All types", allow_blank=True, id="code")
+            yield Label("Source", classes="context-label")
+            yield Select[str]([], prompt="All sources", allow_blank=True, id="source")
+        with Horizontal(id="filter-when"):
+            yield Label("Dates", classes="context-label")
+            yield Input(placeholder="YYYY-MM-DD", id="since", compact=True)
+            yield Label("to")
+            yield Input(placeholder="YYYY-MM-DD", id="until", compact=True)
 
     @property
     def patient_text(self) -> str:
