@@ -77,6 +77,11 @@ class ObservationQuery:
     def with_(self, **changes: Any) -> ObservationQuery:
         return replace(self, **changes)
 
+    def of_type_and_patient(self, observation: FhirObservation) -> ObservationQuery:
+        """This query narrowed to the data type and patient of ``observation``."""
+        system, code = observation.coding_system, observation.coding_code
+        return self.with_(patient_id=observation.subject_patient_id, code=f"{system}|{code}" if system else code)
+
     def describe(self) -> str:
         """"organization 20003, study 30001, data type omh:blood-glucose:4.0, ..." for a summary."""
         parts = [f"organization {self.organization_id}"]

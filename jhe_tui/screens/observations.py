@@ -35,9 +35,7 @@ from jhe_tui.widgets.clock import now
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.observation_filters import ObservationFilters
-from jhe_tui.widgets.observation_rows import (
-    COLUMNS, ObservationDetail, kind_of, observation_row, patient_label, renamed,
-)
+from jhe_tui.widgets.observation_rows import COLUMNS, ObservationDetail, observation_row, patient_label, renamed
 from jhe_tui.widgets.paged_table import PagedTable
 
 DATE_PRESETS = (None, 7, 30, 90)  # "l" cycles: all dates, then the last N days
@@ -78,6 +76,8 @@ class ObservationsScreen(ConsoleScreen[None]):
                 tooltip="Filter by the data source (the device or app that sent the readings)"),
         Binding("f", "focus('#since')", "Dates", show=False, id="observations.dates",
                 tooltip="Type a date range (YYYY-MM-DD), then Enter"),
+        Binding("u", "untick_all", "Untick all", show=False, id="observations.untick",
+                tooltip="Untick every row, on every page (x then exports the whole query again)"),
         Binding("r", "reload", "Reload", show=False, id="observations.reload",
                 tooltip="Load this page again (also retries after an error)"),
     ]
@@ -281,6 +281,9 @@ class ObservationsScreen(ConsoleScreen[None]):
     def _page_requested(self) -> None:
         self.load_page()
 
+    def action_untick_all(self) -> None:
+        self.table.action_untick_all()
+
     def action_reload(self) -> None:
         if self.console.session is None:
             self.load_session()
@@ -335,26 +338,19 @@ class ObservationsScreen(ConsoleScreen[None]):
     # --- detail pane ----------------------------------------------------------------------------
 
     def action_toggle_detail(self) -> None:
-        pane = self.query_one("#observation-detail")
-        pane.toggle_class("shown")
+        self.query_one(ObservationDetail).toggle_class("shown")
         self._show_detail()
 
     @on(PagedTable.Opened)
-    def _opened(self, event: PagedTable.Opened) -> None:
-        self.query_one("#observation-detail").add_class("shown")
+    def _opened(self) -> None:
+        self.query_one(ObservationDetail).add_class("shown")
         self._show_detail()
 
     @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self._show_detail()
-
     def _show_detail(self) -> None:
-        pane = self.query_one("#observation-detail", ObservationDetail)
-        if not pane.has_class("shown"):
-            return
-        item: FhirObservation | None = self.table.cursor_item
-        who = privacy.shown(patient_label(item.subject_patient_id, self.names), privacy.is_on(self)) if item else ""
-        pane.show(item, who, kind_of(item, self.types) if item else "")
+        pane = self.query_one(ObservationDetail)
+        if pane.has_class("shown"):
+            pane.show(self.table.cursor_item, self.names, self.types, privacy.is_on(self))
 
     # --- chart ----------------------------------------------------------------------------------
 
@@ -365,9 +361,7 @@ class ObservationsScreen(ConsoleScreen[None]):
             return
         item: FhirObservation | None = self.table.cursor_item
         if item is not None and item.coding_code:
-            # The row under the cursor names the data type and the patient; dates and source stay.
-            code = f"{item.coding_system}|{item.coding_code}" if item.coding_system else item.coding_code
-            query = query.with_(patient_id=item.subject_patient_id, code=code)
+            query = query.of_type_and_patient(item)  # the row under the cursor's; dates and source stay
         if query.patient_id is None or query.code is None:
             self.notify("No observation under the cursor to chart: choose a patient (w) and a data type (t).",
                         severity="warning")

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from jhe_tui import privacy
 from jhe_tui.api import FhirObservation
 from jhe_tui.jobs.observations import source_of
 from jhe_tui.privacy import Sensitive
@@ -105,11 +106,12 @@ class ObservationDetail(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-body")
 
-    def show(self, item: FhirObservation | None, patient: str, kind: str) -> None:
+    def show(self, item: FhirObservation | None, names: dict[int, str], types: Types, masked: bool) -> None:
         body = self.query_one("#detail-body", Static)
         if item is None:
             body.update("No observation under the cursor.")
             return
-        self.shown_detail = detail_renderable(item, patient, kind)
+        who = privacy.shown(patient_label(item.subject_patient_id, names), masked)
+        self.shown_detail = detail_renderable(item, who, kind_of(item, types))
         body.update(self.shown_detail)
         self.scroll_home(animate=False)

@@ -224,3 +224,26 @@ async def test_c_charts_the_type_and_patient_of_the_row_under_the_cursor(make_ap
         await settle(pilot)
         # The screen's own filters are left as they were.
         assert app.screen is screen and screen.query_.patient_id is None and screen.query_.code is None
+
+
+async def test_paged_table_keys_of_the_key_map(make_app, settle):
+    """space ticks and moves down, m ticks the page, u unticks all (every page), Home/End go to
+    the first and last row."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_observations(pilot, settle)
+        table = screen.table
+        await pilot.press("space", "space")
+        assert len(table.selected) == 2 and table.data_table.cursor_row == 2
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("m")
+        assert len(table.selected) == 2 + table.data_table.row_count
+        await pilot.press("end")
+        assert table.data_table.cursor_row == table.data_table.row_count - 1
+        await pilot.press("home")
+        assert table.data_table.cursor_row == 0
+        await pilot.press("u")
+        assert not table.selected
+        assert {str(table.data_table.get_row_at(i)[0]) for i in range(table.data_table.row_count)} == {"[ ]"}
+        assert "selected" not in str(table.query_one("#selection").content)
