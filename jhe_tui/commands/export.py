@@ -29,7 +29,8 @@ def register(sub) -> None:
     exp.add_argument("--org", type=int, required=True, metavar="ID", help="organization (`jhe-tui whoami` lists yours)")
     exp.add_argument("--study", type=int, metavar="ID", help="only this study (of that organization)")
     exp.add_argument("--patient", type=int, metavar="ID", help="only this patient")
-    exp.add_argument("--code", metavar="CODE", help="data type, e.g. omh:blood-glucose:4.0 or SYSTEM|CODE")
+    exp.add_argument("--code", metavar="CODE", help="data type: its name (blood-pressure), its code (omh:blood-pressure:4.0) or SYSTEM|CODE; "
+                     "an unknown one is refused with the codes the server knows")
     exp.add_argument("--since", metavar="DATE", help="first day (YYYY-MM-DD), inclusive")
     exp.add_argument("--until", metavar="DATE", help="last day (YYYY-MM-DD), inclusive")
     exp.add_argument("--format", choices=["csv", "ndjson", "fhir"], required=True, help="file format (see below)")

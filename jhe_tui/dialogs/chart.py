@@ -12,7 +12,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -20,7 +20,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from jhe_tui.api.omh import format_number
+from jhe_tui.api.omh import OmhValue, format_number
 from jhe_tui.widgets.clock import utc_text
 
 
@@ -38,6 +38,17 @@ class Series:
             f"{format_number(round(statistics.median(values), 2))}{unit} · max {format_number(max(values))}{unit}"
             f" · {len(values):,} readings"
         )
+
+
+def series_of(readings: Sequence[tuple[datetime, OmhValue]]) -> list[Series]:
+    """One series per quantity the readings hold (systolic and diastolic for blood pressure), oldest first."""
+    readings = sorted(readings, key=lambda reading: reading[0])
+    unit = next((value.unit for _, value in readings if value.unit), "") or ""
+    keys = list(dict.fromkeys(key for _, value in readings for key in value.values))
+    return [
+        Series(key.replace("_", " "), unit, [(when, value.values[key]) for when, value in readings if key in value.values])
+        for key in keys
+    ]
 
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -89,6 +100,16 @@ class ChartModal(ModalScreen[None]):
         moments = [m for s in self._series for m, _ in s.points]
         self._start = start or (min(moments) if moments else None)
         self._end = end or (max(moments) if moments else None)
+
+    @classmethod
+    def of_readings(cls, title: str, readings: Sequence[tuple[datetime, OmhValue]], since: date | None,
+                    until: date | None, capped: bool) -> ChartModal:
+        """The chart of ``readings`` over the days chosen (else from the first reading to the last)."""
+        span = (f"From {since or 'the first reading'} to {until or 'the last reading'}."
+                + (f" Only the newest {len(readings):,} readings are drawn." if capped else ""))
+        start = datetime.combine(since, datetime.min.time(), UTC) if since else None
+        end = datetime.combine(until, datetime.max.time(), UTC) if until else None
+        return cls(title, series_of(readings), span, start, end)
 
     def compose(self) -> ComposeResult:
         width = max(20, min(self.WIDTH, self.app.size.width - 8))  # the dialog's inner width

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from jhe_tui.jobs.export import ExportRefused, check_output
+from jhe_tui.api import FhirObservation, JheClient, JheError
+from jhe_tui.jobs.export import ExportFailed, ExportRefused, check_output, export_observations
+from jhe_tui.jobs.observations import ObservationQuery
 
 EXTENSIONS = {"csv": ".csv", "ndjson": ".ndjson", "fhir": ".json"}
 
@@ -22,6 +25,29 @@ class ExportRequest:
     fmt: str
     path: Path
     force: bool
+
+    async def run(self, client: JheClient, query: ObservationQuery, notice: Static,
+                  chosen: Sequence[FhirObservation] | None = None) -> tuple[bool, str]:
+        """Export ``query``'s matches (or only ``chosen``), the progress shown in ``notice``; whether
+        it worked, and the one sentence that says what happened (also left in ``notice``)."""
+
+        def progress(done: int, total: int | None) -> None:
+            notice.update(f"Exporting to {self.path.name}: {done:,}" + (f" of {total:,}" if total else ""))
+
+        notice.add_class("shown")
+        progress(0, None)
+        try:
+            result = await export_observations(client, query, self.fmt, self.path, force=self.force,
+                                               progress=progress, chosen=chosen)
+        except (ExportFailed, ExportRefused) as failure:
+            notice.update(f"⚠ {failure}")
+            return False, str(failure)
+        except JheError as failure:
+            notice.update(f"⚠ {failure.message}")
+            return False, failure.message
+        done = f"Exported {result.count:,} observations to {result.path}."
+        notice.update(done)
+        return True, done
 
 
 class ExportModal(ModalScreen[ExportRequest | None]):

@@ -8,6 +8,8 @@ filter runs:
 * JHE before v0.0.13 filters its admin list only by organization, study and patient, so data type
   and date range are applied here, to each page as it arrives ("local" filtering). When a patient is
   chosen, its FHIR search does filter by code, and only the dates stay local.
+* The data source (the device or app that sent the reading) is only in the raw OMH header, which
+  no server searches, so that filter is always local.
 
 Every record becomes a ``FhirObservation`` (admin-list items get the FHIR resource the server would
 have given), so screens and exports deal with one shape. No Textual here.
@@ -23,7 +25,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
-from jhe_tui.api import FhirObservation, InvalidInput, JheClient, Observation, Page, scope_key
+from jhe_tui.api import (
+    FhirObservation, InvalidInput, JheClient, Observation, OmhValue, Page, scope_key,
+)
 from jhe_tui.api.client import FhirFilters
 from jhe_tui.api.fhir import within_dates
 
@@ -32,6 +36,26 @@ LOCAL_NOTE = (
     "This server (JHE before v0.0.13) cannot filter by {what}: jhe-tui reads the pages and filters them here, "
     "so counts are those found so far."
 )
+SOURCE_NOTE = (
+    "No JHE server filters by data source: jhe-tui reads the pages and filters them here, "
+    "so counts are those found so far."
+)
+
+
+def source_of(payload: Any) -> str:
+    """The device or app an OMH data point names in its header: the manufacturer datasheet JHE's
+    data carry (``external_datasheets``), else OMH 1.x's ``acquisition_provenance.source_name``;
+    "" when it names none."""
+    header = payload.get("header") if isinstance(payload, dict) else None
+    if not isinstance(header, dict):
+        return ""
+    sheets = header.get("external_datasheets")
+    for sheet in sheets if isinstance(sheets, list) else []:
+        if isinstance(sheet, dict) and isinstance(sheet.get("datasheet_reference"), str):
+            return sheet["datasheet_reference"]
+    provenance = header.get("acquisition_provenance")
+    name = provenance.get("source_name") if isinstance(provenance, dict) else None
+    return name if isinstance(name, str) else ""
 
 
 @dataclass(frozen=True)
@@ -42,6 +66,7 @@ class ObservationQuery:
     code: str | None = None  # "system|code" or a bare Open mHealth code such as omh:blood-glucose:4.0
     since: date | None = None
     until: date | None = None
+    source: str | None = None  # the data source's name, as ``source_of`` reads it
 
     def check(self) -> None:
         if self.since and self.until and self.since > self.until:
@@ -52,12 +77,30 @@ class ObservationQuery:
     def with_(self, **changes: Any) -> ObservationQuery:
         return replace(self, **changes)
 
+    def of_type_and_patient(self, observation: FhirObservation) -> ObservationQuery:
+        """This query narrowed to the data type and patient of ``observation``."""
+        system, code = observation.coding_system, observation.coding_code
+        return self.with_(patient_id=observation.subject_patient_id, code=f"{system}|{code}" if system else code)
+
+    def describe(self) -> str:
+        """"organization 20003, study 30001, data type omh:blood-glucose:4.0, ..." for a summary."""
+        parts = [f"organization {self.organization_id}"]
+        parts += [f"study {self.study_id}"] if self.study_id else []
+        parts += [f"patient {self.patient_id}"] if self.patient_id else []
+        parts += [f"data type {self.code.rsplit('|', 1)[-1]}"] if self.code else []
+        parts += [f"source {self.source}"] if self.source else []
+        if self.since or self.until:
+            parts.append(f"dates {self.since or '…'} to {self.until or '…'}")
+        return ", ".join(parts)
+
     @property
     def code_key(self) -> tuple[str, str] | None:
         return scope_key(self.code) if self.code else None
 
     def matches(self, observation: FhirObservation, *, code: bool = True, dates: bool = True) -> bool:
-        """The local stand-in for the server's ``code`` and ``date`` filters."""
+        """The local stand-in for the server's ``code`` and ``date`` filters, and the data source."""
+        if self.source and source_of(observation.payload).casefold() != self.source.casefold():
+            return False
         if code and self.code:
             system, wanted = scope_key(self.code)
             if observation.coding_code != wanted or (system and observation.coding_system not in (None, system)):
@@ -72,14 +115,17 @@ class Plan:
     source: str  # "fhir" (every filter on the server), "fhir-patient" (v0.0.7, one patient), "admin"
     local_code: bool
     local_dates: bool
+    local_source: bool = False
 
     @property
     def local(self) -> bool:
-        return self.local_code or self.local_dates
+        return self.local_code or self.local_dates or self.local_source
 
     def note(self) -> str:
         what = " and ".join(w for w, on in (("data type", self.local_code), ("date", self.local_dates)) if on)
-        return LOCAL_NOTE.format(what=what) if what else ""
+        if what:
+            return LOCAL_NOTE.format(what=what + (" (nor any server by data source)" if self.local_source else ""))
+        return SOURCE_NOTE if self.local_source else ""
 
 
 async def check_study(client: JheClient, query: ObservationQuery) -> None:
@@ -96,12 +142,13 @@ async def check_study(client: JheClient, query: ObservationQuery) -> None:
 async def plan_for(client: JheClient, query: ObservationQuery) -> Plan:
     query.check()
     adapter = await client.adapter()
+    source = bool(query.source)
     if not adapter.fhir_needs_patient and adapter.fhir_date_filter:
-        return Plan("fhir", local_code=False, local_dates=False)
+        return Plan("fhir", local_code=False, local_dates=False, local_source=source)
     dates = bool(query.since or query.until) and not adapter.fhir_date_filter
     if query.patient_id is not None:
-        return Plan("fhir-patient", local_code=False, local_dates=dates)
-    return Plan("admin", local_code=bool(query.code), local_dates=dates)
+        return Plan("fhir-patient", local_code=False, local_dates=dates, local_source=source)
+    return Plan("admin", local_code=bool(query.code), local_dates=dates, local_source=source)
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -154,6 +201,12 @@ def patient_names(items: list[Observation]) -> dict[int, str]:
         if item.subject_patient_id is not None and parts:
             names[item.subject_patient_id] = ", ".join(parts)
     return names
+
+
+async def names_of(client: JheClient, ids: list[int]) -> dict[int, str]:
+    """The names of these patients, those the server could give (FHIR observations carry only ids)."""
+    patients = await asyncio.gather(*(client.patient(i) for i in ids), return_exceptions=True)
+    return {p.id: p.display_name for p in patients if not isinstance(p, BaseException)}
 
 
 PageFetch = Callable[[int], Awaitable[Page[Any]]]
@@ -280,6 +333,16 @@ async def matching(
         if plan.local:
             items = [o for o in items if query.matches(o, code=plan.local_code, dates=plan.local_dates)]
         yield items, page.count
+
+
+async def readings(client: JheClient, query: ObservationQuery, limit: int) -> list[tuple[datetime, OmhValue]]:
+    """(time, value) of the matching observations that hold numbers, up to about ``limit``, for a chart."""
+    found: list[tuple[datetime, OmhValue]] = []
+    async for items, _ in matching(client, query):
+        found += [(o.effective_time, o.value) for o in items if o.value and o.value.values and o.effective_time]
+        if len(found) >= limit:
+            break
+    return found
 
 
 async def matching_resources(

@@ -45,10 +45,25 @@ class Row:
     cells: tuple[str | Sensitive, ...]
 
 
-class _Rows(ConsoleTable[Any]):
-    """A table with Enter described, so the footer, help and palette offer "Open"."""
+def _clear_with_widths(table: DataTable[Any]) -> None:
+    """Drop the rows and the columns' widths, keeping the columns (labels and keys, whichever the
+    screen set). A DataTable's auto widths only grow, so one long value (or a page of 1000) would
+    keep a column wide, and push the last ones off screen, for every later page."""
+    columns = [(column.label, column.key.value) for column in table.ordered_columns]
+    table.clear(columns=True)
+    for label, key in columns:
+        table.add_column(label, key=key)
 
-    BINDINGS = [Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the row under the cursor")]
+
+class _Rows(ConsoleTable[Any]):
+    """A table with Enter described, so the footer, help and palette offer "Open", and Home/End
+    on rows (a DataTable's own scroll sideways in row mode)."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the row under the cursor"),
+        Binding("home", "scroll_top", "First row", show=False, id="table.first", tooltip="Go to the first row"),
+        Binding("end", "scroll_bottom", "Last row", show=False, id="table.last", tooltip="Go to the last row"),
+    ]
 
 
 class PagedTable(Vertical):
@@ -68,8 +83,8 @@ class PagedTable(Vertical):
         Binding("p", "previous_page", "Previous page", group=PAGING, id="page.previous", tooltip="Show the previous page"),
         Binding("g", "jump", "Go to page", show=False, id="page.jump", tooltip="Type a page number and press Enter"),
         Binding("z", "next_page_size", "Page size", show=False, id="page.size", tooltip="Cycle 20/100/500/1000 rows a page"),
-        Binding("space", "toggle_row", "Select", id="select.toggle", tooltip="Select or unselect the row"),
-        Binding("m", "toggle_page", "Select page", show=False, id="select.page", tooltip="Select or unselect every row on this page"),
+        Binding("space", "toggle_row", "Select", id="select.toggle", tooltip="Tick or untick the row, then go down one"),
+        Binding("m", "toggle_page", "Select page", show=False, id="select.page", tooltip="Tick or untick every row on this page"),
         Binding("escape", "focus_table", "Back to table", show=False, id="page.back", tooltip="Leave the page box, back to the rows"),
     ]
 
@@ -171,7 +186,7 @@ class PagedTable(Vertical):
         self._rows = {row.key: row for row in rows}
         self.count = count
         masked = privacy.is_on(self)
-        table.clear()
+        _clear_with_widths(table)
         for row in self._rows.values():
             # Text, not str: DataTable parses str cells as markup and names can hold "[".
             cells = (Text(privacy.shown(cell, masked)) for cell in row.cells)
@@ -252,6 +267,8 @@ class PagedTable(Vertical):
         except ValueError:
             page = 0
         if not 1 <= page <= self.pages:
+            # Back to the page on show: a number left in the box would read as the page shown.
+            event.input.value = str(self.page)
             self.notify(f"There are {self.pages:,} pages; type a number from 1 to {self.pages:,}.", severity="warning")
             return
         self.data_table.focus()
@@ -277,6 +294,12 @@ class PagedTable(Vertical):
     def action_toggle_page(self) -> None:
         keys = list(self._rows)
         self._set_marks(keys, not all(key in self.selected for key in keys))
+
+    def action_untick_all(self) -> None:
+        """Untick every row, on every page (a screen binds the key: on the patient list, u still unenrolls)."""
+        self._set_marks([key for key in self.selected if key in self._rows], False)
+        self.selected.clear()
+        self._update_pager()
 
     def _set_marks(self, keys: Iterable[str], on_: bool) -> None:
         table = self.data_table

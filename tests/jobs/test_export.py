@@ -189,6 +189,9 @@ def replay(routes: dict[str, object], generation_health: bool):
             return httpx.Response(404, html="<html><title>Page not found</title></html>")
         if request.url.path == "/api/v1/studies/30001":  # the study check before exporting
             return httpx.Response(200, json={"id": 30001, "name": "BP & HR", "organization": {"id": 20003}})
+        if request.url.path == "/api/v1/data_sources/all_scopes":  # the data type check before exporting
+            return httpx.Response(200, json=[{"id": 50002, "codingSystem": "https://w3id.org/openmhealth",
+                                              "codingCode": "omh:blood-pressure:4.0", "text": "Blood pressure"}])
         exchange = routes[request.url.path]
         return httpx.Response(exchange.status, headers={"content-type": exchange.content_type},
                               content=exchange.body.encode())
@@ -308,3 +311,23 @@ async def test_recorded_v007_fhir_page_for_one_patient(tmp_path):
     resources = [w["resource"] for w in exchange.json["results"]]
     assert result.count == len(resources) > 0
     check_exported(out, "ndjson", [(r["id"], decode_attachment(r["valueAttachment"]["data"])) for r in resources])
+
+
+def test_cli_code_by_bare_name_and_unknown_codes(tmp_path, capsys):
+    """``--code blood-pressure`` is the server's omh:blood-pressure:4.0; a code the server does not
+    know is an error that lists those it knows, not an empty file."""
+    args = ["export", "observations", "--demo", "--org", str(ORG), "--patient", "40001", "--format", "csv", "--quiet"]
+    out = tmp_path / "bp.csv"
+    assert main([*args, "--code", "blood-pressure", "-o", str(out)]) == 0
+    with out.open(newline="") as f:
+        exported = list(csv.DictReader(f))
+    assert exported and {r["code_coding_0_code"] for r in exported} == {"omh:blood-pressure:4.0"}
+    capsys.readouterr()
+    for same in ("Blood-Pressure", "omh:blood-pressure", "https://w3id.org/openmhealth|omh:blood-pressure:4.0"):
+        assert main([*args, "--code", same, "-o", str(tmp_path / "same.csv"), "--force"]) == 0
+        assert (tmp_path / "same.csv").read_text() == out.read_text()
+    capsys.readouterr()
+    assert main([*args, "--code", "blood-pressur", "-o", str(tmp_path / "none.csv")]) == 2
+    err = capsys.readouterr().err
+    assert "blood-pressur" in err and "omh:blood-pressure:4.0" in err and "omh:heart-rate:2.0" in err
+    assert err.count("\n") == 1 and not (tmp_path / "none.csv").exists()

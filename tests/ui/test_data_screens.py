@@ -64,24 +64,24 @@ async def test_filters_by_data_type_patient_and_dates(make_app, client, settle):
         await settle(pilot)
         glucose = (await client.fhir_observations(organization_id=org, code=GLUCOSE, count=1)).count
         assert screen.table.count == glucose < total
-        assert set(rows(screen, 3)) == {"Blood glucose"}
-        assert all("mg/dL" in value for value in rows(screen, 4))
+        assert set(rows(screen, 4)) == {"Blood glucose"}
+        assert all("mg/dL" in value for value in rows(screen, 5))
         await set_input(pilot, settle, screen, "#patient", "40001")
-        assert screen.table.count > 0 and all(cell.endswith("(40001)") for cell in rows(screen, 2))
+        assert screen.table.count > 0 and all(cell.endswith("(40001)") for cell in rows(screen, 1))
         today = now().date()
         since = today - timedelta(days=6)
         await set_input(pilot, settle, screen, "#since", since.isoformat())
         expected = await client.fhir_observations(organization_id=org, patient_id=40001, code=GLUCOSE,
                                                   date_ge=since, count=1000)
         assert screen.table.count == expected.count
-        assert all(date.fromisoformat(cell[:10]) >= since for cell in rows(screen, 5))
-        # A range that starts after it ends is refused on screen; the last good list stays.
+        assert all(date.fromisoformat(cell[:10]) >= since for cell in rows(screen, 2))
+        # A range that starts after it ends is refused on screen, and nothing is listed.
         await set_input(pilot, settle, screen, "#until", (since - timedelta(days=1)).isoformat())
         notice = str(screen.query_one("#notice", Static).content)
-        assert "starts after it ends" in notice and screen.table.count == expected.count
+        assert "starts after it ends" in notice and screen.table.count == 0
         # Not a date: said so.
         await set_input(pilot, settle, screen, "#until", "yesterday")
-        assert "To must be a date" in str(screen.query_one("#notice", Static).content)
+        assert "last day must be a date" in str(screen.query_one("#notice", Static).content)
 
 
 async def test_an_empty_result_and_an_unknown_patient_say_so(make_app, settle):
@@ -120,9 +120,6 @@ async def test_chart_of_one_patient_and_one_numeric_type(make_app, client, settl
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_observations(pilot, settle)
-        await pilot.press("c")  # no patient or data type yet: refused with a hint
-        await settle(pilot)
-        assert not isinstance(app.screen, ChartModal)
         screen.query_one("#code", Select).value = GLUCOSE
         await settle(pilot)
         await set_input(pilot, settle, screen, "#patient", "40001")
@@ -185,7 +182,7 @@ async def test_local_filtering_on_a_server_that_cannot_filter(backend, settle):
         screen = await open_observations(pilot, settle)
         screen.query_one("#code", Select).value = GLUCOSE
         await settle(pilot)
-        assert set(rows(screen, 3)) == {"Blood glucose"} and screen.table.data_table.row_count == 20
+        assert set(rows(screen, 4)) == {"Blood glucose"} and screen.table.data_table.row_count == 20
         assert "cannot filter by data type" in str(screen.query_one("#notice", Static).content)
 
 
@@ -248,7 +245,7 @@ async def test_roster_last_data_consent_and_silent_marking(make_app, client, set
         obs = app.screen
         assert isinstance(obs, ObservationsScreen)
         assert obs.query_.patient_id == patient.id and obs.query_.study_id == study.id
-        assert all(cell.endswith(f"({patient.id})") for cell in rows(obs, 2))
+        assert all(cell.endswith(f"({patient.id})") for cell in rows(obs, 1))
 
 
 async def test_roster_enroll_and_remove(make_app, client, settle):
@@ -303,7 +300,7 @@ async def test_organization_tree_with_roles_and_members(make_app, client, settle
 
 def test_an_unreadable_payload_is_shown_raw_not_a_crash():
     from jhe_tui.api.fhir import observation_from_resource
-    from jhe_tui.screens.observations import detail_renderable, observation_row
+    from jhe_tui.widgets.observation_rows import detail_renderable, observation_row
 
     resource = {"resourceType": "Observation", "id": "7", "status": "final",
                 "code": {"coding": [{"system": "https://w3id.org/openmhealth", "code": "omh:heart-rate:2.0"}]},
@@ -311,6 +308,6 @@ def test_an_unreadable_payload_is_shown_raw_not_a_crash():
                 "valueAttachment": {"contentType": "application/json", "data": "bm90IGpzb24="}}  # "not json"
     item = observation_from_resource(resource)
     row = observation_row(item, {}, {})
-    assert row.cells[:4] == ("7", "40001", "omh:heart-rate:2.0", "(unreadable payload)")
+    assert (row.cells[0], *row.cells[3:]) == ("40001", "omh:heart-rate:2.0", "(unreadable payload)", "", "7")
     body = plain(detail_renderable(item, "40001", "Heart rate"))
     assert "could not be read" in body and "bm90IGpzb24=" in body
