@@ -8,8 +8,6 @@ organization's study while showing "All Studies").
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,15 +15,19 @@ from textual.containers import Horizontal
 from textual.widgets import Select, Static
 
 from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
-from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
 from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.dialogs.find_patient import FindPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
-from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
-from jhe_tui.dialogs.choice import ChoiceModal
-from jhe_tui.dialogs.confirm import ConfirmModal
+from jhe_tui.screens.patient_flows import (
+    StudyOf,
+    edit_patient,
+    enroll_in_a_study,
+    remove_from_a_study,
+    remove_from_organization,
+    writable_studies,
+)
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.paged_table import PagedTable, Row
@@ -59,8 +61,8 @@ class PatientsScreen(ConsoleScreen[None]):
         Binding("a", "add", "Add", id="patients.add", tooltip="Look up an e-mail, then add or create the patient"),
         Binding("e", "edit", "Edit", id="patients.edit", tooltip="Edit the patient under the cursor"),
         Binding("d", "remove", "Remove", id="patients.remove", tooltip="Remove the patient from this organization (with a preview)"),
-        Binding("i", "enroll", "Enroll", id="patients.enroll", tooltip="Enroll the ticked patients (or the current one) in a study"),
-        Binding("u", "unenroll", "Unenroll", id="patients.unenroll", tooltip="Remove the ticked patients (or the current one) from a study"),
+        Binding("plus", "enroll", "Enroll", key_display="+", id="patients.enroll", tooltip="Enroll the ticked patients (or the current one) in a study"),
+        Binding("minus", "unenroll", "Leave study", key_display="-", id="patients.unenroll", tooltip="Remove the ticked patients (or the current one) from one of their studies"),
         Binding("slash", "find", "Find", id="patients.find", tooltip="Find a patient by id, e-mail, name or external id"),
         Binding("o", "pick('#organization')", "Organization", id="patients.organization", show=False, tooltip="Choose the organization"),
         Binding("s", "pick('#study')", "Study", id="patients.study", show=False, tooltip="Filter by a study, or All studies"),
@@ -265,23 +267,10 @@ class PatientsScreen(ConsoleScreen[None]):
             self.table.selected.pop(str(patient.id), None)
             self.load_patients()
 
-    async def _writable_studies(self) -> list[tuple[str, Study]]:
-        """Studies of every organization where the user may enroll, this one's first: a patient
-        who belongs to several organizations can join a study of any of them."""
-        session = self.console.session
-        current = self.console.organization
+    async def _studies_of_mine(self) -> list[StudyOf]:
+        session, current = self.console.session, self.console.organization
         assert session is not None and current is not None
-        orgs = [current, *(o for o in session.organizations if o.id != current.id and o.can_write)]
-        choices = []
-        for org in orgs:
-            studies = self.studies if org.id == current.id and self.studies else await self.console.client.studies(org.id)
-            choices += [(f"{study.name} (study {study.id}) · {org.name}", study) for study in studies]
-        return choices
-
-    def _who(self, patients: list[Patient]) -> str:
-        if len(patients) == 1:
-            return f"{privacy.name(patients[0].display_name, privacy.is_on(self))} (patient {patients[0].id})"
-        return f"{len(patients)} selected patients"
+        return await writable_studies(self.console.client, session.organizations, current, self.studies)
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_enroll(self) -> None:
@@ -289,69 +278,24 @@ class PatientsScreen(ConsoleScreen[None]):
         if not patients:
             return
         try:
-            choices = await self._writable_studies()
+            studies = await self._studies_of_mine()
         except JheError as failure:
             self.notify(failure.message, title="Cannot list studies", severity="error", markup=False)
             return
-        outcome: dict[str, Any] = {}
-
-        async def enroll(study: Study) -> None:
-            outcome["result"] = await self.console.client.enroll_patients(study.id, [p.id for p in patients])
-
-        study = await self.app.push_screen_wait(
-            ChoiceModal(
-                "Enroll in a study",
-                f"Enroll {self._who(patients)} in which study? A study accepts only patients of its own organization.",
-                choices,
-                apply=enroll,
-                empty="You cannot enroll patients in any study: no organization where you are a member or manager has one.",
-            )
-        )
-        if study is None:
-            return
-        result = outcome["result"]
-        already = f"; {len(result.already_enrolled)} already were" if result.already_enrolled else ""
-        self.notify(f"Enrolled {len(result.enrolled)} in {study.name}{already}.", markup=False)
-        self.table.selected.clear()  # done with them; the page stays where the user is
-        self.load_patients()
+        if await enroll_in_a_study(self, self.console.client, patients, studies):
+            self.table.selected.clear()  # done with them; the page stays where the user is
+            self.load_patients()
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_unenroll(self) -> None:
         patients = self._chosen()
         if not patients:
             return
-        study = next((s for s in self.studies if s.id == self.study_id), None)
-        if study is None:
-            study = await self.app.push_screen_wait(
-                ChoiceModal(
-                    "Remove from a study",
-                    f"Remove {self._who(patients)} from which study?",
-                    [(f"{s.name} (study {s.id})", s) for s in self.studies],
-                    empty="This organization has no studies.",
-                )
-            )
-            if study is None:
-                return
-        answer = await self.app.push_screen_wait(
-            ConfirmModal(
-                f"Remove from study {study.name}?",
-                [
-                    f"Patients: {', '.join(f'{privacy.name(p.display_name, privacy.is_on(self))} ({p.id})' for p in patients[:5])}"
-                    + (f" and {len(patients) - 5} more" if len(patients) > 5 else ""),
-                    f"Study: {study.name} (study {study.id})",
-                    "Their consent answers for this study are deleted; their observations are kept.",
-                ],
-                confirm_label="Remove from study",
-                danger=True,
-            )
-        )
-        if answer is None:
-            return
         try:
-            await self.console.client.unenroll_patients(study.id, [p.id for p in patients])
+            studies = await self._studies_of_mine()
         except JheError as failure:
-            self.notify(failure.message, title="Not removed", severity="error", markup=False)
+            self.notify(failure.message, title="Cannot list studies", severity="error", markup=False)
             return
-        self.notify(f"Removed {len(patients)} from {study.name}.", markup=False)
-        self.table.selected.clear()
-        self.load_patients()
+        if await remove_from_a_study(self, self.console.client, patients, studies, preferred=self.study_id):
+            self.table.selected.clear()
+            self.load_patients()
