@@ -8,11 +8,12 @@ organization's study while showing "All Studies").
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Select, Static
+from textual.widgets import Input, Select, Static
 
 from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
 from jhe_tui.privacy import Sensitive
@@ -30,6 +31,7 @@ from jhe_tui.screens.patient_flows import (
 )
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
+from jhe_tui.widgets.page_view import PageView
 from jhe_tui.widgets.paged_table import PagedTable, Row
 
 # External ids early (clinics search by their own record number, as in the web console);
@@ -37,6 +39,16 @@ from jhe_tui.widgets.paged_table import PagedTable, Row
 COLUMNS = ("ID", "External ID", "Family name", "Given name", "Birth date", "Phone", "E-mail")
 WRITES = frozenset({"add", "edit", "remove", "enroll", "unenroll"})
 NEEDS_ROW = frozenset({"edit", "remove", "enroll", "unenroll"})
+
+
+def patient_matches(patient: Patient, words: list[str]) -> bool:
+    """Every typed word is in the name, the e-mail or the external ids, in any order and case."""
+    text = " ".join(
+        part
+        for part in (patient.name_family, patient.name_given, patient.telecom_email, patient.external_ids)
+        if part
+    ).casefold()
+    return all(word in text for word in words)
 
 
 def patient_row(patient: Patient) -> Row:
@@ -57,6 +69,14 @@ def patient_row(patient: Patient) -> Row:
 
 class PatientsScreen(ConsoleScreen[None]):
     TITLE = "Patients"
+    DEFAULT_CSS = """
+    PatientsScreen #view-bar { height: 1; margin: 1 1 0 1; display: none; }
+    PatientsScreen #view-bar.shown { display: block; }
+    PatientsScreen #view-bar > #filter { width: 32; margin-right: 2; }
+    PatientsScreen #view-bar > #view { width: 1fr; color: $text-accent; }
+    PatientsScreen #empty { display: none; margin: 1 1 0 1; }
+    PatientsScreen #empty.shown { display: block; }
+    """
     BINDINGS = [
         Binding("a", "add", "Add", id="patients.add", tooltip="Look up an e-mail, then add or create the patient"),
         Binding("e", "edit", "Edit", id="patients.edit", tooltip="Edit the patient under the cursor"),
@@ -64,6 +84,9 @@ class PatientsScreen(ConsoleScreen[None]):
         Binding("plus", "enroll", "Enroll", key_display="+", id="patients.enroll", tooltip="Enroll the ticked patients (or the current one) in a study"),
         Binding("minus", "unenroll", "Leave study", key_display="-", id="patients.unenroll", tooltip="Remove the ticked patients (or the current one) from one of their studies"),
         Binding("slash", "find", "Find", id="patients.find", tooltip="Find a patient by id, e-mail, name or external id"),
+        Binding("f", "filter", "Filter page", id="patients.filter", tooltip="Type to filter this page by name, e-mail or external id"),
+        Binding("greater_than_sign", "sort(1)", "Sort", key_display=">", show=False, id="patients.sort_next", tooltip="Sort this page by the next column (again: reversed)"),
+        Binding("less_than_sign", "sort(-1)", "Sort back", key_display="<", show=False, id="patients.sort_previous", tooltip="Sort this page by the previous column"),
         Binding("o", "pick('#organization')", "Organization", id="patients.organization", show=False, tooltip="Choose the organization"),
         Binding("s", "pick('#study')", "Study", id="patients.study", show=False, tooltip="Filter by a study, or All studies"),
         Binding("r", "reload", "Reload", id="patients.reload", show=False, tooltip="Load this page again (also retries after an error)"),
@@ -73,12 +96,17 @@ class PatientsScreen(ConsoleScreen[None]):
         super().__init__()
         self.study_id: int | None = None
         self.studies: list[Study] = []
+        self.view = PageView(COLUMNS, patient_matches, "patient id")
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Horizontal(id="context"):
             yield from self.compose_selectors()
         yield Static("", id="notice", markup=False)
+        with Horizontal(id="view-bar"):
+            yield Input(placeholder="filter this page: name, e-mail, external id", id="filter", compact=True)
+            yield Static("", id="view", markup=False)
+        yield Static("", id="empty", markup=False)
         yield PagedTable(COLUMNS, noun="patient", id="patients")
         yield ErrorPanel(id="error")
         yield from self.compose_footer()
@@ -88,6 +116,7 @@ class PatientsScreen(ConsoleScreen[None]):
         return self.query_one("#patients", PagedTable)
 
     def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
         self.table.data_table.focus()
         self.load_session()
 
@@ -197,7 +226,59 @@ class PatientsScreen(ConsoleScreen[None]):
             table.page = page.page_count  # the last page emptied under us: show the new last page
             self.load_patients()
             return
-        table.show_rows([patient_row(p) for p in page.items], page.count)
+        self.view.rows = [patient_row(p) for p in page.items]
+        self._show_page(page.count)
+        empty = self.query_one("#empty", Static)
+        if page.count:
+            empty.update("")
+        elif self.study_id is None:
+            empty.update(f"No patients in {org.name}. a adds one.")
+        else:
+            empty.update("No patient of this organization is in this study. + enrolls ticked patients; s shows All studies.")
+        empty.set_class(not page.count, "shown")
+
+    # --- this page's view: filter and sort ---------------------------------------------------
+
+    def _show_page(self, count: int | None = None) -> None:
+        shown = self.view.shown()
+        self.table.show_rows(shown, self.table.count if count is None else count)
+        data_table = self.table.data_table
+        for index, column in enumerate(data_table.ordered_columns[1:]):
+            label = self.view.header(index)
+            column.label = Text(label)
+            column.content_width = max(column.content_width, len(label))
+        data_table.refresh()
+        described = self.view.describe(len(shown))
+        self.query_one("#view", Static).update(described)
+        box = self.query_one("#filter", Input)
+        self.query_one("#view-bar").set_class(bool(described) or box.display, "shown")
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        self.query_one("#view-bar").add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.view.filter_text = event.value
+        self._show_page()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.data_table.focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus:
+            box.value = ""
+            box.display = False
+            self._show_page()
+            self.table.data_table.focus()
+
+    def action_sort(self, step: int) -> None:
+        self.view.step_sort(step)
+        self._show_page()
 
     def action_reload(self) -> None:
         if self.console.session is None:

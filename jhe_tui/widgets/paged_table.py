@@ -48,7 +48,12 @@ class Row:
 class _Rows(ConsoleTable[Any]):
     """A table with Enter described, so the footer, help and palette offer "Open"."""
 
-    BINDINGS = [Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the row under the cursor")]
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the row under the cursor"),
+        # A row table has nothing to scroll sideways to: Home and End go to the first and last row.
+        Binding("home", "scroll_top", "First row", show=False, id="table.first", tooltip="Go to the first row of the page"),
+        Binding("end", "scroll_bottom", "Last row", show=False, id="table.last", tooltip="Go to the last row of the page"),
+    ]
 
 
 class PagedTable(Vertical):
@@ -68,8 +73,9 @@ class PagedTable(Vertical):
         Binding("p", "previous_page", "Previous page", group=PAGING, id="page.previous", tooltip="Show the previous page"),
         Binding("g", "jump", "Go to page", show=False, id="page.jump", tooltip="Type a page number and press Enter"),
         Binding("z", "next_page_size", "Page size", show=False, id="page.size", tooltip="Cycle 20/100/500/1000 rows a page"),
-        Binding("space", "toggle_row", "Select", id="select.toggle", tooltip="Select or unselect the row"),
+        Binding("space", "toggle_row", "Select", id="select.toggle", tooltip="Select or unselect the row, then move down"),
         Binding("m", "toggle_page", "Select page", show=False, id="select.page", tooltip="Select or unselect every row on this page"),
+        Binding("u", "untick_all", "Unselect all", show=False, id="select.none", tooltip="Unselect every selected row, on every page"),
         Binding("escape", "focus_table", "Back to table", show=False, id="page.back", tooltip="Leave the page box, back to the rows"),
     ]
 
@@ -277,6 +283,11 @@ class PagedTable(Vertical):
     def action_toggle_page(self) -> None:
         keys = list(self._rows)
         self._set_marks(keys, not all(key in self.selected for key in keys))
+
+    def action_untick_all(self) -> None:
+        self._set_marks([key for key in self._rows if key in self.selected], False)
+        self.selected.clear()  # those ticked on other pages too
+        self._update_pager()
 
     def _set_marks(self, keys: Iterable[str], on_: bool) -> None:
         table = self.data_table
