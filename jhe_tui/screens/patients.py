@@ -19,6 +19,7 @@ from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
 from jhe_tui.privacy import Sensitive
 from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.base import ConsoleScreen
+from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.dialogs.find_patient import FindPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import (
@@ -38,7 +39,7 @@ from jhe_tui.widgets.paged_table import PagedTable, Row
 # the long e-mail last, so a narrow terminal cuts the column that stays recognisable.
 COLUMNS = ("ID", "External ID", "Family name", "Given name", "Birth date", "Phone", "E-mail")
 WRITES = frozenset({"add", "edit", "remove", "enroll", "unenroll"})
-NEEDS_ROW = frozenset({"edit", "remove", "enroll", "unenroll"})
+NEEDS_ROW = frozenset({"edit", "remove", "enroll", "unenroll", "observations"})
 
 
 def patient_matches(patient: Patient, words: list[str]) -> bool:
@@ -84,6 +85,7 @@ class PatientsScreen(ConsoleScreen[None]):
         Binding("plus", "enroll", "Enroll", key_display="+", id="patients.enroll", tooltip="Enroll the ticked patients (or the current one) in a study"),
         Binding("minus", "unenroll", "Leave study", key_display="-", id="patients.unenroll", tooltip="Remove the ticked patients (or the current one) from one of their studies"),
         Binding("slash", "find", "Find", id="patients.find", tooltip="Find a patient by id, e-mail, name or external id"),
+        Binding("b", "observations", "Observations", id="patients.observations", tooltip="Open the observations of the patient under the cursor (F4)"),
         Binding("f", "filter", "Filter page", id="patients.filter", tooltip="Type to filter this page by name, e-mail or external id"),
         Binding("greater_than_sign", "sort(1)", "Sort", key_display=">", show=False, id="patients.sort_next", tooltip="Sort this page by the next column (again: reversed)"),
         Binding("less_than_sign", "sort(-1)", "Sort back", key_display="<", show=False, id="patients.sort_previous", tooltip="Sort this page by the previous column"),
@@ -308,6 +310,11 @@ class PatientsScreen(ConsoleScreen[None]):
     @on(PagedTable.Opened)
     def _row_opened(self, event: PagedTable.Opened) -> None:
         self.open_patient(event.item.id)
+
+    def action_observations(self) -> None:
+        patient = self.table.cursor_item
+        if patient is not None:
+            self.post_message(ShowObservations(self.study_id, patient.id))  # type: ignore[arg-type]  # None: every study
 
     def action_find(self) -> None:
         org = self.console.organization
