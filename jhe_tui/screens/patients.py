@@ -71,10 +71,10 @@ def patient_row(patient: Patient) -> Row:
 class PatientsScreen(ConsoleScreen[None]):
     TITLE = "Patients"
     DEFAULT_CSS = """
-    PatientsScreen #view-bar { height: 1; margin: 1 1 0 1; display: none; }
+    PatientsScreen #view-bar { height: auto; margin: 1 1 0 1; display: none; }
     PatientsScreen #view-bar.shown { display: block; }
     PatientsScreen #view-bar > #filter { width: 32; margin-right: 2; }
-    PatientsScreen #view-bar > #view { width: 1fr; color: $text-accent; }
+    PatientsScreen #view-bar > #view { width: 1fr; height: auto; color: $text-accent; }
     PatientsScreen #empty { display: none; margin: 1 1 0 1; }
     PatientsScreen #empty.shown { display: block; }
     """

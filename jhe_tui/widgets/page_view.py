@@ -73,10 +73,10 @@ class PageView:
             if shown:
                 parts.append(f"{shown} of {len(self.rows)} on this page match “{self.filter_text.strip()}”")
             else:
-                parts.append(f"No patient on this page matches “{self.filter_text.strip()}” (Escape in the box clears it)")
+                parts.append(f"No patient on this page matches “{self.filter_text.strip()}”; Escape in the box clears it")
         column = self.sort_column
         if column is not None:
-            way = "descending" if self.descending else "ascending"
-            parts.append(f"this page sorted by {self.columns[column]}, {way}; the server pages by {self.server_order}")
+            way = "▼" if self.descending else "▲"
+            parts.append(f"this page only, by {self.columns[column]} {way} (the server pages by {self.server_order})")
         text = " · ".join(parts)
         return text[:1].upper() + text[1:] if text else ""
