@@ -59,3 +59,19 @@ async def test_b_on_the_list_opens_the_patients_observations(make_app, settle):
         await settle(pilot)
         assert isinstance(app.screen, ObservationsScreen)
         assert app.screen.query_.patient_id == patient.id
+
+
+async def test_an_empty_roster_says_plus_enrolls(make_app, client, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        org = app.organization
+        study = next(s for s in await client.studies(org.id) if s.name.startswith("Glucose"))
+        await client.unenroll_patients(study.id, [p.id async for p in client.iter_patients(org.id, study.id)])
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        screen._open_study(study)
+        await settle(pilot)
+        summary = str(screen.query_one("#roster-summary").content)
+        assert summary == f"No patient is enrolled in {study.name} yet. + enrolls patients of {org.name}."
