@@ -4,6 +4,10 @@ JHE has no patient search: only a list by organization and study, a record by id
 exact e-mail lookup across the exchange. So an id or an e-mail goes straight to the server,
 and anything else is matched while the organization's pages stream past, a large page at a
 time, stopping once enough matches are found; Escape stops the scan at any moment.
+
+The query box keeps the focus throughout, so typing always edits the query: up and down move the
+highlight in the results, and Enter opens the highlighted patient while the box still holds the
+query that found them (once the query changes, Enter searches again).
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ class FindPatientModal(ModalScreen[int | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="find.cancel", tooltip="Stop searching and close"),
+        Binding("down", "move(1)", "Next result", show=False, priority=True, id="find.down", tooltip="Highlight the next result"),
+        Binding("up", "move(-1)", "Previous result", show=False, priority=True, id="find.up", tooltip="Highlight the previous result"),
     ]
 
     def __init__(self, client: JheClient, organization: Organization, study_id: int | None = None) -> None:
@@ -49,6 +55,7 @@ class FindPatientModal(ModalScreen[int | None]):
         self._org = organization
         self._study_id = study_id
         self._found: list[Patient] = []
+        self._searched: str | None = None  # the query the results on show answer
 
     def compose(self) -> ComposeResult:
         where = "this study" if self._study_id else self._org.name
@@ -65,19 +72,30 @@ class FindPatientModal(ModalScreen[int | None]):
                 yield Input(placeholder="40015, name@example.org, Rossi Noah, MRN-123", id="find-text", compact=True)
             yield Static("", id="find-status", classes="dialog-line", markup=False)
             yield OptionList(id="find-results", markup=False)
-            yield Label("Enter searches, or opens the highlighted patient · Escape closes", classes="dialog-hint")
+            yield Label("Enter searches, or opens the highlighted patient · ↑ ↓ choose · Escape closes", classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#find-results", OptionList).display = False
+        results = self.query_one("#find-results", OptionList)
+        results.display = False
+        results.can_focus = False  # the query box keeps the keys; a click still opens a result
 
     def action_cancel(self) -> None:
         self.workers.cancel_all()
         self.dismiss(None)
 
+    def action_move(self, step: int) -> None:
+        results = self.query_one("#find-results", OptionList)
+        if results.option_count:
+            current = results.highlighted if results.highlighted is not None else -step
+            results.highlighted = min(max(current + step, 0), results.option_count - 1)
+
     @on(Input.Submitted, "#find-text")
     def _submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        if text:
+        highlighted = self.query_one("#find-results", OptionList).highlighted
+        if text and text == self._searched and self._found and highlighted is not None:
+            self.dismiss(self._found[highlighted].id)
+        elif text:
             self._search(text)
 
     @on(OptionList.OptionSelected, "#find-results")
@@ -95,11 +113,11 @@ class FindPatientModal(ModalScreen[int | None]):
         results.display = bool(patients)
         if patients:
             results.highlighted = 0
-            results.focus()
 
     @work(exclusive=True, exit_on_error=False)
     async def _search(self, text: str) -> None:
         self._show([])
+        self._searched = text
         try:
             if text.isdigit():
                 await self._by_id(int(text))

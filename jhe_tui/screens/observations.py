@@ -76,8 +76,6 @@ class ObservationsScreen(ConsoleScreen[None]):
                 tooltip="Filter by the data source (the device or app that sent the readings)"),
         Binding("f", "focus('#since')", "Dates", show=False, id="observations.dates",
                 tooltip="Type a date range (YYYY-MM-DD), then Enter"),
-        Binding("u", "untick_all", "Untick all", show=False, id="observations.untick",
-                tooltip="Untick every row, on every page (x then exports the whole query again)"),
         Binding("r", "reload", "Reload", show=False, id="observations.reload",
                 tooltip="Load this page again (also retries after an error)"),
     ]
@@ -280,9 +278,6 @@ class ObservationsScreen(ConsoleScreen[None]):
     @on(PagedTable.PageRequested)
     def _page_requested(self) -> None:
         self.load_page()
-
-    def action_untick_all(self) -> None:
-        self.table.action_untick_all()
 
     def action_reload(self) -> None:
         if self.console.session is None:

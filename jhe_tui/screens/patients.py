@@ -8,33 +8,48 @@ organization's study while showing "All Studies").
 
 from __future__ import annotations
 
-from typing import Any
-
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Select, Static
+from textual.widgets import Input, Select, Static
 
 from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
-from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
 from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.base import ConsoleScreen
+from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.dialogs.find_patient import FindPatientModal
 from jhe_tui.screens.patient_detail import PatientDetailScreen
-from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
-from jhe_tui.dialogs.choice import ChoiceModal
-from jhe_tui.dialogs.confirm import ConfirmModal
+from jhe_tui.screens.patient_flows import (
+    StudyOf,
+    edit_patient,
+    enroll_in_a_study,
+    remove_from_a_study,
+    remove_from_organization,
+    writable_studies,
+)
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
+from jhe_tui.widgets.page_view import PageView
 from jhe_tui.widgets.paged_table import PagedTable, Row
 
 # External ids early (clinics search by their own record number, as in the web console);
 # the long e-mail last, so a narrow terminal cuts the column that stays recognisable.
 COLUMNS = ("ID", "External ID", "Family name", "Given name", "Birth date", "Phone", "E-mail")
 WRITES = frozenset({"add", "edit", "remove", "enroll", "unenroll"})
-NEEDS_ROW = frozenset({"edit", "remove", "enroll", "unenroll"})
+NEEDS_ROW = frozenset({"edit", "remove", "enroll", "unenroll", "observations"})
+
+
+def patient_matches(patient: Patient, words: list[str]) -> bool:
+    """Every typed word is in the name, the e-mail or the external ids, in any order and case."""
+    text = " ".join(
+        part
+        for part in (patient.name_family, patient.name_given, patient.telecom_email, patient.external_ids)
+        if part
+    ).casefold()
+    return all(word in text for word in words)
 
 
 def patient_row(patient: Patient) -> Row:
@@ -55,13 +70,25 @@ def patient_row(patient: Patient) -> Row:
 
 class PatientsScreen(ConsoleScreen[None]):
     TITLE = "Patients"
+    DEFAULT_CSS = """
+    PatientsScreen #view-bar { height: auto; margin: 1 1 0 1; display: none; }
+    PatientsScreen #view-bar.shown { display: block; }
+    PatientsScreen #view-bar > #filter { width: 32; margin-right: 2; }
+    PatientsScreen #view-bar > #view { width: 1fr; height: auto; color: $text-accent; }
+    PatientsScreen #empty { display: none; margin: 1 1 0 1; }
+    PatientsScreen #empty.shown { display: block; }
+    """
     BINDINGS = [
         Binding("a", "add", "Add", id="patients.add", tooltip="Look up an e-mail, then add or create the patient"),
         Binding("e", "edit", "Edit", id="patients.edit", tooltip="Edit the patient under the cursor"),
         Binding("d", "remove", "Remove", id="patients.remove", tooltip="Remove the patient from this organization (with a preview)"),
-        Binding("i", "enroll", "Enroll", id="patients.enroll", tooltip="Enroll the ticked patients (or the current one) in a study"),
-        Binding("u", "unenroll", "Unenroll", id="patients.unenroll", tooltip="Remove the ticked patients (or the current one) from a study"),
+        Binding("plus", "enroll", "Enroll", key_display="+", id="patients.enroll", tooltip="Enroll the ticked patients (or the current one) in a study"),
+        Binding("minus", "unenroll", "Leave study", key_display="-", id="patients.unenroll", tooltip="Remove the ticked patients (or the current one) from one of their studies"),
         Binding("slash", "find", "Find", id="patients.find", tooltip="Find a patient by id, e-mail, name or external id"),
+        Binding("b", "observations", "Observations", id="patients.observations", tooltip="Open the observations of the patient under the cursor (F4)"),
+        Binding("f", "filter", "Filter page", id="patients.filter", tooltip="Type to filter this page by name, e-mail or external id"),
+        Binding("greater_than_sign", "sort(1)", "Sort", key_display=">", show=False, id="patients.sort_next", tooltip="Sort this page by the next column (again: reversed)"),
+        Binding("less_than_sign", "sort(-1)", "Sort back", key_display="<", show=False, id="patients.sort_previous", tooltip="Sort this page by the previous column"),
         Binding("o", "pick('#organization')", "Organization", id="patients.organization", show=False, tooltip="Choose the organization"),
         Binding("s", "pick('#study')", "Study", id="patients.study", show=False, tooltip="Filter by a study, or All studies"),
         Binding("r", "reload", "Reload", id="patients.reload", show=False, tooltip="Load this page again (also retries after an error)"),
@@ -71,12 +98,17 @@ class PatientsScreen(ConsoleScreen[None]):
         super().__init__()
         self.study_id: int | None = None
         self.studies: list[Study] = []
+        self.view = PageView(COLUMNS, patient_matches, "patient id")
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Horizontal(id="context"):
             yield from self.compose_selectors()
         yield Static("", id="notice", markup=False)
+        with Horizontal(id="view-bar"):
+            yield Input(placeholder="filter this page: name, e-mail, external id", id="filter", compact=True)
+            yield Static("", id="view", markup=False)
+        yield Static("", id="empty", markup=False)
         yield PagedTable(COLUMNS, noun="patient", id="patients")
         yield ErrorPanel(id="error")
         yield from self.compose_footer()
@@ -86,6 +118,7 @@ class PatientsScreen(ConsoleScreen[None]):
         return self.query_one("#patients", PagedTable)
 
     def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
         self.table.data_table.focus()
         self.load_session()
 
@@ -195,7 +228,59 @@ class PatientsScreen(ConsoleScreen[None]):
             table.page = page.page_count  # the last page emptied under us: show the new last page
             self.load_patients()
             return
-        table.show_rows([patient_row(p) for p in page.items], page.count)
+        self.view.rows = [patient_row(p) for p in page.items]
+        self._show_page(page.count)
+        empty = self.query_one("#empty", Static)
+        if page.count:
+            empty.update("")
+        elif self.study_id is None:
+            empty.update(f"No patients in {org.name}. a adds one.")
+        else:
+            empty.update("No patient of this organization is in this study. + enrolls ticked patients; s shows All studies.")
+        empty.set_class(not page.count, "shown")
+
+    # --- this page's view: filter and sort ---------------------------------------------------
+
+    def _show_page(self, count: int | None = None) -> None:
+        shown = self.view.shown()
+        self.table.show_rows(shown, self.table.count if count is None else count)
+        data_table = self.table.data_table
+        for index, column in enumerate(data_table.ordered_columns[1:]):
+            label = self.view.header(index)
+            column.label = Text(label)
+            column.content_width = max(column.content_width, len(label))
+        data_table.refresh()
+        described = self.view.describe(len(shown))
+        self.query_one("#view", Static).update(described)
+        box = self.query_one("#filter", Input)
+        self.query_one("#view-bar").set_class(bool(described) or box.display, "shown")
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        self.query_one("#view-bar").add_class("shown")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.view.filter_text = event.value
+        self._show_page()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.data_table.focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus:
+            box.value = ""
+            box.display = False
+            self._show_page()
+            self.table.data_table.focus()
+
+    def action_sort(self, step: int) -> None:
+        self.view.step_sort(step)
+        self._show_page()
 
     def action_reload(self) -> None:
         if self.console.session is None:
@@ -225,6 +310,11 @@ class PatientsScreen(ConsoleScreen[None]):
     @on(PagedTable.Opened)
     def _row_opened(self, event: PagedTable.Opened) -> None:
         self.open_patient(event.item.id)
+
+    def action_observations(self) -> None:
+        patient = self.table.cursor_item
+        if patient is not None:
+            self.post_message(ShowObservations(self.study_id, patient.id))  # type: ignore[arg-type]  # None: every study
 
     def action_find(self) -> None:
         org = self.console.organization
@@ -265,23 +355,10 @@ class PatientsScreen(ConsoleScreen[None]):
             self.table.selected.pop(str(patient.id), None)
             self.load_patients()
 
-    async def _writable_studies(self) -> list[tuple[str, Study]]:
-        """Studies of every organization where the user may enroll, this one's first: a patient
-        who belongs to several organizations can join a study of any of them."""
-        session = self.console.session
-        current = self.console.organization
+    async def _studies_of_mine(self) -> list[StudyOf]:
+        session, current = self.console.session, self.console.organization
         assert session is not None and current is not None
-        orgs = [current, *(o for o in session.organizations if o.id != current.id and o.can_write)]
-        choices = []
-        for org in orgs:
-            studies = self.studies if org.id == current.id and self.studies else await self.console.client.studies(org.id)
-            choices += [(f"{study.name} (study {study.id}) · {org.name}", study) for study in studies]
-        return choices
-
-    def _who(self, patients: list[Patient]) -> str:
-        if len(patients) == 1:
-            return f"{privacy.name(patients[0].display_name, privacy.is_on(self))} (patient {patients[0].id})"
-        return f"{len(patients)} selected patients"
+        return await writable_studies(self.console.client, session.organizations, current, self.studies)
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_enroll(self) -> None:
@@ -289,69 +366,24 @@ class PatientsScreen(ConsoleScreen[None]):
         if not patients:
             return
         try:
-            choices = await self._writable_studies()
+            studies = await self._studies_of_mine()
         except JheError as failure:
             self.notify(failure.message, title="Cannot list studies", severity="error", markup=False)
             return
-        outcome: dict[str, Any] = {}
-
-        async def enroll(study: Study) -> None:
-            outcome["result"] = await self.console.client.enroll_patients(study.id, [p.id for p in patients])
-
-        study = await self.app.push_screen_wait(
-            ChoiceModal(
-                "Enroll in a study",
-                f"Enroll {self._who(patients)} in which study? A study accepts only patients of its own organization.",
-                choices,
-                apply=enroll,
-                empty="You cannot enroll patients in any study: no organization where you are a member or manager has one.",
-            )
-        )
-        if study is None:
-            return
-        result = outcome["result"]
-        already = f"; {len(result.already_enrolled)} already were" if result.already_enrolled else ""
-        self.notify(f"Enrolled {len(result.enrolled)} in {study.name}{already}.", markup=False)
-        self.table.selected.clear()  # done with them; the page stays where the user is
-        self.load_patients()
+        if await enroll_in_a_study(self, self.console.client, patients, studies):
+            self.table.selected.clear()  # done with them; the page stays where the user is
+            self.load_patients()
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_unenroll(self) -> None:
         patients = self._chosen()
         if not patients:
             return
-        study = next((s for s in self.studies if s.id == self.study_id), None)
-        if study is None:
-            study = await self.app.push_screen_wait(
-                ChoiceModal(
-                    "Remove from a study",
-                    f"Remove {self._who(patients)} from which study?",
-                    [(f"{s.name} (study {s.id})", s) for s in self.studies],
-                    empty="This organization has no studies.",
-                )
-            )
-            if study is None:
-                return
-        answer = await self.app.push_screen_wait(
-            ConfirmModal(
-                f"Remove from study {study.name}?",
-                [
-                    f"Patients: {', '.join(f'{privacy.name(p.display_name, privacy.is_on(self))} ({p.id})' for p in patients[:5])}"
-                    + (f" and {len(patients) - 5} more" if len(patients) > 5 else ""),
-                    f"Study: {study.name} (study {study.id})",
-                    "Their consent answers for this study are deleted; their observations are kept.",
-                ],
-                confirm_label="Remove from study",
-                danger=True,
-            )
-        )
-        if answer is None:
-            return
         try:
-            await self.console.client.unenroll_patients(study.id, [p.id for p in patients])
+            studies = await self._studies_of_mine()
         except JheError as failure:
-            self.notify(failure.message, title="Not removed", severity="error", markup=False)
+            self.notify(failure.message, title="Cannot list studies", severity="error", markup=False)
             return
-        self.notify(f"Removed {len(patients)} from {study.name}.", markup=False)
-        self.table.selected.clear()
-        self.load_patients()
+        if await remove_from_a_study(self, self.console.client, patients, studies, preferred=self.study_id):
+            self.table.selected.clear()
+            self.load_patients()

@@ -4,7 +4,8 @@ The web console listed at most 20 studies and nothing about enrolment or consent
 every study of the organization is listed (all pages), with its description, requested data types
 and data sources, and a roster: each enrolled patient's consent answer per requested data type,
 when data of that type last arrived ("last data"), and a mark on patients silent for more than N
-days (3 by default; change it in the box at the top). Enroll and remove work from the roster.
+days (3 by default; change it in the box at the top, f). Enroll (+, a searchable multi-select
+picker of the organization's patients) and remove (-) work from the roster.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import remove_from_study
-from jhe_tui.dialogs.choice import ChoiceModal
+from jhe_tui.dialogs.patient_picker import PatientPickerModal
 from jhe_tui.widgets.clock import ago, now
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
@@ -72,13 +73,12 @@ class StudiesScreen(ConsoleScreen[None]):
     StudiesScreen #roster { margin-top: 0; }
     """
     BINDINGS = [
-        Binding("i", "enroll", "Enroll", id="studies.enroll", tooltip="Enroll a patient of the organization in this study"),
-        Binding("d", "unenroll", "Remove", id="studies.remove", tooltip="Remove the patient under the cursor (or the ticked ones) from this study"),
+        Binding("plus", "enroll", "Enroll", key_display="+", id="studies.enroll", tooltip="Enroll patients of the organization in this study (type to find, space ticks)"),
+        Binding("minus", "unenroll", "Leave study", key_display="-", id="studies.remove", tooltip="Remove the patient under the cursor (or the ticked ones) from this study"),
         Binding("b", "observations", "Observations", id="studies.observations", tooltip="Open this patient's observations in this study (F4)"),
-        Binding("y", "only_silent", "Silent only", id="studies.silent", tooltip="Show only silent patients on this page, or everyone"),
+        Binding("q", "only_silent", "Quiet only", id="studies.silent", tooltip="Show only quiet (silent) patients on this page, or everyone"),
         Binding("o", "pick('#organization')", "Organization", show=False, id="studies.organization", tooltip="Choose the organization"),
-        Binding("k", "focus('#silent-days')", "Silent after", show=False, id="studies.silent_days", tooltip="Change the number of days without data after which a patient is marked silent"),
-        Binding("l", "focus('#study-list')", "Study list", show=False, id="studies.list", tooltip="Back to the list of studies"),
+        Binding("f", "focus('#silent-days')", "Silent after", show=False, id="studies.silent_days", tooltip="Change the number of days without data after which a patient is marked silent"),
         Binding("r", "reload", "Reload", show=False, id="studies.reload", tooltip="Load the study and its roster again"),
     ]
 
@@ -276,7 +276,13 @@ class StudiesScreen(ConsoleScreen[None]):
             rows.append(Row(key=str(e.id), item=e.patient, cells=tuple(cells)))
         self.roster.show_rows(rows, self.roster.count if count is None else count)
         silent = sum(1 for e in self.entries if e.silent(self.silent_days, at))
-        which = "showing only those" if self.only_silent else "y shows only those"
+        org = self.console.organization
+        if not self.roster.count and self.study is not None and org is not None:
+            self.query_one("#roster-summary", Static).update(
+                f"No patient is enrolled in {self.study.name} yet. + enrolls patients of {org.name}."
+            )
+            return
+        which = "showing only those" if self.only_silent else "q shows only those"
         self.query_one("#roster-summary", Static).update(
             f"Roster page {self.roster.page}: {silent} of {len(self.entries)} patients silent for more than "
             f"{self.silent_days} days ({which}). Enter opens a patient, b their observations."
@@ -336,30 +342,28 @@ class StudiesScreen(ConsoleScreen[None]):
         if study is None or org is None:
             return
         client = self.console.client
-        try:
-            enrolled = {p.id async for p in client.iter_patients(org.id, study.id)}
-            candidates = [p async for p in client.iter_patients(org.id) if p.id not in enrolled]
-        except JheError as failure:
-            self.notify(failure.message, title="Cannot list patients", severity="error", markup=False)
-            return
+        outcome = {}
 
-        async def enroll(patient: Patient) -> None:
-            await client.enroll_patients(study.id, [patient.id])
+        async def enroll(patients: list[Patient]) -> None:
+            outcome["result"] = await client.enroll_patients(study.id, [p.id for p in patients])
 
-        patient = await self.app.push_screen_wait(
-            ChoiceModal(
-                f"Enroll in {study.name}",
-                f"Enroll which patient of {org.name} in {study.name} (study {study.id})? "
+        chosen = await self.app.push_screen_wait(
+            PatientPickerModal(
+                client,
+                org,
+                title=f"Enroll in {study.name}",
+                intro=f"Enroll patients of {org.name} in {study.name} (study {study.id}). "
                 "They are then asked to consent to each data type the study requests.",
-                [(f"{privacy.name(p.display_name, privacy.is_on(self))} (patient {p.id})", p) for p in candidates],
+                verb="enrolls",
                 apply=enroll,
-                empty=f"Every patient of {org.name} is already enrolled in this study.",
+                exclude_study=study.id,
             )
         )
-        if patient is None:
+        if chosen is None:
             return
-        who = privacy.name(patient.display_name, privacy.is_on(self))
-        self.notify(f"Enrolled {who} (patient {patient.id}) in {study.name}.", markup=False)
+        result = outcome["result"]
+        already = f"; {len(result.already_enrolled)} already were" if result.already_enrolled else ""
+        self.notify(f"Enrolled {len(result.enrolled)} in {study.name}{already}.", markup=False)
         self.load_roster()
 
     @work(exclusive=True, group="write", exit_on_error=False)

@@ -83,8 +83,9 @@ class PagedTable(Vertical):
         Binding("p", "previous_page", "Previous page", group=PAGING, id="page.previous", tooltip="Show the previous page"),
         Binding("g", "jump", "Go to page", show=False, id="page.jump", tooltip="Type a page number and press Enter"),
         Binding("z", "next_page_size", "Page size", show=False, id="page.size", tooltip="Cycle 20/100/500/1000 rows a page"),
-        Binding("space", "toggle_row", "Select", id="select.toggle", tooltip="Tick or untick the row, then go down one"),
-        Binding("m", "toggle_page", "Select page", show=False, id="select.page", tooltip="Tick or untick every row on this page"),
+        Binding("space", "toggle_row", "Select", id="select.toggle", tooltip="Select or unselect the row, then move down"),
+        Binding("m", "toggle_page", "Select page", show=False, id="select.page", tooltip="Select or unselect every row on this page"),
+        Binding("u", "untick_all", "Unselect all", show=False, id="select.none", tooltip="Unselect every selected row, on every page"),
         Binding("escape", "focus_table", "Back to table", show=False, id="page.back", tooltip="Leave the page box, back to the rows"),
     ]
 
@@ -296,7 +297,7 @@ class PagedTable(Vertical):
         self._set_marks(keys, not all(key in self.selected for key in keys))
 
     def action_untick_all(self) -> None:
-        """Untick every row, on every page (a screen binds the key: on the patient list, u still unenrolls)."""
+        """Untick every row, on every page."""
         self._set_marks([key for key in self.selected if key in self._rows], False)
         self.selected.clear()
         self._update_pager()

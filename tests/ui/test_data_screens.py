@@ -233,7 +233,7 @@ async def test_roster_last_data_consent_and_silent_marking(make_app, client, set
         assert screen.silent_days == 365 and not any(s.startswith("⚠") for s in statuses)
         box.value = "3"
         await pilot.pause()
-        await pilot.press("y")  # only the silent ones
+        await pilot.press("q")  # only the silent (quiet) ones
         await pilot.pause()
         assert table.row_count == checked_silent
         # b opens the patient's observations in this study.
@@ -255,13 +255,13 @@ async def test_roster_enroll_and_remove(make_app, client, settle):
         study, org = screen.study, app.organization.id
         before = screen.roster.count
         screen.roster.data_table.focus()
-        await pilot.press("i")
+        await pilot.press("plus")
         await settle(pilot)
-        await pilot.press("enter")  # the first patient offered
+        await pilot.press("space", "enter")  # tick the first patient offered, enroll
         await settle(pilot)
         assert screen.roster.count == before + 1
         assert len([p async for p in client.iter_patients(org, study.id)]) == before + 1
-        await pilot.press("d")
+        await pilot.press("minus")
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)

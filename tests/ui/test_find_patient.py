@@ -70,3 +70,48 @@ async def test_an_email_of_another_organization_points_to_add(make_app, client, 
         assert modal._found == []
         await pilot.press("escape")
         assert not isinstance(app.screen, FindPatientModal)
+
+
+async def test_typing_stays_in_the_query_arrows_move_and_enter_opens_the_highlighted(make_app, client, settle):
+    """Issue 15.5: after results appeared the focus was on the list, so typing went nowhere and
+    Enter opened the old match."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        items = (await client.patients(organization_id=app.organization.id, page_size=100)).items
+        family = next(p.name_family for p in items if sum(q.name_family == p.name_family for q in items) > 1)
+        modal = await _find(pilot, settle, family)
+        box = modal.query_one("#find-text", Input)
+        results = modal.query_one("#find-results", OptionList)
+        assert len(modal._found) > 1 and app.focused is box
+        await pilot.press("down")
+        assert results.highlighted == 1 and app.focused is box
+        await pilot.press("up")
+        assert results.highlighted == 0
+        await pilot.press("down")
+        second = modal._found[1]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PatientDetailScreen) and app.screen.patient_id == second.id
+        await pilot.press("escape")
+        await settle(pilot)
+        # A new query typed after results: Enter searches it, and does not open the old match.
+        target = items[5]
+        modal = await _find(pilot, settle, family)
+        box = modal.query_one("#find-text", Input)
+        box.action_end()
+        for _ in family:
+            await pilot.press("backspace")
+        await pilot.press(*str(target.id))
+        assert box.value == str(target.id)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is modal and [p.id for p in modal._found] == [target.id]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PatientDetailScreen) and app.screen.patient_id == target.id
+        await pilot.press("escape")
+        await settle(pilot)
+        modal = await _find(pilot, settle, family)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, FindPatientModal)

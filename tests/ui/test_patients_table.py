@@ -121,3 +121,97 @@ async def test_failed_load_says_why_and_r_retries(backend, settle):
         await settle(pilot)
         assert not panel.has_class("shown") and app.screen.table.display
         assert app.screen.table.count > 0
+
+
+def column(screen, index):
+    table = screen.table.data_table
+    return [str(table.get_row_at(i)[index]) for i in range(table.row_count)]
+
+
+async def test_f_filters_the_loaded_page_by_name_email_or_external_id(make_app, settle):
+    """Issue 15.16: type-to-filter the page on show."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        page = [row.item for row in screen.table.shown_rows]
+        target = next(p for p in page if p.external_ids)
+        await pilot.press("f")
+        box = app.focused
+        assert isinstance(box, Input) and box.id == "filter"
+        await pilot.press(*target.name_family.lower()[:4])
+        expected = {p.id for p in page if target.name_family.lower()[:4] in p.display_name.lower()}
+        assert {int(i) for i in column(screen, 1)} == expected
+        assert f"of {len(page)}" in str(screen.query_one("#view").content)
+        box.value = target.external_ids
+        await pilot.pause()
+        assert column(screen, 1) == [str(target.id)]
+        box.value = target.telecom_email.split("@")[0].upper()
+        await pilot.pause()
+        assert str(target.id) in column(screen, 1)
+        box.value = "no such patient here"
+        await pilot.pause()
+        assert column(screen, 1) == []
+        assert "No patient on this page matches" in str(screen.query_one("#view").content)
+        box.value = target.external_ids
+        await pilot.press("enter")  # keeps the filter, back to the rows
+        assert app.focused is screen.table.data_table and screen.table.cursor_item.id == target.id
+        await pilot.press("f", "escape")  # Escape in the box clears it
+        assert len(column(screen, 1)) == len(page) and app.focused is screen.table.data_table
+
+
+async def test_sort_keys_home_end_and_untick_all(make_app, settle):
+    """Issue 15.16: < and > choose the sort column (again reverses), Home/End, u unticks all."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        server = column(screen, 1)
+        await pilot.press(">")  # ID, ascending: the server's own order
+        assert column(screen, 1) == sorted(server, key=int)
+        await pilot.press(">")  # again: reversed
+        assert column(screen, 1) == sorted(server, key=int, reverse=True)
+        await pilot.press(">", ">", ">")  # External ID up, down, then Family name up
+        families = column(screen, 3)
+        assert families == sorted(families, key=str.casefold)
+        view = str(screen.query_one("#view").content).lower()
+        assert "family name" in view and "this page" in view and "server" in view
+        assert "▲" in str(screen.table.data_table.ordered_columns[3].label)
+        await pilot.press("<")  # back to External ID, descending
+        ids = [i for i in column(screen, 2) if i]
+        assert ids == sorted(ids, key=str.casefold, reverse=True)
+        # The sort holds on the next page.
+        await pilot.press("n")
+        await settle(pilot)
+        ids = [i for i in column(screen, 2) if i]
+        assert ids == sorted(ids, key=str.casefold, reverse=True)
+        table = screen.table.data_table
+        await pilot.press("end")
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("home")
+        assert table.cursor_row == 0
+        await pilot.press("space", "space")
+        assert table.cursor_row == 2  # space ticks and moves down
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("space")
+        assert len(screen.table.selected) == 3
+        await pilot.press("u")
+        assert not screen.table.selected
+        assert all(str(table.get_row_at(i)[0]) == "[ ]" for i in range(table.row_count))
+        assert "selected" not in str(screen.query_one("#selection").content)
+
+
+async def test_an_empty_organization_says_what_to_do(make_app, settle):
+    """Issue 15.21: an empty list says how to fill it."""
+    from textual.widgets import Select
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        riverside = next(o for o in app.session.organizations if o.name == "Riverside University")
+        app.screen.query_one("#organization", Select).value = riverside.id
+        await settle(pilot)
+        empty = app.screen.query_one("#empty")
+        assert empty.has_class("shown")
+        assert str(empty.content) == "No patients in Riverside University. a adds one."

@@ -110,7 +110,7 @@ async def test_help_lists_every_key_of_the_screen(make_app, settle):
         assert isinstance(app.screen, HelpScreen)
         table = app.screen.query_one("#keys", DataTable)
         keys = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
-        assert {"a", "e", "d", "i", "u", "o", "s", "r", "n", "p", "g", "z", "space", "m", "f1", "f2", "f3", "^q"} <= keys
+        assert {"a", "e", "d", "+", "-", "u", "f", "b", "o", "s", "r", "n", "p", "g", "z", "space", "m", "f1", "f2", "f3", "^q"} <= keys
         await pilot.press("escape")
         assert isinstance(app.screen, PatientsScreen)
 

@@ -117,7 +117,7 @@ def test_remove_confirmation(snap_compare, make_app, settle):
 def test_enroll_picker(snap_compare, make_app, settle):
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("space", "space", "space", "i")
+        await pilot.press("space", "space", "space", "plus")
         await settle(pilot)
 
     assert snap_compare(make_app(frozen=True), terminal_size=SIZE, run_before=run_before)
