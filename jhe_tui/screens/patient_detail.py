@@ -10,7 +10,6 @@ who authorized it and is written to the local audit log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from rich.table import Table
 from rich.text import Text
@@ -30,30 +29,18 @@ from jhe_tui.api import (
     Organization,
     Patient,
     PatientConsents,
-    ScopeConsent,
-    StudyConsents,
 )
-from jhe_tui.local.audit import ConsentAudit, record_consent
 from jhe_tui.screens.base import ConsoleScreen
+from jhe_tui.screens.consent_flow import ConsentRow, answer_text, consent_on_behalf
 from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
 from jhe_tui.dialogs.choice import ChoiceModal
-from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.patient_form import identifiers_text
 from jhe_tui.widgets.table import ConsoleTable
 
-WRITES = frozenset({"edit", "remove", "invite", "grant", "revoke"})
+WRITES = frozenset({"edit", "remove", "invite", "consent"})
 NO_LINK = "No link generated in this session. Press i to generate one."
-
-
-def answer_text(scope: ScopeConsent) -> Text:
-    """Symbol and word, so the answer reads the same in any colour scheme or none."""
-    if scope.consented is None:
-        return Text("… pending")
-    if scope.consented:
-        return Text("✓ consented", style="bold")
-    return Text("✗ declined", style="italic")
 
 
 def email_label(send: bool) -> str:
@@ -69,16 +56,6 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-@dataclass(frozen=True)
-class ConsentRow:
-    study: StudyConsents
-    scope: ScopeConsent
-
-    @property
-    def key(self) -> str:
-        return f"{self.study.id}|{self.scope.code.coding_system}|{self.scope.code.coding_code}"
-
-
 class PatientDetailScreen(ConsoleScreen[bool]):
     """Dismisses with True when something changed, so the list reloads."""
 
@@ -88,8 +65,11 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         Binding("i", "invite", "Invite", id="detail.invite", tooltip="Generate a new invitation link (earlier links stop working)"),
         Binding("t", "toggle_email", "E-mail it", id="detail.email", show=False, tooltip="Also send the invitation link by e-mail, or not"),
         Binding("c", "copy", "Copy link", id="detail.copy", tooltip="Copy the invitation link to the clipboard"),
-        Binding("g", "grant", "Grant", id="detail.grant", tooltip="Record consent for the data type under the cursor, on the patient's behalf"),
-        Binding("x", "revoke", "Revoke", id="detail.revoke", tooltip="Record a decline/revoke for the data type under the cursor"),
+        # A priority key, so Enter on a consent row chooses an answer instead of only moving there;
+        # elsewhere (buttons, the checkbox) check_action hides it and Enter does what it always does.
+        Binding("enter", "consent", "Consent", id="detail.consent", priority=True,
+                tooltip="On a consent row: Grant, Decline (pending) or Revoke (granted), or grant every scope "
+                        "of the study with one attestation, on the patient's behalf"),
         Binding("e", "edit", "Edit", id="detail.edit", tooltip="Edit the patient's details"),
         Binding("d", "remove", "Remove", id="detail.remove", show=False, tooltip="Remove the patient from this organization"),
         Binding("r", "reload", "Reload", id="detail.reload", show=False, tooltip="Load the patient and consents again"),
@@ -146,6 +126,8 @@ class PatientDetailScreen(ConsoleScreen[bool]):
     # --- what is allowed -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "consent" and (self.focused is None or self.focused.id not in ("pending", "answered")):
+            return False
         return None if self.disabled_reason(action) else True
 
     def disabled_reason(self, action: str) -> str | None:
@@ -155,7 +137,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
             return "the patient is still loading"
         if action == "copy" and self.link is None:
             return "generate a link first (i)"
-        if action in ("grant", "revoke") and not self.consent_rows:
+        if action == "consent" and not self.consent_rows:
             return "the patient is in no study that requests data"
         return None
 
@@ -241,68 +223,15 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
         return self.consent_rows.get(str(key))
 
-    def action_grant(self) -> None:
-        self._change_consent(True)
-
-    def action_revoke(self) -> None:
-        self._change_consent(False)
-
     @work(exclusive=True, group="write", exit_on_error=False)
-    async def _change_consent(self, consented: bool) -> None:
-        row = self._consent_under_cursor()
-        patient, session = self.patient, self.console.session
-        if row is None or patient is None or session is None:
+    async def action_consent(self) -> None:
+        row, patient = self._consent_under_cursor(), self.patient
+        if row is None or patient is None:
             self.notify("Move the cursor to a data type in one of the consent tables first.", severity="warning")
             return
-        if row.scope.consented is consented:
-            self.notify(f"The answer is already: {answer_text(row.scope).plain}.", markup=False)
-            return
-        verb = "Grant consent" if consented else "Revoke consent"
-        attestation = await self.app.push_screen_wait(
-            ConfirmModal(
-                f"{verb} on the patient's behalf?",
-                [
-                    f"Patient: {privacy.name(patient.display_name, privacy.is_on(self))} (patient {patient.id})",
-                    f"Study: {row.study.name} (study {row.study.id})",
-                    f"Data type: {row.scope.code.display}",
-                    f"Now: {answer_text(row.scope).plain} → after: {'✓ consented' if consented else '✗ declined'}",
-                    "Record this only with the patient's explicit authorization. It is kept in the local "
-                    "audit log with your name and the answer below.",
-                ],
-                ask="Who authorized it, and how? (e.g. patient in person, clinic visit)",
-                confirm_label=verb,
-                danger=not consented,
-            )
-        )
-        if attestation is None:
-            return
-        try:
-            await self._client.set_consent(patient.id, row.study.id, row.scope.code, consented)
-        except JheError as failure:
-            self.notify(failure.message, title="Consent not changed", severity="error", markup=False)
-            return
-        self.changed = True
-        entry = ConsentAudit(
-            action="grant" if consented else "revoke",
-            practitioner_id=session.user.id or 0,
-            practitioner_email=session.user.email or "",
-            server=self.console.server_url,
-            patient_id=patient.id,
-            study_id=row.study.id,
-            scope_code=row.scope.code.coding_code,
-            attestation=attestation,
-        )
-        try:
-            record_consent(entry)
-        except OSError as failure:
-            self.notify(
-                f"The consent was changed, but the audit log could not be written ({failure.strerror}).",
-                severity="error",
-                markup=False,
-            )
-        else:
-            self.notify(f"{verb}: {row.scope.code.display} in {row.study.name}. Recorded in the audit log.", markup=False)
-        self.load()
+        if await consent_on_behalf(self, self._client, patient, row, self.consent_rows.values()):
+            self.changed = True
+            self.load()
 
     # --- invitation ---------------------------------------------------------------------------
 

@@ -33,6 +33,15 @@ def rows(screen, table_id):
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+async def choose_first(pilot):
+    """Enter on a consent row, then Enter on the first answer offered."""
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ChoiceModal)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def patient_with(client, org_id, want):
     async for patient in client.iter_patients(org_id):
         consents = await client.consents(patient.id)
@@ -90,8 +99,7 @@ async def test_revoke_on_behalf_shows_declined_with_time_and_writes_audit(make_a
         row = next(i for i, r in enumerate(rows(screen, "answered")) if r[2] == "✓ consented")
         table.move_cursor(row=row)
         study_name, scope_name = rows(screen, "answered")[row][:2]
-        await pilot.press("x")
-        await pilot.pause()
+        await choose_first(pilot)  # Revoke consent
         modal = app.screen
         assert isinstance(modal, ConfirmModal)
         # The attestation is required.
@@ -124,8 +132,8 @@ async def test_grant_a_pending_scope_then_cancelled_change_writes_nothing(make_a
         patient, _ = await patient_with(client, app.organization.id, lambda c: bool(c.pending))
         screen = await open_detail(pilot, settle, patient.id)
         assert app.focused.id == "pending"
-        await pilot.press("g")
-        await pilot.pause()
+        await choose_first(pilot)  # Grant consent
+        assert isinstance(app.screen, ConfirmModal)
         await pilot.press("escape")
         await settle(pilot)
         assert not (paths.data_dir() / audit.AUDIT_FILE).exists()
@@ -133,8 +141,7 @@ async def test_grant_a_pending_scope_then_cancelled_change_writes_nothing(make_a
             return [r for r in rows(screen, "pending") if r[2] == "… pending"]
 
         before = len(pending())
-        await pilot.press("g")
-        await pilot.pause()
+        await choose_first(pilot)
         app.screen.query_one("#answer", Input).value = "Patient in person at the clinic"
         await pilot.press("enter")
         await settle(pilot)
