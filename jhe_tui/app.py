@@ -26,7 +26,7 @@ from textual.screen import Screen
 from jhe_tui.local import logfile
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.session_guard import GATE_MODE, GateScreen, SessionGuard
-from jhe_tui.screens.base import ActionInfo, ConsoleScreen, screen_actions
+from jhe_tui.screens.base import ActionInfo, ConsoleScreen, disabled_key_notice, screen_actions
 from jhe_tui.dialogs.help import HelpScreen
 from jhe_tui.screens.import_screen import ImportScreen
 from jhe_tui.screens.observations import ObservationsScreen, ShowObservations
@@ -159,6 +159,13 @@ class JheApp(PrivateCrashApp[None]):
         self.guard.note_activity(event)
         await super().on_event(event)
 
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action is disabled says why, on every screen and dialog, instead of doing
+        nothing (runs before Textual looks the key up; that lookup then does nothing)."""
+        notice = disabled_key_notice(self.screen, event.key)
+        if notice is not None:
+            self.notify(notice, severity="warning", markup=False)
+
     def action_toggle_privacy(self) -> None:
         self.privacy = not self.privacy
         self.notify("Privacy mode on: names, e-mails, birth dates, phones and external ids are masked (F9 to show them)."
@@ -209,7 +216,9 @@ class JheApp(PrivateCrashApp[None]):
     def read_only_reason(self) -> str:
         if self.organization is None:
             return "choose an organization first"
-        return f"your role in {self.organization.name} is {self.role or 'none'}; viewers can look but not change"
+        name = self.organization.name
+        return (f"your role in {name} is {self.role or 'none'}; viewers can look but not change, "
+                f"ask a manager of {name}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Under the lock no App key acts (help, palette, modes, privacy, even quit, which would
