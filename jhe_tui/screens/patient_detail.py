@@ -32,14 +32,16 @@ from jhe_tui.api import (
 )
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.consent_flow import ConsentRow, answer_text, consent_on_behalf
+from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
+from jhe_tui.screens.record_studies import enroll_from_record, unenroll_from_record
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.patient_form import identifiers_text
 from jhe_tui.widgets.table import ConsoleTable
 
-WRITES = frozenset({"edit", "remove", "invite", "consent"})
+WRITES = frozenset({"edit", "remove", "invite", "consent", "enroll", "unenroll"})
 NO_LINK = "No link generated in this session. Press i to generate one."
 
 
@@ -72,6 +74,12 @@ class PatientDetailScreen(ConsoleScreen[bool]):
                         "of the study with one attestation, on the patient's behalf"),
         Binding("e", "edit", "Edit", id="detail.edit", tooltip="Edit the patient's details"),
         Binding("d", "remove", "Remove", id="detail.remove", show=False, tooltip="Remove the patient from this organization"),
+        Binding("plus", "enroll", "Enroll", id="detail.enroll", key_display="+",
+                tooltip="Enroll the patient in a study of their organizations"),
+        Binding("minus", "unenroll", "From study", id="detail.unenroll", key_display="-",
+                tooltip="Remove the patient from one of their studies (their consent answers for it go)"),
+        Binding("b", "observations", "Observations", id="detail.observations",
+                tooltip="Open the Observations screen for this patient"),
         Binding("r", "reload", "Reload", id="detail.reload", show=False, tooltip="Load the patient and consents again"),
     ]
 
@@ -302,3 +310,21 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         if await remove_from_organization(self, self._client, self.patient_id, self.organization):
             self.dismiss(True)
 
+    # --- studies and observations ---------------------------------------------------------------
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_enroll(self) -> None:
+        if self.patient is not None and self.consents is not None and await enroll_from_record(
+                self, self._client, self.patient, self.consents):
+            self.changed = True
+            self.load()
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_unenroll(self) -> None:
+        if self.patient is not None and self.consents is not None and await unenroll_from_record(
+                self, self._client, self.patient, self.consents):
+            self.changed = True
+            self.load()
+
+    def action_observations(self) -> None:
+        self.post_message(ShowObservations(None, self.patient_id))

@@ -114,7 +114,7 @@ async def remove_from_organization(
 async def remove_from_study(screen: Screen[object], client: JheClient, patients: list[Patient], study: Study) -> bool:
     """Confirm, then unenroll; True when the patients were removed. The confirmation names who
     and which study, and says what goes (consent answers) and what stays (observations)."""
-    names = ", ".join(f"{p.display_name} ({p.id})" for p in patients[:5])
+    names = ", ".join(f"{privacy.name(p.display_name, privacy.is_on(screen))} ({p.id})" for p in patients[:5])
     more = f" and {len(patients) - 5} more" if len(patients) > 5 else ""
     answer = await screen.app.push_screen_wait(
         ConfirmModal(
