@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import DescendantFocus
 from textual.reactive import var
-from textual.widgets import Button, Checkbox, DataTable, Label, Static, TextArea
+from textual.widgets import Button, DataTable, Label, Static, TextArea
 
 from jhe_tui import privacy
 from jhe_tui.api import (
@@ -42,12 +42,7 @@ from jhe_tui.widgets.patient_form import identifiers_text
 from jhe_tui.widgets.table import ConsoleTable
 
 WRITES = frozenset({"edit", "remove", "invite", "consent", "enroll", "unenroll"})
-NO_LINK = "No link generated in this session. Press i to generate one."
-
-
-def email_label(send: bool) -> str:
-    """The state in words: a checkbox glyph alone reads the same on and off in some themes."""
-    return f"E-mail it: {'yes' if send else 'no'}"
+NO_LINK = "No link generated in this session. Press i to generate one (then copy it, or e-mail it too)."
 
 
 def when(moment: datetime | None) -> str:
@@ -64,9 +59,9 @@ class PatientDetailScreen(ConsoleScreen[bool]):
     TITLE = "Patient"
     BINDINGS = [
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the patient list"),
-        Binding("i", "invite", "Invite", id="detail.invite", tooltip="Generate a new invitation link (earlier links stop working)"),
-        Binding("t", "toggle_email", "E-mail it", id="detail.email", show=False, tooltip="Also send the invitation link by e-mail, or not"),
-        Binding("c", "copy", "Copy link", id="detail.copy", tooltip="Copy the invitation link to the clipboard"),
+        Binding("i", "invite", "Invite", id="detail.invite",
+                tooltip="Generate a new invitation link (earlier links stop working): copy it, or e-mail it too"),
+        Binding("y", "copy", "Copy link", id="detail.copy", tooltip="Copy the invitation link to the clipboard again"),
         # A priority key, so Enter on a consent row chooses an answer instead of only moving there;
         # elsewhere (buttons, the checkbox) check_action hides it and Enter does what it always does.
         Binding("enter", "consent", "Consent", id="detail.consent", priority=True,
@@ -106,7 +101,6 @@ class PatientDetailScreen(ConsoleScreen[bool]):
                 yield Static("", id="identity", markup=False)
                 with Vertical(id="invitation"):
                     with Horizontal(id="invite-controls"):
-                        yield Checkbox(email_label(False), id="send-email", compact=True)
                         yield Button("Generate", id="generate", compact=True)
                         yield Button("Copy", id="copy", compact=True)
                     yield TextArea(
@@ -243,13 +237,6 @@ class PatientDetailScreen(ConsoleScreen[bool]):
 
     # --- invitation ---------------------------------------------------------------------------
 
-    def action_toggle_email(self) -> None:
-        self.query_one("#send-email", Checkbox).toggle()
-
-    @on(Checkbox.Changed, "#send-email")
-    def _email_toggled(self, event: Checkbox.Changed) -> None:
-        event.checkbox.label = email_label(event.value)
-
     @on(Button.Pressed, "#generate")
     def _generate_pressed(self) -> None:
         self.run_action("invite")
@@ -260,8 +247,10 @@ class PatientDetailScreen(ConsoleScreen[bool]):
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_invite(self) -> None:
-        send = self.query_one("#send-email", Checkbox).value
         status = self.query_one("#invite-status", Static)
+        send = await self._ask_email()
+        if send is None:
+            return
         try:
             # v0.0.13 issues links per app; when the patient's studies use several, ask which.
             apps = [app for app in await self._client.invitation_clients(self.patient_id) if app.invitation_url]
@@ -285,15 +274,29 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self.query_one("#link", TextArea).text = invitation.link
         app_name = f" for {invitation.client_name}" if invitation.client_name else ""
         mailed = " and e-mailed to the patient" if invitation.sent_by_email else ""
-        status.update(f"New link{app_name} generated{mailed}; earlier links no longer work. Press c to copy.")
+        self.action_copy(f"New link{app_name} generated{mailed}; earlier links no longer work. ")
 
-    def action_copy(self) -> None:
+    async def _ask_email(self) -> bool | None:
+        """Copy the new link only, or have the server e-mail it to the patient too; None: cancelled.
+        Asked each time: a standing checkbox was easy to leave on (or off) by mistake."""
+        email = self.patient.telecom_email if self.patient else None
+        shown = privacy.email(email, privacy.is_on(self)) if email else None
+        choices = [("Copy the link (nothing is sent)", False)]
+        if shown:
+            choices.append((f"E-mail it to {shown} too (and copy it)", True))
+        return await self.app.push_screen_wait(ChoiceModal(
+            "Invite the patient",
+            "A new link replaces every earlier one." + ("" if shown else " The patient has no e-mail address to send it to."),
+            choices,
+        ))
+
+    def action_copy(self, news: str = "") -> None:
         if self.link is None:
             return
         self.app.copy_to_clipboard(self.link)
         # OSC 52 may be swallowed (tmux without set-clipboard, Apple Terminal): show the text too.
         self.query_one("#invite-status", Static).update(
-            "Copied to the clipboard. If it did not arrive, select the link in the box above."
+            f"{news}Copied to the clipboard (y copies it again). If it did not arrive, select the link in the box above."
         )
         self.notify(f"Copied to the clipboard:\n{self.link}", markup=False)
 
