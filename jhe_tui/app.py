@@ -31,9 +31,11 @@ from jhe_tui.dialogs.help import HelpScreen
 from jhe_tui.screens.import_screen import ImportScreen
 from jhe_tui.screens.observations import ObservationsScreen, ShowObservations
 from jhe_tui.screens.organizations import OrganizationsScreen
+from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.studies import StudiesScreen
 from jhe_tui.textual_shims import PrivateCrashApp
+from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.dialogs.confirm import ConfirmModal
 
 if TYPE_CHECKING:
@@ -85,6 +87,18 @@ class ScreenActionsProvider(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), info.run, text=text, help=info.tooltip)
+
+
+# F1 shows this screen's keys, then these: the one key map, read from each screen's bindings.
+KEY_MAP = (
+    ("Patients (F2)", PatientsScreen),
+    ("Patient record", PatientDetailScreen),
+    ("Studies (F3)", StudiesScreen),
+    ("Observations (F4)", ObservationsScreen),
+    ("Organizations (F5)", OrganizationsScreen),
+    ("Import (F6)", ImportScreen),
+    ("Paged tables", PagedTable),
+)
 
 
 class JheApp(PrivateCrashApp[None]):
@@ -246,7 +260,7 @@ class JheApp(PrivateCrashApp[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            self.push_screen(HelpScreen(self.screen, KEY_MAP))
 
     def report_crash(self, error: BaseException | None) -> None:
         """Textual's crash report prints every frame's local variables to the terminal, and

@@ -57,6 +57,8 @@ class PatientDetailScreen(ConsoleScreen[bool]):
     """Dismisses with True when something changed, so the list reloads."""
 
     TITLE = "Patient"
+    # Below 90 columns the invitation goes under the identity, full width (jhe_tui.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     BINDINGS = [
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the patient list"),
         Binding("i", "invite", "Invite", id="detail.invite",
@@ -296,7 +298,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self.app.copy_to_clipboard(self.link)
         # OSC 52 may be swallowed (tmux without set-clipboard, Apple Terminal): show the text too.
         self.query_one("#invite-status", Static).update(
-            f"{news}Copied to the clipboard (y copies it again). If it did not arrive, select the link in the box above."
+            f"{news}Copied (y copies it again); if it did not arrive, select the link above."
         )
         self.notify(f"Copied to the clipboard:\n{self.link}", markup=False)
 
