@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import DescendantFocus
 from textual.reactive import var
 from textual.widgets import Button, DataTable, Label, Static, TextArea
+from textual.worker import Worker
 
 from jhe_tui import privacy
 from jhe_tui.api import (
@@ -93,6 +94,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self.consents: PatientConsents | None = None
         self.changed = False
         self._consent_table_id = "pending"
+        self._loader: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -141,14 +143,30 @@ class PatientDetailScreen(ConsoleScreen[bool]):
             return "the patient is still loading"
         if action == "copy" and self.link is None:
             return "generate a link first (i)"
+        if action == "reload" and self.loading_now:
+            # Typing during a slow load (a name with an r in it) restarted it at each r: the
+            # requests went again, and a busy server still worked through the abandoned ones.
+            return "the patient is still loading"
         if action == "consent" and not self.consent_rows:
             return "the patient is in no study that requests data"
         return None
 
     # --- loading ----------------------------------------------------------------------------
 
+    def load(self) -> None:
+        """Load the record (again): after a change, the load in progress gives way to a fresh one."""
+        self._loader = self._load()
+
+    @property
+    def loading_now(self) -> bool:
+        return self._loader is not None and not self._loader.is_finished
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._loader:
+            self.refresh_bindings()  # r: off while the record loads, on again after
+
     @work(exclusive=True, group="load", exit_on_error=False)
-    async def load(self) -> None:
+    async def _load(self) -> None:
         error = self.query_one("#error", ErrorPanel)
         error.hide()
         try:
