@@ -5,7 +5,9 @@ id, the login user id and the clinic's own external ids, so each is labelled. Co
 shown per data type with the answer in words and a symbol, never colour alone, and with
 its time (the web console showed neither declined answers nor times). Consent can be
 changed here on the patient's behalf, which the web console cannot do; every change asks
-who authorized it and is written to the local audit log.
+who authorized it and is written to the local audit log (jhe_tui.screens.consent_flow). From
+here the patient is also enrolled in a study or removed from one (record_studies), and their
+observations opened, so the desk need not go back to a list for any of it.
 """
 
 from __future__ import annotations
