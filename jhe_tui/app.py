@@ -26,15 +26,17 @@ from textual.screen import Screen
 from jhe_tui.local import logfile
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.session_guard import GATE_MODE, GateScreen, SessionGuard
-from jhe_tui.screens.base import ActionInfo, ConsoleScreen, screen_actions
+from jhe_tui.screens.base import ActionInfo, ConsoleScreen, disabled_key_notice, screen_actions
 from jhe_tui.dialogs.help import HelpScreen
 from jhe_tui.screens.import_screen import ImportScreen
 from jhe_tui.screens.observations import ObservationsScreen, ShowObservations
 from jhe_tui.screens.organizations import OrganizationsScreen
+from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.studies import StudiesScreen
 from jhe_tui.textual_shims import PrivateCrashApp
 from jhe_tui.themes import HIGH_CONTRAST
+from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.dialogs.confirm import ConfirmModal
 
 if TYPE_CHECKING:
@@ -86,6 +88,18 @@ class ScreenActionsProvider(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), info.run, text=text, help=info.tooltip)
+
+
+# F1 shows this screen's keys, then these: the one key map, read from each screen's bindings.
+KEY_MAP = (
+    ("Patients (F2)", PatientsScreen),
+    ("Patient record", PatientDetailScreen),
+    ("Studies (F3)", StudiesScreen),
+    ("Observations (F4)", ObservationsScreen),
+    ("Organizations (F5)", OrganizationsScreen),
+    ("Import (F6)", ImportScreen),
+    ("Paged tables", PagedTable),
+)
 
 
 class JheApp(PrivateCrashApp[None]):
@@ -161,6 +175,13 @@ class JheApp(PrivateCrashApp[None]):
         self.guard.note_activity(event)
         await super().on_event(event)
 
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action is disabled says why, on every screen and dialog, instead of doing
+        nothing (runs before Textual looks the key up; that lookup then does nothing)."""
+        notice = disabled_key_notice(self.screen, event.key)
+        if notice is not None:
+            self.notify(notice, severity="warning", markup=False)
+
     def action_toggle_privacy(self) -> None:
         self.privacy = not self.privacy
         self.notify("Privacy mode on: names, e-mails, birth dates, phones and external ids are masked (F9 to show them)."
@@ -211,7 +232,9 @@ class JheApp(PrivateCrashApp[None]):
     def read_only_reason(self) -> str:
         if self.organization is None:
             return "choose an organization first"
-        return f"your role in {self.organization.name} is {self.role or 'none'}; viewers can look but not change"
+        name = self.organization.name
+        return (f"your role in {name} is {self.role or 'none'}; viewers can look but not change, "
+                f"ask a manager of {name}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Under the lock no App key acts (help, palette, modes, privacy, even quit, which would
@@ -239,7 +262,7 @@ class JheApp(PrivateCrashApp[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen))
+            self.push_screen(HelpScreen(self.screen, KEY_MAP))
 
     def report_crash(self, error: BaseException | None) -> None:
         """Textual's crash report prints every frame's local variables to the terminal, and

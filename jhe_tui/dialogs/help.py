@@ -1,10 +1,14 @@
-"""F1: every key of the screen the user was on, and why a greyed one is greyed.
+"""F1: every key of the screen the user was on, why a greyed one is greyed, and the one key map.
 
 The footer has room for a handful of keys; this lists all of them, including those of
-parts of the screen that do not have focus, so nobody has to guess or read the README.
+parts of the screen that do not have focus, so nobody has to guess or read the README. Below
+them comes every other screen's keys, read from the screens' own bindings, so the map shown is
+the one the console obeys: a key means the same thing on every screen.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -12,6 +16,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
@@ -19,21 +24,38 @@ from jhe_tui.screens.base import screen_actions
 from jhe_tui.widgets.table import ConsoleTable
 
 GENERAL = (
-    "Tab / Shift+Tab move between parts of the screen; arrows move in tables and lists; "
-    "Enter opens or confirms; Escape closes a dialog or goes back. ctrl+p searches every "
-    "action by name. Copy uses your terminal's clipboard (OSC 52): under tmux run "
-    "`tmux set -s set-clipboard on`; Apple Terminal does not support it, so the copied "
-    "text is always shown as well."
+    "A key means the same thing on every screen: this screen's keys first, then the others'. Tab "
+    "moves between parts of a screen, Escape closes or goes back, ctrl+p finds any action by name. "
+    "Copy uses the terminal's clipboard (OSC 52; under tmux: `tmux set -s set-clipboard on`) and "
+    "always shows the copied text too."
 )
 
 LABELS = ("Key", "Action", "What it does")
+
+# (section title, the class whose BINDINGS it lists): the App passes its own list.
+KeyMap = Sequence[tuple[str, type[DOMNode]]]
+Entry = tuple[str, str, str]  # key, action, what it does; a section title has only the last
+
+
+def class_keys(node: DOMNode, owner: type[DOMNode]) -> list[Entry]:
+    """The keys ``owner`` declares (ours: those with an id), keys of one action together."""
+    merged: dict[tuple[str, str], list[str]] = {}
+    notes: dict[tuple[str, str], str] = {}
+    for binding in Binding.make_bindings(owner.BINDINGS):
+        if not binding.id or not binding.description:
+            continue
+        key = binding.key_display or node.app.get_key_display(binding)
+        merged.setdefault((binding.action, binding.description), []).append(key)
+        notes[(binding.action, binding.description)] = binding.tooltip
+    return [(" / ".join(keys), description, notes[(action, description)])
+            for (action, description), keys in merged.items()]
 
 
 class _Keys(ConsoleTable[Text]):
     """Key, action, what it does; the last column wraps at whatever width the dialog gets, which
     follows the terminal (96 columns at most, fewer on an 80-column SSH session)."""
 
-    def __init__(self, entries: list[tuple[str, str, str]]) -> None:
+    def __init__(self, entries: list[Entry]) -> None:
         super().__init__(cursor_type="row", id="keys")
         self._entries = entries
 
@@ -45,8 +67,11 @@ class _Keys(ConsoleTable[Text]):
         self.clear(columns=True)
         for label, width in zip(LABELS, (key, action, note), strict=True):
             self.add_column(label, width=width)
-        for entry in self._entries:
-            self.add_row(*map(Text, entry), height=None)
+        for key_text, action_text, note_text in self._entries:
+            title = not key_text and not action_text
+            self.add_row(Text(key_text), Text(action_text),
+                         Text(note_text, style="bold underline" if title else "", justify="left"), height=None)
+        self.move_cursor(row=1)  # the first key, under its section's title
 
 
 class HelpScreen(ModalScreen[None]):
@@ -54,22 +79,31 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1", "close", "Close help", id="help.close", tooltip="Back to the screen"),
     ]
 
-    def __init__(self, about: Screen[object]) -> None:
+    def __init__(self, about: Screen[object], key_map: KeyMap = ()) -> None:
         super().__init__()
         self._about = about
+        self._key_map = key_map
+
+    def entries(self) -> list[Entry]:
+        title = getattr(self._about, "TITLE", None) or "This screen"
+        entries: list[Entry] = [("", "", f"{title}: this screen now")]
+        for info in screen_actions(self._about):
+            note = info.tooltip
+            if not info.enabled:
+                note = f"unavailable: {info.reason}" if info.reason else f"{note} (not available right now)"
+            entries.append((info.key, info.description, note))
+        for section, owner in self._key_map:
+            if isinstance(self._about, owner):
+                continue
+            entries += [("", "", section), *class_keys(self._about, owner)]
+        return entries
 
     def compose(self) -> ComposeResult:
         title = getattr(self._about, "TITLE", None) or "this screen"
         with Vertical(id="dialog", classes="dialog help"):
             yield Label(f"Keys: {title}", classes="dialog-title", markup=False)
             yield Static(GENERAL, classes="dialog-line", markup=False)
-            entries = []
-            for info in screen_actions(self._about):
-                note = info.tooltip
-                if not info.enabled:
-                    note = f"unavailable: {info.reason}" if info.reason else f"{note} (not available right now)"
-                entries.append((info.key, info.description, note))
-            yield _Keys(entries)
+            yield _Keys(self.entries())
             yield Label("Escape or F1 closes this help", classes="dialog-hint")
 
     def action_close(self) -> None:

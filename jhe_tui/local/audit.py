@@ -1,8 +1,9 @@
 """A local, append-only record of consent changes made on a patient's behalf.
 
 The server stores only the consent row, not who in the clinic authorized the change or
-on what grounds; a coordinator may be asked months later. So every grant or revoke the
-console makes is also written here, as one JSON object a line (easy to grep, to ship to
+on what grounds; a coordinator may be asked months later. So every grant, decline or revoke the
+console makes is also written here, one line per data type even when one attestation covered a
+whole study, as one JSON object a line (easy to grep, to ship to
 a SIEM, or to read back in a spreadsheet). The file is private to its owner (mode 0600)
 because it names patients by id, and it never holds a token.
 """
@@ -24,7 +25,7 @@ AUDIT_FILE = "audit.jsonl"
 class ConsentAudit:
     """One consent change: who did it, where, to whom, and who authorized it."""
 
-    action: str  # "grant" or "revoke"
+    action: str  # "grant", "decline" (a pending scope) or "revoke" (a granted one)
     practitioner_id: int
     practitioner_email: str
     server: str
@@ -38,17 +39,19 @@ def audit_path() -> Path:
     return paths.data_dir() / AUDIT_FILE
 
 
-def record_consent(entry: ConsentAudit, *, now: datetime | None = None) -> Path:
-    """Append `entry` with the time; returns the file so the UI can say where it went."""
+def record_consent(*entries: ConsentAudit, now: datetime | None = None) -> Path:
+    """Append one line per entry, all with the same time and in one write (the changes of one
+    attestation stay together); returns the file so the UI can say where it went."""
     path = audit_path()
     paths.private_dir(path.parent)
-    line = {"time": (now or datetime.now(UTC)).isoformat(timespec="seconds"), **asdict(entry)}
+    moment = (now or datetime.now(UTC)).isoformat(timespec="seconds")
+    lines = "".join(json.dumps({"time": moment, **asdict(entry)}, ensure_ascii=False) + "\n" for entry in entries)
     # os.open so the file is born 0600 (no window where it is world-readable); chmod
     # repairs a file that someone created earlier with looser permissions.
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         os.fchmod(fd, 0o600)
-        os.write(fd, (json.dumps(line, ensure_ascii=False) + "\n").encode())
+        os.write(fd, lines.encode())
     finally:
         os.close(fd)
     return path

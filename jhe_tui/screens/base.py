@@ -64,6 +64,17 @@ def screen_actions(screen: Screen[object]) -> list[ActionInfo]:
     return found
 
 
+def disabled_key_notice(screen: Screen[object], key: str) -> str | None:
+    """What to tell someone who pressed ``key`` while its action is shown but disabled (a
+    viewer's write keys, Copy before there is a link); None when the key does something or is
+    not bound here. The same binding Textual would run: the first one of the focus chain."""
+    active = screen.active_bindings.get(key)
+    if active is None or active.enabled or not active.binding.description:
+        return None
+    info = _describe(active.node, key, active.binding)
+    return f"{info.description} is not available: {info.reason or 'not possible here right now'}."
+
+
 def _describe(node: DOMNode, key: str, binding: Binding) -> ActionInfo:
     destination, name, params = parse(binding.action)
     target = {"app": node.app, "screen": node.screen}.get(destination, node) if destination else node

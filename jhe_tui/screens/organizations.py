@@ -2,7 +2,8 @@
 
 The web console showed one top-level organization's tree at a time (from a 20-item select) and
 members only inside a modal. Here the tree is whole, every node says the user's role there, and
-the members of the highlighted organization are listed beside it with their roles.
+the members of the highlighted organization are listed beside it with their roles. Enter on an
+organization where the user has a role makes it the current one, which every screen follows.
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ from jhe_tui.widgets.table import ConsoleTable
 ROLE_TEXT = {"manager": "manager", "member": "member", "viewer": "viewer", "super_user": "superuser"}
 
 
-def node_label(org: Organization) -> Text:
-    """The user's role first, so a narrow terminal cuts the name rather than the role."""
+def node_label(org: Organization, current: bool = False) -> Text:
+    """The user's role first, so a narrow terminal cuts the name rather than the role; the current
+    organization is marked by a shape, not by colour (the pane beside the tree says it in words)."""
     role = ROLE_TEXT.get(org.current_user_role or "", "")
-    label = Text(f"you: {role} · ", style="bold") if role else Text()
+    label = Text("▸ " if current else "", style="bold")
+    if role:
+        label.append(f"you: {role} · ", style="bold")
     label.append(f"{org.name or 'Organization'} ({org.id})")
     return label
 
@@ -60,8 +64,9 @@ class OrganizationsScreen(ConsoleScreen[None]):
     OrganizationsScreen #org-mine { margin: 0 1; color: $text-muted; }
     """
     BINDINGS = [
-        Binding("m", "focus('#members')", "Members", id="organizations.members", tooltip="Move to the member list"),
-        Binding("t", "focus('#org-tree')", "Tree", id="organizations.tree", tooltip="Move to the organization tree"),
+        # Priority, so Enter chooses rather than folds the node; off the tree it is hidden (False).
+        Binding("enter", "make_current", "Make current", id="organizations.current", priority=True,
+                tooltip="Make the highlighted organization the current one on every screen (where you have a role)"),
         Binding("r", "reload", "Reload", show=False, id="organizations.reload", tooltip="Load the organizations again"),
     ]
 
@@ -74,6 +79,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
         with Horizontal(id="org-body"):
             tree: Tree[Organization] = Tree("Organizations", id="org-tree")
             tree.show_root = False
+            tree.auto_expand = False
             yield tree
             with Vertical(id="org-side"):
                 yield Static("", id="org-info", markup=False)
@@ -111,7 +117,8 @@ class OrganizationsScreen(ConsoleScreen[None]):
         def add(node, forest) -> None:
             nonlocal target
             for org, kids in forest:
-                child = node.add(node_label(org), data=org, expand=True, allow_expand=bool(kids))
+                child = node.add(node_label(org, current is not None and org.id == current.id), data=org,
+                                 expand=True, allow_expand=bool(kids))
                 if current is not None and org.id == current.id:
                     target = child
                 add(child, kids)
@@ -129,6 +136,37 @@ class OrganizationsScreen(ConsoleScreen[None]):
 
             tree.call_after_refresh(focus_target)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "make_current":
+            return self.focused is not None and self.focused.id == "org-tree"
+        return True
+
+    def action_make_current(self) -> None:
+        node = self.query_one("#org-tree", Tree).cursor_node
+        session = self.console.session
+        if node is None or node.data is None or session is None:
+            return
+        org = next((o for o in session.organizations if o.id == node.data.id), None)
+        if org is None:
+            self.notify(f"You have no role in {node.data.name}, so it cannot be your current organization.",
+                        severity="warning", markup=False)
+            return
+        self.console.organization = org
+        self._mark_current()
+        self._show(node.data)
+        self.notify(f"{org.name} is now the current organization on every screen.", markup=False)
+
+    def _mark_current(self) -> None:
+        current = self.console.organization
+        for node in _walk(self.query_one("#org-tree", Tree).root):
+            if node.data is not None:
+                node.set_label(node_label(node.data, current is not None and node.data.id == current.id))
+
+    def on_screen_resume(self) -> None:
+        """The organization may have been changed on another screen while this one was away."""
+        super().on_screen_resume()
+        self._mark_current()
+
     @on(Tree.NodeHighlighted, "#org-tree")
     def _highlighted(self, event: Tree.NodeHighlighted) -> None:
         if event.node.data is not None:
@@ -137,10 +175,12 @@ class OrganizationsScreen(ConsoleScreen[None]):
     def _show(self, org: Organization) -> None:
         parent = next((o for o in self.orgs if o.id == org.part_of), None)
         role = ROLE_TEXT.get(org.current_user_role or "", "none")
+        current = self.console.organization is not None and self.console.organization.id == org.id
         self.query_one("#org-info", Static).update(
             f"{org.name} (organization {org.id})\n"
             f"Type: {org.type or 'unknown'} · Part of: {parent.name if parent and parent.id else 'top level'}\n"
-            f"Your role here: {role}"
+            f"Your role here: {role}" + ("" if org.current_user_role is None else
+                                         " · current on every screen" if current else " · Enter makes it current")
         )
         self.load_members(org)
 

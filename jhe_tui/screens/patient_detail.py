@@ -5,12 +5,13 @@ id, the login user id and the clinic's own external ids, so each is labelled. Co
 shown per data type with the answer in words and a symbol, never colour alone, and with
 its time (the web console showed neither declined answers nor times). Consent can be
 changed here on the patient's behalf, which the web console cannot do; every change asks
-who authorized it and is written to the local audit log.
+who authorized it and is written to the local audit log (jhe_tui.screens.consent_flow). From
+here the patient is also enrolled in a study or removed from one (record_studies), and their
+observations opened, so the desk need not go back to a list for any of it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from rich.table import Table
 from rich.text import Text
@@ -20,7 +21,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import DescendantFocus
 from textual.reactive import var
-from textual.widgets import Button, Checkbox, DataTable, Label, Static, TextArea
+from textual.widgets import Button, DataTable, Label, Static, TextArea
+from textual.worker import Worker
 
 from jhe_tui import privacy
 from jhe_tui.api import (
@@ -30,35 +32,20 @@ from jhe_tui.api import (
     Organization,
     Patient,
     PatientConsents,
-    ScopeConsent,
-    StudyConsents,
 )
-from jhe_tui.local.audit import ConsentAudit, record_consent
 from jhe_tui.screens.base import ConsoleScreen
+from jhe_tui.screens.consent_flow import ConsentRow, answer_text, consent_on_behalf
+from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
+from jhe_tui.screens.record_studies import enroll_from_record, unenroll_from_record
 from jhe_tui.dialogs.choice import ChoiceModal
-from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.patient_form import identifiers_text
 from jhe_tui.widgets.table import ConsoleTable
 
-WRITES = frozenset({"edit", "remove", "invite", "grant", "revoke"})
-NO_LINK = "No link generated in this session. Press i to generate one."
-
-
-def answer_text(scope: ScopeConsent) -> Text:
-    """Symbol and word, so the answer reads the same in any colour scheme or none."""
-    if scope.consented is None:
-        return Text("… pending")
-    if scope.consented:
-        return Text("✓ consented", style="bold")
-    return Text("✗ declined", style="italic")
-
-
-def email_label(send: bool) -> str:
-    """The state in words: a checkbox glyph alone reads the same on and off in some themes."""
-    return f"E-mail it: {'yes' if send else 'no'}"
+WRITES = frozenset({"edit", "remove", "invite", "consent", "enroll", "unenroll"})
+NO_LINK = "No link generated in this session. Press i to generate one (then copy it, or e-mail it too)."
 
 
 def when(moment: datetime | None) -> str:
@@ -69,29 +56,30 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-@dataclass(frozen=True)
-class ConsentRow:
-    study: StudyConsents
-    scope: ScopeConsent
-
-    @property
-    def key(self) -> str:
-        return f"{self.study.id}|{self.scope.code.coding_system}|{self.scope.code.coding_code}"
-
-
 class PatientDetailScreen(ConsoleScreen[bool]):
     """Dismisses with True when something changed, so the list reloads."""
 
     TITLE = "Patient"
+    # Below 90 columns the invitation goes under the identity, full width (jhe_tui.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
     BINDINGS = [
         Binding("escape", "back", "Back", id="detail.back", tooltip="Back to the patient list"),
-        Binding("i", "invite", "Invite", id="detail.invite", tooltip="Generate a new invitation link (earlier links stop working)"),
-        Binding("t", "toggle_email", "E-mail it", id="detail.email", show=False, tooltip="Also send the invitation link by e-mail, or not"),
-        Binding("c", "copy", "Copy link", id="detail.copy", tooltip="Copy the invitation link to the clipboard"),
-        Binding("g", "grant", "Grant", id="detail.grant", tooltip="Record consent for the data type under the cursor, on the patient's behalf"),
-        Binding("x", "revoke", "Revoke", id="detail.revoke", tooltip="Record a decline/revoke for the data type under the cursor"),
+        Binding("i", "invite", "Invite", id="detail.invite",
+                tooltip="Generate a new invitation link (earlier links stop working): copy it, or e-mail it too"),
+        Binding("y", "copy", "Copy link", id="detail.copy", tooltip="Copy the invitation link to the clipboard again"),
+        # A priority key, so Enter on a consent row chooses an answer instead of only moving there;
+        # elsewhere (buttons, the checkbox) check_action hides it and Enter does what it always does.
+        Binding("enter", "consent", "Consent", id="detail.consent", priority=True,
+                tooltip="On a consent row: Grant, Decline (pending) or Revoke (granted), or grant every scope "
+                        "of the study with one attestation, on the patient's behalf"),
         Binding("e", "edit", "Edit", id="detail.edit", tooltip="Edit the patient's details"),
         Binding("d", "remove", "Remove", id="detail.remove", show=False, tooltip="Remove the patient from this organization"),
+        Binding("plus", "enroll", "Enroll", id="detail.enroll", key_display="+",
+                tooltip="Enroll the patient in a study of their organizations"),
+        Binding("minus", "unenroll", "From study", id="detail.unenroll", key_display="-",
+                tooltip="Remove the patient from one of their studies (their consent answers for it go)"),
+        Binding("b", "observations", "Observations", id="detail.observations",
+                tooltip="Open the Observations screen for this patient"),
         Binding("r", "reload", "Reload", id="detail.reload", show=False, tooltip="Load the patient and consents again"),
     ]
 
@@ -108,6 +96,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self.consents: PatientConsents | None = None
         self.changed = False
         self._consent_table_id = "pending"
+        self._loader: Worker[None] | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -118,7 +107,6 @@ class PatientDetailScreen(ConsoleScreen[bool]):
                 yield Static("", id="identity", markup=False)
                 with Vertical(id="invitation"):
                     with Horizontal(id="invite-controls"):
-                        yield Checkbox(email_label(False), id="send-email", compact=True)
                         yield Button("Generate", id="generate", compact=True)
                         yield Button("Copy", id="copy", compact=True)
                     yield TextArea(
@@ -146,6 +134,8 @@ class PatientDetailScreen(ConsoleScreen[bool]):
     # --- what is allowed -------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "consent" and (self.focused is None or self.focused.id not in ("pending", "answered")):
+            return False
         return None if self.disabled_reason(action) else True
 
     def disabled_reason(self, action: str) -> str | None:
@@ -155,14 +145,30 @@ class PatientDetailScreen(ConsoleScreen[bool]):
             return "the patient is still loading"
         if action == "copy" and self.link is None:
             return "generate a link first (i)"
-        if action in ("grant", "revoke") and not self.consent_rows:
+        if action == "reload" and self.loading_now:
+            # Typing during a slow load (a name with an r in it) restarted it at each r: the
+            # requests went again, and a busy server still worked through the abandoned ones.
+            return "the patient is still loading"
+        if action == "consent" and not self.consent_rows:
             return "the patient is in no study that requests data"
         return None
 
     # --- loading ----------------------------------------------------------------------------
 
+    def load(self) -> None:
+        """Load the record (again): after a change, the load in progress gives way to a fresh one."""
+        self._loader = self._load()
+
+    @property
+    def loading_now(self) -> bool:
+        return self._loader is not None and not self._loader.is_finished
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._loader:
+            self.refresh_bindings()  # r: off while the record loads, on again after
+
     @work(exclusive=True, group="load", exit_on_error=False)
-    async def load(self) -> None:
+    async def _load(self) -> None:
         error = self.query_one("#error", ErrorPanel)
         error.hide()
         try:
@@ -241,77 +247,17 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
         return self.consent_rows.get(str(key))
 
-    def action_grant(self) -> None:
-        self._change_consent(True)
-
-    def action_revoke(self) -> None:
-        self._change_consent(False)
-
     @work(exclusive=True, group="write", exit_on_error=False)
-    async def _change_consent(self, consented: bool) -> None:
-        row = self._consent_under_cursor()
-        patient, session = self.patient, self.console.session
-        if row is None or patient is None or session is None:
+    async def action_consent(self) -> None:
+        row, patient = self._consent_under_cursor(), self.patient
+        if row is None or patient is None:
             self.notify("Move the cursor to a data type in one of the consent tables first.", severity="warning")
             return
-        if row.scope.consented is consented:
-            self.notify(f"The answer is already: {answer_text(row.scope).plain}.", markup=False)
-            return
-        verb = "Grant consent" if consented else "Revoke consent"
-        attestation = await self.app.push_screen_wait(
-            ConfirmModal(
-                f"{verb} on the patient's behalf?",
-                [
-                    f"Patient: {privacy.name(patient.display_name, privacy.is_on(self))} (patient {patient.id})",
-                    f"Study: {row.study.name} (study {row.study.id})",
-                    f"Data type: {row.scope.code.display}",
-                    f"Now: {answer_text(row.scope).plain} → after: {'✓ consented' if consented else '✗ declined'}",
-                    "Record this only with the patient's explicit authorization. It is kept in the local "
-                    "audit log with your name and the answer below.",
-                ],
-                ask="Who authorized it, and how? (e.g. patient in person, clinic visit)",
-                confirm_label=verb,
-                danger=not consented,
-            )
-        )
-        if attestation is None:
-            return
-        try:
-            await self._client.set_consent(patient.id, row.study.id, row.scope.code, consented)
-        except JheError as failure:
-            self.notify(failure.message, title="Consent not changed", severity="error", markup=False)
-            return
-        self.changed = True
-        entry = ConsentAudit(
-            action="grant" if consented else "revoke",
-            practitioner_id=session.user.id or 0,
-            practitioner_email=session.user.email or "",
-            server=self.console.server_url,
-            patient_id=patient.id,
-            study_id=row.study.id,
-            scope_code=row.scope.code.coding_code,
-            attestation=attestation,
-        )
-        try:
-            record_consent(entry)
-        except OSError as failure:
-            self.notify(
-                f"The consent was changed, but the audit log could not be written ({failure.strerror}).",
-                severity="error",
-                markup=False,
-            )
-        else:
-            self.notify(f"{verb}: {row.scope.code.display} in {row.study.name}. Recorded in the audit log.", markup=False)
-        self.load()
+        if await consent_on_behalf(self, self._client, patient, row, self.consent_rows.values()):
+            self.changed = True
+            self.load()
 
     # --- invitation ---------------------------------------------------------------------------
-
-    def action_toggle_email(self) -> None:
-        self.query_one("#send-email", Checkbox).toggle()
-
-    @on(Checkbox.Changed, "#send-email")
-    def _email_toggled(self, event: Checkbox.Changed) -> None:
-        event.checkbox.label = email_label(event.value)
 
     @on(Button.Pressed, "#generate")
     def _generate_pressed(self) -> None:
@@ -323,8 +269,10 @@ class PatientDetailScreen(ConsoleScreen[bool]):
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_invite(self) -> None:
-        send = self.query_one("#send-email", Checkbox).value
         status = self.query_one("#invite-status", Static)
+        send = await self._ask_email()
+        if send is None:
+            return
         try:
             # v0.0.13 issues links per app; when the patient's studies use several, ask which.
             apps = [app for app in await self._client.invitation_clients(self.patient_id) if app.invitation_url]
@@ -348,15 +296,29 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self.query_one("#link", TextArea).text = invitation.link
         app_name = f" for {invitation.client_name}" if invitation.client_name else ""
         mailed = " and e-mailed to the patient" if invitation.sent_by_email else ""
-        status.update(f"New link{app_name} generated{mailed}; earlier links no longer work. Press c to copy.")
+        self.action_copy(f"New link{app_name} generated{mailed}; earlier links no longer work. ")
 
-    def action_copy(self) -> None:
+    async def _ask_email(self) -> bool | None:
+        """Copy the new link only, or have the server e-mail it to the patient too; None: cancelled.
+        Asked each time: a standing checkbox was easy to leave on (or off) by mistake."""
+        email = self.patient.telecom_email if self.patient else None
+        shown = privacy.email(email, privacy.is_on(self)) if email else None
+        choices = [("Copy the link (nothing is sent)", False)]
+        if shown:
+            choices.append((f"E-mail it to {shown} too (and copy it)", True))
+        return await self.app.push_screen_wait(ChoiceModal(
+            "Invite the patient",
+            "A new link replaces every earlier one." + ("" if shown else " The patient has no e-mail address to send it to."),
+            choices,
+        ))
+
+    def action_copy(self, news: str = "") -> None:
         if self.link is None:
             return
         self.app.copy_to_clipboard(self.link)
         # OSC 52 may be swallowed (tmux without set-clipboard, Apple Terminal): show the text too.
         self.query_one("#invite-status", Static).update(
-            "Copied to the clipboard. If it did not arrive, select the link in the box above."
+            f"{news}Copied (y copies it again); if it did not arrive, select the link above."
         )
         self.notify(f"Copied to the clipboard:\n{self.link}", markup=False)
 
@@ -373,3 +335,21 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         if await remove_from_organization(self, self._client, self.patient_id, self.organization):
             self.dismiss(True)
 
+    # --- studies and observations ---------------------------------------------------------------
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_enroll(self) -> None:
+        if self.patient is not None and self.consents is not None and await enroll_from_record(
+                self, self._client, self.patient, self.consents):
+            self.changed = True
+            self.load()
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_unenroll(self) -> None:
+        if self.patient is not None and self.consents is not None and await unenroll_from_record(
+                self, self._client, self.patient, self.consents):
+            self.changed = True
+            self.load()
+
+    def action_observations(self) -> None:
+        self.post_message(ShowObservations(None, self.patient_id))

@@ -30,6 +30,7 @@ SignInScreen, LockScreen { align: center middle; }
 SignInScreen > #box, LockScreen > #box {
     width: 84; max-width: 100%; height: auto; max-height: 100%; border: round $primary; padding: 1 2; background: $surface;
 }
+LockScreen > #box { width: 76; }  /* short sentences: the same box on an 80-column SSH session as on a wide one */
 #box > .title { text-style: bold; margin-bottom: 1; }
 #box > .hint { color: $text-muted; margin-bottom: 1; }
 #box > #url { color: $text-accent; margin-bottom: 1; }

@@ -8,7 +8,7 @@ import re
 import stat
 
 import httpx
-from textual.widgets import Checkbox, DataTable, Input, Static, TextArea
+from textual.widgets import DataTable, Input, OptionList, Static, TextArea
 
 from jhe_tui.local import audit, paths
 from jhe_tui.api import JheClient, MockTransport, Organization
@@ -31,6 +31,15 @@ async def open_detail(pilot, settle, patient_id):
 def rows(screen, table_id):
     table = screen.query_one(f"#{table_id}", DataTable)
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def choose_first(pilot):
+    """Enter on a consent row, then Enter on the first answer offered."""
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, ChoiceModal)
+    await pilot.press("enter")
+    await pilot.pause()
 
 
 async def patient_with(client, org_id, want):
@@ -90,8 +99,7 @@ async def test_revoke_on_behalf_shows_declined_with_time_and_writes_audit(make_a
         row = next(i for i, r in enumerate(rows(screen, "answered")) if r[2] == "✓ consented")
         table.move_cursor(row=row)
         study_name, scope_name = rows(screen, "answered")[row][:2]
-        await pilot.press("x")
-        await pilot.pause()
+        await choose_first(pilot)  # Revoke consent
         modal = app.screen
         assert isinstance(modal, ConfirmModal)
         # The attestation is required.
@@ -124,8 +132,8 @@ async def test_grant_a_pending_scope_then_cancelled_change_writes_nothing(make_a
         patient, _ = await patient_with(client, app.organization.id, lambda c: bool(c.pending))
         screen = await open_detail(pilot, settle, patient.id)
         assert app.focused.id == "pending"
-        await pilot.press("g")
-        await pilot.pause()
+        await choose_first(pilot)  # Grant consent
+        assert isinstance(app.screen, ConfirmModal)
         await pilot.press("escape")
         await settle(pilot)
         assert not (paths.data_dir() / audit.AUDIT_FILE).exists()
@@ -133,8 +141,7 @@ async def test_grant_a_pending_scope_then_cancelled_change_writes_nothing(make_a
             return [r for r in rows(screen, "pending") if r[2] == "… pending"]
 
         before = len(pending())
-        await pilot.press("g")
-        await pilot.pause()
+        await choose_first(pilot)
         app.screen.query_one("#answer", Input).value = "Patient in person at the clinic"
         await pilot.press("enter")
         await settle(pilot)
@@ -144,24 +151,45 @@ async def test_grant_a_pending_scope_then_cancelled_change_writes_nothing(make_a
         assert len(lines) == 1 and json.loads(lines[0])["action"] == "grant"
 
 
-async def test_invitation_generate_show_and_copy(make_app, backend, settle):
+async def test_invite_asks_copy_or_email_then_y_copies_again(make_app, backend, settle):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         screen = await open_detail(pilot, settle, app.screen.table.cursor_item.id)
         assert screen.check_action("copy", ()) is None  # nothing to copy yet
-        await pilot.press("t")  # send by e-mail
-        assert screen.query_one("#send-email", Checkbox).value
-        assert "yes" in str(screen.query_one("#send-email", Checkbox).label)
         await pilot.press("i")
+        await pilot.pause()
+        modal = app.screen
+        assert isinstance(modal, ChoiceModal)
+        menu = modal.query_one("#choices", OptionList)
+        labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+        assert labels[0].startswith("Copy the link") and not list(backend.outbox_dir.glob("*.eml"))
+        assert labels[1].startswith(f"E-mail it to {screen.patient.telecom_email} too")
+        await pilot.press("down", "enter")
         await settle(pilot)
         link = screen.query_one("#link", TextArea).text
         assert link.startswith("https://") and "cloud_sharing=" in link and screen.link == link
         assert "e-mailed" in str(screen.query_one("#invite-status", Static).content)
         assert list(backend.outbox_dir.glob("*.eml"))
-        await pilot.press("c")
+        assert app.clipboard == link  # copied at once, e-mailed too
+        app.copy_to_clipboard("")
+        await pilot.press("y")
         assert app.clipboard == link
-        assert "Copied to the clipboard" in str(screen.query_one("#invite-status", Static).content)
+        assert str(screen.query_one("#invite-status", Static).content).startswith("Copied (y copies it again)")
+        assert not screen.query("#send-email")  # the question replaces the checkbox and its t key
+
+
+async def test_invite_copy_only_sends_no_email(make_app, backend, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = await open_detail(pilot, settle, app.screen.table.cursor_item.id)
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.link and app.clipboard == screen.link
+        assert not list(backend.outbox_dir.glob("*.eml"))
 
 
 def v13_server(apps):
@@ -209,6 +237,9 @@ async def test_v13_asks_which_app_when_there_are_several(settle):
         await pilot.press("i")
         await pilot.pause()
         assert isinstance(app.screen, ChoiceModal)
+        await pilot.press("enter")  # copy the link (no e-mail)
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal)  # then: which app
         await pilot.press("down", "enter")
         await settle(pilot)
         assert issued == [{"patient_id": 5, "client_id": 2, "send_email": False}]

@@ -11,7 +11,7 @@ from jhe_tui.screens.patients import PatientsScreen
 
 SIZE = (100, 30)
 PATIENT_WRITES = {"add", "edit", "remove", "enroll", "unenroll"}
-DETAIL_WRITES = {"edit", "remove", "invite", "grant", "revoke"}
+DETAIL_WRITES = {"edit", "remove", "invite", "consent"}
 
 
 def disabled(screen):
@@ -50,7 +50,7 @@ async def test_viewer_cannot_write_and_is_told_why(make_app, client, settle):
         detail = app.screen
         assert isinstance(detail, PatientDetailScreen) and detail.patient is not None
         assert DETAIL_WRITES <= set(disabled(detail))
-        for key in ("g", "x", "i", "e", "d"):
+        for key in ("enter", "i", "e", "d"):
             await pilot.press(key)
             await pilot.pause()
             assert app.screen is detail
@@ -64,3 +64,37 @@ async def test_member_may_write(make_app, settle):
         assert isinstance(app.screen, PatientsScreen) and app.role == "member"
         assert not app.screen.query_one("#notice", Static).has_class("shown")
         assert PATIENT_WRITES.isdisjoint(disabled(app.screen))
+
+
+async def test_a_disabled_key_says_why_and_the_footer_strikes_it(make_app, settle, toasts):
+    app = make_app("viewer")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        org = app.organization.name
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.screen.__class__ is PatientsScreen
+        assert toasts, "pressing a disabled key gave no feedback"
+        assert "Add" in toasts[-1] and "viewer" in toasts[-1] and f"ask a manager of {org}" in toasts[-1]
+        # Not by colour alone: the label of a disabled key is struck through (it reads so under NO_COLOR too).
+        keys = {key.description: key for key in app.screen.query("FooterKey")}
+        assert keys["Add"].has_class("-disabled")
+        assert keys["Add"].get_component_rich_style("footer-key--description").strike
+        assert not keys["Find"].get_component_rich_style("footer-key--description").strike
+        # An enabled key says nothing of the kind.
+        shown = len(toasts)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert len(toasts) == shown
+
+
+async def test_a_key_disabled_for_another_reason_says_that_reason(make_app, settle, toasts):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PatientDetailScreen)
+        await pilot.press("y")  # copy the link again: there is none yet
+        await pilot.pause()
+        assert toasts and "generate a link first" in toasts[-1]

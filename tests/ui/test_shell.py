@@ -3,6 +3,7 @@ palette and quitting."""
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from textual.widgets import DataTable, Label, Select
 
 from jhe_tui.app import ScreenActionsProvider
@@ -11,6 +12,7 @@ from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.observations import ObservationsScreen
 from jhe_tui.screens.organizations import OrganizationsScreen
 from jhe_tui.screens.studies import StudiesScreen
+from jhe_tui.widgets.paged_table import PagedTable
 
 SIZE = (100, 30)
 
@@ -111,8 +113,43 @@ async def test_help_lists_every_key_of_the_screen(make_app, settle):
         table = app.screen.query_one("#keys", DataTable)
         keys = {str(table.get_row_at(i)[0]) for i in range(table.row_count)}
         assert {"a", "e", "d", "+", "-", "u", "f", "b", "o", "s", "r", "n", "p", "g", "z", "space", "m", "f1", "f2", "f3", "^q"} <= keys
+        own = {app.get_key_display(b) for b in Binding.make_bindings([*PatientsScreen.BINDINGS, *PagedTable.BINDINGS])
+               if b.id}
+        assert own | {"f1", "f2", "f3", "^q"} <= keys
         await pilot.press("escape")
         assert isinstance(app.screen, PatientsScreen)
+
+
+def help_sections(table):
+    """The help's rows by section: a section starts with a row that has only its title."""
+    sections, title = {}, None
+    for i in range(table.row_count):
+        key, action, note = (str(cell) for cell in table.get_row_at(i))
+        if not key and not action:
+            title = note
+            sections[title] = []
+        else:
+            sections[title].append((key, action, note))
+    return sections
+
+
+async def test_help_shows_the_one_key_map_of_every_screen(make_app, settle):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        sections = help_sections(app.screen.query_one("#keys", DataTable))
+        titles = list(sections)
+        assert titles[0] == "Patients: this screen now"
+        assert {"Patient record", "Studies (F3)", "Observations (F4)", "Organizations (F5)", "Import (F6)",
+                "Paged tables"} <= set(titles)
+        record = {key: action for key, action, _ in sections["Patient record"]}
+        assert record["+"] == "Enroll" and record["-"] == "From study" and record["y"] == "Copy link"
+        assert record["i"] == "Invite" and record["b"] == "Observations"
+        assert record.get("⏎", record.get("enter")) == "Consent"
+        assert "m" not in {key for key, _, _ in sections["Organizations (F5)"]}
+        assert not any(title.startswith("Patients (F2)") for title in titles)  # this screen is the first section
 
 
 async def test_help_wraps_long_notes_to_the_terminal_width(make_app, settle):

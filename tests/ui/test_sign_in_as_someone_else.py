@@ -68,7 +68,9 @@ async def _revoke_a_consent_in_the_console(pilot, settle, app: JheApp) -> int:
     table.focus()
     row = next(i for i in range(table.row_count) if str(table.get_row_at(i)[2]) == "✓ consented")
     table.move_cursor(row=row)
-    await pilot.press("x")
+    await pilot.press("enter")  # the consent choice; its first answer for a granted scope: Revoke consent
+    await pilot.pause()
+    await pilot.press("enter")
     await pilot.pause()
     assert isinstance(app.screen, ConfirmModal)
     app.screen.query_one("#answer", Input).value = "Patient in person"

@@ -90,7 +90,11 @@ def test_detail_with_pending_declined_and_link(snap_compare, make_app, backend, 
         await settle(pilot)
         pilot.app.screen.open_patient(patient_id)
         await settle(pilot)
-        await pilot.press("i")
+        await pilot.press("i")  # asks: copy the link, or e-mail it too
+        await settle(pilot)
+        await pilot.press("enter")  # copy
+        await settle(pilot)
+        pilot.app.clear_notifications()  # the copy's toast would cover the record
         await settle(pilot)
 
     assert snap_compare(make_app(frozen=True), terminal_size=SIZE, run_before=run_before)
