@@ -176,3 +176,39 @@ def test_the_first_login_becomes_the_default_and_a_later_one_says_how_to_switch(
     assert main(["login", "--profile", second, "--token-stdin", "--make-default"]) == EXIT_OK
     assert f"{second} is now the default" in capsys.readouterr().out
     assert profiles.load().settings.default_profile == second
+
+
+OWNED = '''# my clinic servers, do not lose this comment
+[settings]
+idle_lock_minutes = 5   # short: shared workstation
+theme = "high-contrast"
+
+[profiles.clinic]
+url = "https://jhe.example.org"
+colour = "blue"          # a key jhe-tui does not know
+'''
+
+
+def test_writes_keep_the_owners_comments_order_and_unknown_keys(isolated_home):
+    """Issue 18: profiles.toml is the user's file; jhe-tui changes only its own keys."""
+    profiles.path().parent.mkdir(parents=True, exist_ok=True)
+    profiles.path().write_text(OWNED)
+    resolve_target("https://other.example.org")  # a new profile: the file is written
+    text = profiles.path().read_text()
+    assert text.startswith(OWNED.rstrip("\n").split("\n[profiles.clinic]")[0])
+    for kept in ("# my clinic servers", "# short: shared workstation", 'theme = "high-contrast"',
+                 'colour = "blue"', "# a key jhe-tui does not know"):
+        assert kept in text
+    assert 'url = "https://other.example.org"' in text
+    assert set(profiles.load().profiles) == {"clinic", "other.example.org"}
+
+
+def test_read_only_commands_never_write_the_profiles_file(isolated_home, monkeypatch, capsys):
+    """Issue 18: `whoami` with JHE_URL set rewrote the file (and lost the owner's comments)."""
+    profiles.path().parent.mkdir(parents=True, exist_ok=True)
+    profiles.path().write_text(OWNED)
+    monkeypatch.setenv("JHE_URL", "https://unreachable.invalid")
+    for command in (["whoami"], ["export", "observations", "--org", "1", "--format", "csv", "-o", "x.csv"]):
+        main(command)
+        capsys.readouterr()
+        assert profiles.path().read_text() == OWNED

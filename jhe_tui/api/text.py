@@ -122,3 +122,8 @@ class VisibleText(BaseModel):
             if shown is not value:
                 fields[name] = shown
         return self
+
+
+def counted(number: float, noun: str) -> str:
+    """``1 day``, ``3 days``, ``1.5 minutes``: a count with its noun, never "1 days"."""
+    return f"{number:g} {noun}" if number == 1 else f"{number:g} {noun}s"

@@ -37,8 +37,10 @@ def add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) ->
     )
 
 
-def target(args: argparse.Namespace):
-    """Where this command connects, from the server options and the environment."""
+def target(args: argparse.Namespace, *, save_profile: bool = False):
+    """Where this command connects, from the server options and the environment. Only a command
+    that may sign in (the console) saves a new server as a profile: the others never write the
+    user's profiles file."""
     from jhe_tui.commands.connect import resolve_target
 
     where = resolve_target(
@@ -46,6 +48,7 @@ def target(args: argparse.Namespace):
         demo=getattr(args, "demo", False),
         insecure=getattr(args, "insecure", False),
         profile=getattr(args, "profile", None),
+        save_profile=save_profile,
     )
     if not where.is_demo:
         warn_if_readable(where.url, where.insecure)

@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from jhe_tui.commands.connect import open_client, token_store
     from jhe_tui.api.signin import SignIn
 
-    where = target(args)
+    where = target(args, save_profile=True)
     minutes = idle_minutes()
     client = open_client(where, require_token=False)
     sign_in = None

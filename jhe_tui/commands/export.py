@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from datetime import date
@@ -52,6 +51,7 @@ def _day(value: str | None, option: str) -> date | None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
     from jhe_tui.api import InvalidInput
     from jhe_tui.commands.connect import open_client
     from jhe_tui.jobs.export import ExportFailed, ExportRefused, check_output

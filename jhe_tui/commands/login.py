@@ -12,11 +12,8 @@ A token or key is read from a hidden prompt (`--token` alone, or `--token -`), f
 from __future__ import annotations
 
 import argparse
-import asyncio
-import getpass
 import os
 import sys
-import webbrowser
 
 from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, shown, warn_if_readable
 
@@ -59,6 +56,7 @@ def register(sub) -> None:
 
 
 def _open(url: str, allowed: bool) -> None:
+    import webbrowser
     print(f"\n  {url}\n", flush=True)
     from jhe_tui.api.signin import can_open_browser
 
@@ -92,6 +90,7 @@ def _profile(args: argparse.Namespace):
 
 
 def _set_pin(clear: bool) -> int:
+    import getpass
     from jhe_tui.local import pin
 
     if clear:
@@ -110,6 +109,7 @@ def _set_pin(clear: bool) -> int:
 
 
 async def _login(args: argparse.Namespace, profile) -> tuple[str, str]:
+    import asyncio
     from jhe_tui.api.signin import SignIn, describe_expiry
 
     from jhe_tui.commands.connect import tls_verify, token_store
@@ -156,6 +156,7 @@ async def _login(args: argparse.Namespace, profile) -> tuple[str, str]:
 def _secret(args: argparse.Namespace) -> tuple[str | None, str]:
     """Which secret this sign-in uses ("token", "api_key" or None) and its value, read so that it
     need not sit in argv; one given there is still taken, with a warning."""
+    import getpass
     for kind, what in SECRETS.items():
         option = "--" + kind.replace("_", "-")
         if getattr(args, f"{kind}_stdin"):
@@ -181,6 +182,7 @@ class _Cancelled(Exception):
 
 
 def run_login(args: argparse.Namespace) -> int:
+    import asyncio
     from jhe_tui.api.oauth import LoginFailed
 
     if args.set_pin or args.clear_pin:
@@ -247,5 +249,6 @@ async def _logout(args: argparse.Namespace) -> str:
 
 
 def run_logout(args: argparse.Namespace) -> int:
+    import asyncio
     print(shown(asyncio.run(_logout(args))))
     return EXIT_OK

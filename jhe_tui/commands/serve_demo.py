@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -48,6 +46,7 @@ def register(sub) -> None:
 
 
 def _port_free(host: str, port: int) -> bool:
+    import socket
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -68,6 +67,7 @@ def _announce_scale(path: Path, *, reset: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import ipaddress
     from jhe_tui.local import paths
     from jhe_tui.backend import DatabaseUnusable, DemoBackend, database_name
 

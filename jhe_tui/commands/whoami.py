@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 
 from jhe_tui.commands.common import EXIT_OK, add_server_options, shown, target
 
@@ -65,5 +64,6 @@ def _token_lines(target, client) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
     print(shown("\n".join(asyncio.run(_whoami(args)))))  # organization and user names are the server's
     return EXIT_OK

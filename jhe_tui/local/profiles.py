@@ -5,8 +5,9 @@ loopback redirect, a CA bundle and a default organization. No secret ever goes i
 tokens live in the keyring or the token file (``jhe_tui.api.tokens``), the PIN hash in the
 state directory.
 
-Read with ``tomllib``; written with the small writer below, which only ever writes the keys this
-module knows, as TOML basic strings, integers and booleans.
+Read with ``tomllib``; written with ``tomlkit`` into the file as it is, so the owner's comments, key
+order and keys jhe-tui does not know survive every write; only commands that change a profile
+(``login``, a sign-in in the console) write at all.
 
 ```toml
 [settings]
@@ -23,7 +24,6 @@ organization = 20003         # optional
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tomllib
@@ -31,12 +31,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import tomlkit
+
 from jhe_tui.local import paths
 
 FILE_NAME = "profiles.toml"
 DEFAULT_IDLE_MINUTES = 10
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class ProfileError(Exception):
@@ -145,26 +146,33 @@ def _from_data(data: dict) -> Profiles:
     return result
 
 
-def _string(value: str) -> str:
-    # A JSON string is a valid TOML basic string for everything json.dumps produces.
-    return json.dumps(value, ensure_ascii=False)
+HEADER = "jhe-tui server profiles and settings. No secrets here: tokens live in the keyring or the state directory."
 
 
-def dumps(profiles: Profiles) -> str:
-    lines = ["# jhe-tui server profiles and settings. No secrets here: tokens live in the keyring", "# or the state directory.", "", "[settings]"]
+def dumps(profiles: Profiles, current: str = "") -> str:
+    """``current`` (the file's text) with jhe-tui's keys set to ``profiles``; everything else kept."""
+    doc = tomlkit.parse(current) if current.strip() else tomlkit.document()
+    if not current.strip():
+        doc.add(tomlkit.comment(HEADER))
+    settings = doc.setdefault("settings", tomlkit.table())
     minutes = profiles.settings.idle_lock_minutes
-    lines.append(f"idle_lock_minutes = {int(minutes) if float(minutes).is_integer() else minutes}")
+    settings["idle_lock_minutes"] = int(minutes) if float(minutes).is_integer() else minutes
     if profiles.settings.default_profile:
-        lines.append(f"default_profile = {_string(profiles.settings.default_profile)}")
+        settings["default_profile"] = profiles.settings.default_profile
+    else:
+        settings.pop("default_profile", None)
+    tables = doc.setdefault("profiles", tomlkit.table(is_super_table=True))
+    for gone in [name for name in tables if name not in profiles.profiles]:
+        del tables[gone]
     for name, profile in sorted(profiles.profiles.items()):
-        lines += ["", f"[profiles.{name if _BARE_KEY.fullmatch(name) else _string(name)}]", f"url = {_string(profile.url)}"]
-        if profile.client_id:
-            lines.append(f"client_id = {_string(profile.client_id)}")
-        if profile.ca_bundle:
-            lines.append(f"ca_bundle = {_string(profile.ca_bundle)}")
-        if profile.organization is not None:
-            lines.append(f"organization = {int(profile.organization)}")
-    return "\n".join(lines) + "\n"
+        entry = tables.setdefault(name, tomlkit.table())
+        for key, value in (("url", profile.url), ("client_id", profile.client_id),
+                           ("ca_bundle", profile.ca_bundle), ("organization", profile.organization)):
+            if value is None:
+                entry.pop(key, None)
+            else:
+                entry[key] = value
+    return tomlkit.dumps(doc)
 
 
 def save(profiles: Profiles, file: Path | None = None) -> Path:
@@ -172,8 +180,9 @@ def save(profiles: Profiles, file: Path | None = None) -> Path:
     paths.private_dir(file.parent)
     tmp = file.with_suffix(".toml.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    current = file.read_text(encoding="utf-8") if file.exists() else ""
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(dumps(profiles))
+        out.write(dumps(profiles, current))
     os.replace(tmp, file)
     return file
 

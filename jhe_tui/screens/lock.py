@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from jhe_tui.api.text import counted
 from jhe_tui.local import pin
 from jhe_tui.console_app import console_app
 from jhe_tui.screens.sign_in import GATE_CSS
@@ -32,7 +33,7 @@ class LockScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
             yield Static("jhe-tui is locked", classes="title")
-            why = (f"Locked after {self.minutes:g} minutes without input." if self.minutes
+            why = (f"Locked after {counted(self.minutes, 'minute')} without input." if self.minutes
                    else "Locked.")
             yield Static(f"{why} Session of {self.who} on {self.server}.", classes="hint", markup=False)
             if pin.is_set():

@@ -21,7 +21,6 @@ from textual.containers import Horizontal
 from textual.reactive import var
 from textual.widgets import DataTable, Input, Label, Static
 
-from jhe_tui import privacy
 from jhe_tui.api import (
     CodeableConcept,
     DataSource,
@@ -33,6 +32,7 @@ from jhe_tui.api import (
     ScopeRequest,
     Study,
 )
+from jhe_tui.api.text import counted
 from jhe_tui.jobs.triage import RosterEntry, roster_entries
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.observations import ShowObservations
@@ -284,8 +284,8 @@ class StudiesScreen(ConsoleScreen[None]):
             return
         which = "showing only those" if self.only_silent else "q shows only those"
         self.query_one("#roster-summary", Static).update(
-            f"Roster page {self.roster.page}: {silent} of {len(self.entries)} patients silent for more than "
-            f"{self.silent_days} days ({which}). Enter opens a patient, b their observations."
+            f"Roster page {self.roster.page}: {silent} of {counted(len(self.entries), 'patient')} silent for more "
+            f"than {counted(self.silent_days, 'day')} ({which}). Enter opens a patient, b their observations."
         )
 
     @on(Input.Changed, "#silent-days")

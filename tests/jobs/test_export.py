@@ -7,9 +7,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
-import os
 import stat
-import subprocess
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
