@@ -51,13 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)  # first: --help and --version answer before any import
     from jhe_tui.api import JheError, Unauthenticated
-    from jhe_tui.commands.connect import ConfigurationError
-
     from jhe_tui.api.tokens import TokenStoreError
+    from jhe_tui.commands.connect import ConfigurationError
     from jhe_tui.local.logfile import start_log
 
-    args = build_parser().parse_args(argv)
     start_log()
     try:
         return args.handler(args)

@@ -8,7 +8,6 @@ resumes from the journal, so a crash or ctrl+c never means starting over or dupl
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 import time
 from pathlib import Path
@@ -127,6 +126,7 @@ class _Display:
 
 
 async def _run(args: argparse.Namespace, checkpoint: Checkpoint | None) -> int:
+    import asyncio
     from jhe_tui.commands.connect import open_client
     from jhe_tui.jobs.imports import ImportOptions, ImportRun, JournalError, PreflightError, SourceError, read_source
 
@@ -196,4 +196,5 @@ def _print_report(run: ImportRun) -> None:
 def run(args: argparse.Namespace, *, checkpoint: Checkpoint | None = None) -> int:
     """The command; ``checkpoint`` is where the kill-and-resume tests' launcher makes the job die
     at a chosen step (``jhe_tui.jobs.imports.CHECKPOINTS``)."""
+    import asyncio
     return asyncio.run(_run(args, checkpoint))
