@@ -40,7 +40,7 @@ class SessionHeader(Horizontal):
     SessionHeader.insecure > #insecure { display: block; }
     SessionHeader.clear > #clear { display: block; }
     SessionHeader.privacy > #privacy { display: block; }
-    SessionHeader > #role { text-style: bold; color: $text-primary; }
+    SessionHeader > #role { text-style: bold; color: $text-primary; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def compose(self) -> ComposeResult:
@@ -49,9 +49,10 @@ class SessionHeader(Horizontal):
         yield Label("NOT ENCRYPTED (http://)", id="clear")
         yield Label("DEMO", id="demo")
         yield Label("PRIVACY", id="privacy")
-        yield Label("", id="role", markup=False)
-        yield Label("", id="who", markup=False)
+        # Over SSH the first question is which server: it comes first, then who, then the role.
         yield Label("", id="where", markup=False)
+        yield Label("", id="who", markup=False)
+        yield Label("", id="role", markup=False)
 
     def on_mount(self) -> None:
         app = console_app(self)
@@ -62,16 +63,23 @@ class SessionHeader(Horizontal):
         self.watch(app, "session", self._refresh_labels)
         self.watch(app, "organization", self._refresh_labels)
 
+    def on_resize(self) -> None:
+        self._refresh_labels()
+
     def _refresh_labels(self) -> None:
+        """Below 100 columns the words "Server:", "User:" and "Role:" go, so that the server, the
+        user and the role all fit on an 80-column line."""
         app = console_app(self)
+        wide = self.size.width >= 100 or self.size.width == 0
+        server, user, role = ("Server: ", "User: ", "Role: ") if wide else ("", "", "")
         session = app.session
         if session is None:
-            self.query_one("#where", Label).update(f"Server: {app.server_label}")
+            self.query_one("#where", Label).update(f"{server}{app.server_label}")
             self.query_one("#who", Label).update("signing in…")
             return
-        self.query_one("#where", Label).update(f"Server: {session.server}")
-        self.query_one("#who", Label).update(f"User: {session.user_label}")
+        self.query_one("#where", Label).update(f"{server}{session.server}")
+        self.query_one("#who", Label).update(f"{user}{session.user_label}")
         org = app.organization
         self.query_one("#role", Label).update(
-            f"Role: {org.current_user_role or 'none'} in {org.name}" if org else "Role: no organization"
+            f"{role}{org.current_user_role or 'none'} in {org.name}" if org else f"{role}no organization"
         )
