@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from jhe_tui.commands.common import EXIT_OK, add_server_options, shown, target
 
@@ -15,6 +16,7 @@ def register(sub) -> None:
         "organization, and when the token expires.",
     )
     add_server_options(whoami)
+    whoami.add_argument("--json", action="store_true", help="one JSON object (never the token)")
     whoami.set_defaults(handler=run)
 
 
@@ -26,6 +28,8 @@ async def _whoami(args: argparse.Namespace) -> list[str]:
         info = await client.server_info()
         profile = await client.profile()
         orgs = await client.my_organizations()
+    if args.json:
+        return [json.dumps(_as_json(where, info, profile, orgs, client), ensure_ascii=False)]
     chosen = where
     where = "embedded demo backend" if where.is_demo else where.url
     name = " ".join(p for p in (profile.first_name, profile.last_name) if p)
@@ -40,6 +44,28 @@ async def _whoami(args: argparse.Namespace) -> list[str]:
         lines.append("Roles:   none (this user belongs to no organization)")
     lines += _token_lines(chosen, client)
     return lines
+
+
+def _as_json(where, info, profile, orgs, client) -> dict:
+    from jhe_tui.api.auth import RefreshingAuth
+
+    tokens = client.auth.tokens if isinstance(client.auth, RefreshingAuth) else None
+    return {
+        "server": None if where.is_demo else where.url,
+        "demo": where.is_demo,
+        "generation": info.generation.value,
+        "version": info.version,
+        "profile": where.profile.name if where.profile else None,
+        "user": {"id": profile.id, "email": profile.email, "first_name": profile.first_name,
+                 "last_name": profile.last_name},
+        "roles": [{"organization_id": org.id, "organization": org.name, "role": org.current_user_role}
+                  for org in orgs],
+        "token": {"source": "demo" if where.is_demo else where.token_source,
+                  "method": tokens.method if tokens else None,
+                  "expires_at": tokens.expires_at if tokens else None,
+                  "renewable": tokens.renewable if tokens else False},
+        "tls_verified": not where.insecure,
+    }
 
 
 def _token_lines(target, client) -> list[str]:
