@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from jhe_tui.cli import EXIT_USAGE, build_parser, main
+from jhe_tui.cli import EXIT_OK, EXIT_USAGE, build_parser, main
 
 DESIGN_COMMANDS = ["serve-demo", "login", "logout", "whoami", "import", "export"]
 
@@ -103,3 +103,14 @@ def test_serve_demo_refuses_a_worker_count_out_of_range(workers, capsys):
 def test_serve_demo_serves_with_two_workers_unless_there_is_one_cpu(monkeypatch, cpus, workers):
     monkeypatch.setattr(os, "cpu_count", lambda: cpus)
     assert build_parser().parse_args(["serve-demo"]).workers == workers
+
+
+def test_config_path_names_every_file_under_jhe_tui_home(isolated_home, capsys):
+    """Issue 18: `jhe-tui config path` says where each file lives (and writes none of them)."""
+    assert main(["config", "path"]) == EXIT_OK
+    lines = capsys.readouterr().out.splitlines()
+    names = [line.split()[0] for line in lines]
+    assert names == ["profiles", "tokens", "pin", "audit", "journals", "demo", "log"]
+    assert all(str(isolated_home) in line for line in lines)
+    written = [p.name for p in isolated_home.rglob("*") if p.is_file()]
+    assert written in ([], ["jhe-tui.log"])  # every command opens the request log; nothing else

@@ -144,3 +144,20 @@ def test_a_writable_directory_of_someone_else_is_refused_in_one_sentence(tmp_pat
     assert main(["whoami", "--demo"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("jhe-tui: ") and "\n" not in err and "another user" in err
+
+
+def test_the_log_rotates_and_every_file_stays_private(isolated_home, monkeypatch):
+    """Issue 18: the log rotates (RotatingFileHandler); the files it rotates to are 0600 too."""
+    import logging
+
+    monkeypatch.setattr(logfile, "MAX_BYTES", 2000)
+    logfile.start_log()
+    try:
+        for n in range(200):
+            logging.getLogger("jhe_tui.api").info("GET /api/v1/patients/{id} 200 %d", n)
+    finally:
+        logfile.stop_log()
+    files = sorted(logfile.log_path().parent.glob("jhe-tui.log*"))
+    assert [f.name for f in files] == ["jhe-tui.log", "jhe-tui.log.1", "jhe-tui.log.2", "jhe-tui.log.3"]
+    assert all(f.stat().st_size <= 2100 for f in files)
+    assert {stat.S_IMODE(f.stat().st_mode) for f in files} == {0o600}

@@ -1,18 +1,22 @@
 """The request log: ``jhe-tui.log`` in the user log directory.
 
-Only what ``jhe_tui.api`` logs goes here, and that is method, path template and status
+It rotates (``jhe-tui.log.1`` .. ``.3``, each at most ``MAX_BYTES``) so a workstation that runs
+jhe-tui every day never fills up; every file is 0600. Only what ``jhe_tui.api`` logs goes here, and that is method, path template and status
 (``GET /api/v1/patients/{id} 200``): no query strings, no bodies, no tokens, no names.
 """
 
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import traceback
 
 from jhe_tui.local import paths
 
 LOG_NAME = "jhe-tui.log"
+MAX_BYTES = 5 * 1024 * 1024
+BACKUPS = 3
 _handler: logging.Handler | None = None
 
 
@@ -33,6 +37,16 @@ def log_crash(error: BaseException) -> str | None:
     return str(getattr(_handler, "baseFilename", log_path()))
 
 
+def _create_private(path: str) -> None:
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+def _rotate(source: str, dest: str) -> None:
+    """Rename, then create the new log 0600 before the handler opens it (it would use the umask)."""
+    os.replace(source, dest)
+    _create_private(source)
+
+
 def start_log() -> logging.Handler | None:
     """Attach the file handler once per process; a log directory that cannot be written is skipped."""
     global _handler
@@ -43,9 +57,10 @@ def start_log() -> logging.Handler | None:
     stop_log()
     try:
         paths.private_dir(log_dir)
-        if not target.exists():
-            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o600))
-        handler = logging.FileHandler(target, encoding="utf-8")
+        _create_private(str(target))
+        handler = logging.handlers.RotatingFileHandler(target, maxBytes=MAX_BYTES, backupCount=BACKUPS,
+                                                       encoding="utf-8")
+        handler.rotator = _rotate
     except OSError:
         return None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))

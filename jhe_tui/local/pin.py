@@ -18,7 +18,7 @@ from jhe_tui.local import paths
 _N, _R, _P = 2**14, 8, 1
 
 
-def _file() -> Path:
+def path() -> Path:
     return paths.state_dir() / "pin.json"
 
 
@@ -38,18 +38,18 @@ def save(pin: str) -> None:
     salt = secrets.token_bytes(16)
     record = {"scheme": "scrypt", "n": _N, "r": _R, "p": _P, "salt": salt.hex(), "hash": _hash(pin, salt).hex()}
     paths.private_dir(paths.state_dir())
-    fd = os.open(_file(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(path(), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         json.dump(record, out)
 
 
 def is_set() -> bool:
-    return _file().exists()
+    return path().exists()
 
 
 def verify(pin: str) -> bool:
     try:
-        record = json.loads(_file().read_text())
+        record = json.loads(path().read_text())
         expected = bytes.fromhex(record["hash"])
         got = _hash(pin, bytes.fromhex(record["salt"]), record["n"], record["r"], record["p"])
     except (OSError, ValueError, KeyError, TypeError):
@@ -58,4 +58,4 @@ def verify(pin: str) -> bool:
 
 
 def clear() -> None:
-    _file().unlink(missing_ok=True)
+    path().unlink(missing_ok=True)

@@ -218,8 +218,8 @@ async def test_idle_lock_hides_and_forgets_patient_data(make_app, settle, backen
 
 async def test_the_pin_unlocks_and_wrong_ones_are_counted(make_app, settle):
     pin.save("2468")
-    assert stat.S_IMODE((pin._file()).stat().st_mode) == 0o600
-    assert "2468" not in pin._file().read_text()
+    assert stat.S_IMODE((pin.path()).stat().st_mode) == 0o600
+    assert "2468" not in pin.path().read_text()
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
