@@ -50,7 +50,7 @@ async def test_preview_dry_run_and_run(make_app, settle, client, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, settle, path)
         rows = cell_texts(screen.query_one("#import-table", DataTable))
-        assert [r[1] for r in rows] == ["ok", "ok", "e-mail is not a valid address", "date of birth is in the future",
+        assert [r[1] for r in rows] == ["ok", "ok", "e-mail is not a valid address (name@example.org)", "date of birth is in the future",
                                          "ok", "same e-mail as row 2"]
         assert rows[2][3] == "[bold]Nobody[/bold]"  # shown as typed, never as markup
         summary = str(screen.query_one("#import-summary", Static).render())
