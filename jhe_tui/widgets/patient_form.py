@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
@@ -124,6 +125,18 @@ class PatientForm(Vertical):
         """The rules the importer and the embedded backend apply too (``patient_rules``)."""
         found = patient_rules.problems(self.values())
         return {name: [patient_rules.sentence(problem)] for name, problem in found.items()}
+
+    @on(Input.Changed)
+    def _recheck(self, event: Input.Changed) -> None:
+        """A field showing a message is checked again as it is typed in: the message goes once the
+        value is right (or says what is still wrong), instead of staying until the next save."""
+        name = (event.input.id or "").removeprefix("field-")
+        box = self.query_one(f"#error-{name}", Static) if name in self._initial else None
+        if box is None or not box.has_class("shown"):
+            return
+        problem = patient_rules.field_problem(name, event.value.strip())
+        box.update(patient_rules.sentence(problem) if problem else "")
+        box.set_class(problem is not None, "shown")
 
     def show_problems(self, problems: dict[str, list[str]], general: str | None = None) -> None:
         """Messages beside fields; anything not tied to a field goes in the line below."""
