@@ -151,3 +151,15 @@ async def test_an_external_id_is_one_patients_within_an_organization(api) -> Non
     assert kept.status_code == 200 and elsewhere["identifier"] == "MRN-TAKEN"
     phone = await api.patch(f"/api/v1/patients/{other['id']}?organization_id=20003", json={"telecomPhone": "abc"})
     assert phone.status_code == 400 and "telecomPhone" in phone.json()
+
+
+async def test_ids_of_a_deleted_patient_are_never_given_again(api) -> None:
+    """Issue 15 item 3: the newest patient, removed from their last organization, is deleted; the
+    next one created got their patient id and user id, and the audit log's lines for the old one
+    then pointed at the new one."""
+    gone = await api.create_patient("gone@example.org")
+    deleted = await api.delete(f"/api/v1/patients/{gone['id']}?organization_id=20003")
+    assert deleted.status_code == 204
+    assert api.rows("SELECT id FROM patient WHERE id = ?", gone["id"]) == []
+    new = await api.create_patient("new.after.gone@example.org")
+    assert new["id"] > gone["id"] and new["jheUserId"] > gone["jheUserId"]
