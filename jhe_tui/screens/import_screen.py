@@ -246,6 +246,10 @@ class ImportScreen(ConsoleScreen[None]):
         """Read and check the file in a thread: a large one takes a while, and the console must
         keep answering meanwhile."""
         self.source, self.summary, self.report_path = None, None, None
+        # The last run's bar and figures belong to the last file.
+        self.query_one("#import-progress-row").display = False
+        self.query_one("#import-progress", ProgressBar).update(progress=0)
+        self.query_one("#import-progress-text", Label).update("")
         if not value:
             self._say("Type the path of a CSV file.")
             return

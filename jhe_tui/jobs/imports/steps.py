@@ -91,6 +91,7 @@ class Steps:
                 await journal.commit(source.key, kind, **values)
 
         row = _Row(source, state, record)
+        earlier = state.outcome is not None
         async with self.pace.working(new_row=True):
             await self.ensure_patient(row)
         enrolled = await self.ensure_enrolled(row) if self.options.study_id is not None else ""
@@ -98,7 +99,7 @@ class Steps:
         if invited.note:
             row.notes.append(invited.note)
         return RowResult(source.number, source.email, row.outcome, state.patient_id, enrolled, invited.link,
-                         invited.emailed, "; ".join(row.notes), invite_unsure=invited.unsure)
+                         invited.emailed, "; ".join(row.notes), invite_unsure=invited.unsure, earlier=earlier)
 
     # --- the patient ----------------------------------------------------------------------------
 
