@@ -42,7 +42,7 @@ from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
-from jhe_tui.widgets.path_suggester import PathSuggester
+from jhe_tui.widgets.path_suggester import PathInput
 from jhe_tui.widgets.state_checkbox import StateCheckbox
 from jhe_tui.widgets.table import ConsoleTable
 
@@ -126,8 +126,7 @@ class ImportScreen(ConsoleScreen[None]):
         yield from self.compose_header()
         with Horizontal(id="import-file-row", classes="import-row"):
             yield Label("CSV file", classes="context-label")
-            yield Input(placeholder="path/to/patients.csv (Enter to check it)", id="import-file",
-                        suggester=PathSuggester())
+            yield PathInput(placeholder="path/to/patients.csv (Tab completes, Enter checks it)", id="import-file")
         with Horizontal(id="import-options", classes="import-row"):
             yield from self.compose_organization()
             yield Label("Study", classes="context-label")
