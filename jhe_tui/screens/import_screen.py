@@ -384,7 +384,7 @@ class ImportScreen(ConsoleScreen[None]):
         self.summary = summary
         self.report_path = None if run.report_problem else run.report_path
         self.query_one("#import-report", Static).update(
-            visible(run.report_problem or f"Report: {run.report_path} (only you can read it) · c copies the path"))
+            visible(run.report_problem or f"Report: {run.report_path} (only you can read it) · y copies the path"))
         verb = "Dry run" if summary.dry_run else "Import"
         ended = f"ended early ({summary.aborted})" if summary.aborted else "finished"
         self._say(f"{verb} of {source.path.name} {ended}: {summary.describe()}.")

@@ -141,7 +141,7 @@ def test_import_results_snapshot(snap_compare, make_app, settle, tmp_path):
         await settle(pilot)
         screen.query_one("#import-file", Input).value = "cohort.csv"
         screen.query_one("#import-report", Static).update("Report: cohort-report.csv (only you can read it) · "
-                                                          "c copies the path")
+                                                          "y copies the path")
         screen.query_one("#import-progress-text").update(" 6/6 · 3 failed or invalid")
         await pilot.pause()
 
