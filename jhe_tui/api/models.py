@@ -10,12 +10,13 @@ or a bare id.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
+
+from jhe_tui import patient_rules
 
 from .omh import OmhValue, decode
 from .text import KEPT_AS_SENT, VisibleText
@@ -24,7 +25,6 @@ from .text import KEPT_AS_SENT, VisibleText
 # identifiers as {system, value} pairs.
 DEFAULT_IDENTIFIER_SYSTEM = "urn:jhe-tui:external-id"
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Roles that may change patients, enrolments and consents (core/permissions.py of JHE).
 _WRITE_ROLES = frozenset({"manager", "member", "super_user"})
 
@@ -226,15 +226,17 @@ class PatientDraft(_PatientInput):
     email: str
 
     def problems(self, *, birth_date_required: bool) -> dict[str, list[str]]:
-        """What the server would refuse (or answer with a 500) before anything is sent."""
-        problems: dict[str, list[str]] = {}
-        if not self.email:
-            problems["email"] = ["An e-mail address is required."]
-        elif not _EMAIL.match(self.email):
-            problems["email"] = ["Enter a valid e-mail address."]
-        if birth_date_required and self.birth_date is None:
-            problems["birth_date"] = ["This server requires a date of birth (YYYY-MM-DD)."]
-        return problems
+        """What the form, the importer and the embedded backend refuse (``patient_rules``), and
+        what the server would refuse or answer with a 500, before anything is sent."""
+        values = {"email": self.email, "family": self.family or "", "given": self.given or "",
+                  "birth_date": self.birth_date.isoformat() if self.birth_date else "", "phone": self.phone or ""}
+        required = ("email", "birth_date") if birth_date_required else ("email",)
+        found = patient_rules.problems(values, required=required)
+        ids = [i.value for i in self.identifiers] if self.identifiers is not None else [self.external_id or ""]
+        id_problem = next(filter(None, (patient_rules.text_problem("external_id", value) for value in ids)), None)
+        if id_problem:
+            found["external_id"] = id_problem
+        return {name: [patient_rules.sentence(problem)] for name, problem in found.items()}
 
 
 class PatientChanges(_PatientInput):

@@ -27,12 +27,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 3
-"""Stored as ``PRAGMA user_version``; a database of another version is rebuilt, not reused."""
+SCHEMA_VERSION = 4
+"""Stored as ``PRAGMA user_version``; a database of another version is rebuilt, not reused.
+
+Version 4: users, patients, enrolments, observations and invitations take ``AUTOINCREMENT`` ids,
+so the id of a deleted patient (or of their login) is never given to the next one, and the
+consent audit's lines keep naming who they named. A version 3 data set is seeded afresh."""
 
 SCHEMA = """
 CREATE TABLE jhe_user (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     email TEXT NOT NULL UNIQUE COLLATE NOCASE,
     first_name TEXT NOT NULL DEFAULT '',
     last_name TEXT NOT NULL DEFAULT '',
@@ -52,7 +56,7 @@ CREATE TABLE practitioner_organization (
     PRIMARY KEY (user_id, organization_id)
 ) WITHOUT ROWID;
 CREATE TABLE patient (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     jhe_user_id INTEGER NOT NULL UNIQUE REFERENCES jhe_user(id),
     identifier TEXT,
     name_family TEXT,
@@ -103,7 +107,7 @@ CREATE TABLE study_data_source (
     UNIQUE (study_id, data_source_id)
 );
 CREATE TABLE study_patient (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     study_id INTEGER NOT NULL REFERENCES study(id),
     patient_id INTEGER NOT NULL REFERENCES patient(id) ON DELETE CASCADE,
     UNIQUE (study_id, patient_id)
@@ -117,7 +121,7 @@ CREATE TABLE scope_consent (
     UNIQUE (study_patient_id, scope_code_id)
 );
 CREATE TABLE observation (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     subject_patient_id INTEGER NOT NULL REFERENCES patient(id),
     codeable_concept_id INTEGER NOT NULL REFERENCES codeable_concept(id),
     data_source_id INTEGER REFERENCES data_source(id),
@@ -143,7 +147,7 @@ CREATE TABLE observation_study (
 CREATE TABLE revision (n INTEGER NOT NULL);
 INSERT INTO revision VALUES (0);
 CREATE TABLE invitation (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     patient_id INTEGER NOT NULL REFERENCES patient(id) ON DELETE CASCADE,
     code_hash TEXT NOT NULL,
     created TEXT NOT NULL,

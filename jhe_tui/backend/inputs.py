@@ -12,13 +12,14 @@ backend does not import: the two meet only over HTTP).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
+
+from jhe_tui import patient_rules
 
 from .casing import underscoreize
 from .errors import ApiError, detail, invalid
@@ -31,8 +32,6 @@ REQUIRED = "This field is required."
 DATE_FORMAT = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
 CONTROL_CHARACTERS = "This field may not contain control characters."
 _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+")
 
 
 async def json_body(request: Request) -> Any:
@@ -118,20 +117,28 @@ def required_text(value: Any) -> str:
 
 def email(value: Any) -> str:
     value = text(value).strip()
-    if not _EMAIL.fullmatch(value):
+    if patient_rules.email_problem(value):
         raise ValueError("Enter a valid email address.")
     return value
 
 
 def birth_date(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+    """The patient rules, in JHE's words where JHE has some (the form, the future)."""
+    problem = patient_rules.birth_date_problem(value) if isinstance(value, str) else patient_rules.DATE_FORM
+    if problem in (patient_rules.DATE_FORM, patient_rules.NOT_A_DATE, patient_rules.missing("birth_date")):
         raise ValueError(DATE_FORMAT)
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValueError(DATE_FORMAT) from None
-    if day > dt.date.today():
+    if problem == patient_rules.FUTURE:
         raise ValueError("Birth date cannot be in the future.")
+    if problem:
+        raise ValueError(patient_rules.sentence(problem))
+    return value
+
+
+def phone(value: Any) -> str:
+    value = text(value)
+    problem = patient_rules.phone_problem(value)
+    if problem:
+        raise ValueError(patient_rules.sentence(problem))
     return value
 
 

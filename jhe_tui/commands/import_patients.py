@@ -85,7 +85,7 @@ class _Display:
         self.console = Console(stderr=True)
         self.total = total
         self.started = self.last_line = time.monotonic()
-        self.failed = self.invalid = self.done = 0
+        self.failed = self.invalid = self.done = self.earlier = 0
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -111,6 +111,7 @@ class _Display:
         from jhe_tui.jobs.imports import Outcome
 
         self.done += 1
+        self.earlier += result.earlier
         self.failed += result.outcome is Outcome.FAILED
         self.invalid += result.outcome is Outcome.INVALID
         self.progress.update(self.task, advance=1, failed=self.failed, invalid=self.invalid)
@@ -121,8 +122,10 @@ class _Display:
             if self.done == self.total or self.done % step == 0 or now - self.last_line >= 30:
                 self.last_line = now
                 elapsed = max(now - self.started, 1e-6)
-                print(f"{self.done}/{self.total} rows, {self.done / elapsed:.1f} rows/s, {self.failed} failed, "
-                      f"{self.invalid} invalid", file=sys.stderr, flush=True)
+                # The rate of this run's own rows: those an earlier run did take no time now.
+                earlier = f", {self.earlier} done in an earlier run" if self.earlier else ""
+                print(f"{self.done}/{self.total} rows{earlier}, {(self.done - self.earlier) / elapsed:.1f} rows/s, "
+                      f"{self.failed} failed, {self.invalid} invalid", file=sys.stderr, flush=True)
 
 
 async def _run(args: argparse.Namespace, checkpoint: Checkpoint | None) -> int:
@@ -168,10 +171,12 @@ async def _run(args: argparse.Namespace, checkpoint: Checkpoint | None) -> int:
             _print_report(run)
             print("Run the same command again to finish; the journal remembers what is done.", file=err)
             raise
-    rate = (len(source.valid_rows) / summary.elapsed) if summary.elapsed > 0 else 0.0
     verb = "Dry run" if args.dry_run else "Import"
     verb += " stopped after" if summary.aborted else " finished in"
-    print(f"{verb} {summary.elapsed:.1f} s ({rate:.1f} rows/s): {summary.describe()}.", file=err)
+    # The rate of the rows this run did itself: those of earlier runs took no time now.
+    done = summary.rows_done_now
+    rate = f" ({done / summary.elapsed:.1f} rows/s)" if done and summary.elapsed > 0 else ""
+    print(f"{verb} {summary.elapsed:.1f} s{rate}: {summary.describe()}.", file=err)
     if summary.aborted:
         print(shown(f"Stopped early: {summary.aborted}"), file=err)
     _print_report(run)

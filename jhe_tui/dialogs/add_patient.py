@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 
 from jhe_tui.api import JheClient, JheError, Organization, Patient, PatientDraft
-from jhe_tui import privacy
-from jhe_tui.widgets.patient_form import PatientForm, check_email
+from jhe_tui import patient_rules, privacy
+from jhe_tui.widgets.patient_form import PatientForm
 
 
 class AddPatientModal(ModalScreen[Patient | None]):
@@ -104,7 +104,8 @@ class AddPatientModal(ModalScreen[Patient | None]):
     async def _look_up(self) -> None:
         email = self.query_one("#lookup-email", Input).value.strip()
         error_box = self.query_one("#lookup-error", Static)
-        problem = check_email(email)
+        problem = patient_rules.email_problem(email)
+        problem = patient_rules.sentence(problem) if problem else None
         if problem is None:
             self._set_busy(True)
             try:

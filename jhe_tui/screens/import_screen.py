@@ -42,7 +42,8 @@ from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
-from jhe_tui.widgets.path_suggester import PathSuggester
+from jhe_tui.widgets.path_suggester import PathInput
+from jhe_tui.widgets.state_checkbox import StateCheckbox
 from jhe_tui.widgets.table import ConsoleTable
 
 PREVIEW_COLUMNS = ("Row", "Check", "E-mail", "Last name", "First name", "Birth date")
@@ -78,7 +79,6 @@ class ImportScreen(ConsoleScreen[None]):
     ImportScreen #import-file:focus { background: $primary-muted; }
     ImportScreen #import-options > Select { width: 1fr; margin-right: 2; }
     ImportScreen #import-options SelectCurrent { border: none; height: 1; padding: 0 1; }
-    ImportScreen Checkbox { border: none; height: 1; padding: 0 1; background: transparent; }
     ImportScreen #import-summary { margin: 1 1 0 1; height: auto; }
     ImportScreen #import-table { margin-top: 1; height: 1fr; }
     ImportScreen #import-detail { margin: 0 1; height: 1; color: $text-muted; }
@@ -87,17 +87,17 @@ class ImportScreen(ConsoleScreen[None]):
     """
     BINDINGS = [
         Binding("f", "focus_file", "File", id="import.file", tooltip="Type the path of the CSV file to import"),
-        Binding("d", "dry_run", "Dry run", id="import.dry_run",
+        Binding("k", "dry_run", "Check (dry run)", id="import.dry_run",
                 tooltip="Look up every row and show what would happen; changes nothing"),
-        Binding("r", "run", "Run import", id="import.run",
+        Binding("R", "run", "Run import", id="import.run",
                 tooltip="Create or add, enroll and invite every valid row (resumes an interrupted import)"),
         Binding("escape", "stop", "Stop", id="import.stop",
                 tooltip="Stop the run: the rows already started finish and the report is written"),
-        Binding("c", "copy_report", "Copy report path", id="import.copy_report",
+        Binding("y", "copy_report", "Copy report path", id="import.copy_report",
                 tooltip="Copy where the report CSV was written"),
         Binding("o", "pick('#organization')", "Organization", show=False, id="import.organization",
                 tooltip="Choose the organization"),
-        Binding("ctrl+r", "reload", "Reload", show=False, id="import.reload",
+        Binding("r", "reload", "Reload", show=False, id="import.reload",
                 tooltip="Load the organizations and studies again (also retries after an error)"),
     ]
 
@@ -126,18 +126,17 @@ class ImportScreen(ConsoleScreen[None]):
         yield from self.compose_header()
         with Horizontal(id="import-file-row", classes="import-row"):
             yield Label("CSV file", classes="context-label")
-            yield Input(placeholder="path/to/patients.csv (Enter to check it)", id="import-file",
-                        suggester=PathSuggester())
+            yield PathInput(placeholder="path/to/patients.csv (Tab completes, Enter checks it)", id="import-file")
         with Horizontal(id="import-options", classes="import-row"):
             yield from self.compose_organization()
             yield Label("Study", classes="context-label")
             yield Select[int]([], prompt="No study", allow_blank=True, id="import-study")
-            yield Checkbox("Invite", id="import-invite")
-            yield Checkbox("E-mail", id="import-email")
-            yield Checkbox("Re-invite", id="import-reinvite", tooltip=REINVITE_TIP)
+            yield StateCheckbox("Invite", id="import-invite")
+            yield StateCheckbox("E-mail", id="import-email")
+            yield StateCheckbox("Re-invite", id="import-reinvite", tooltip=REINVITE_TIP)
         yield Static("Choose a CSV file with the columns email, last_name, first_name, dob (YYYY-MM-DD) and "
                      "optionally phone and external_id.", id="import-summary", markup=False)
-        yield ErrorPanel(retry_key="ctrl+r", id="error")
+        yield ErrorPanel(retry_key="r", id="error")
         yield ConsoleTable(id="import-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="import-detail", markup=False)
         with Horizontal(id="import-progress-row"):
@@ -246,6 +245,10 @@ class ImportScreen(ConsoleScreen[None]):
         """Read and check the file in a thread: a large one takes a while, and the console must
         keep answering meanwhile."""
         self.source, self.summary, self.report_path = None, None, None
+        # The last run's bar and figures belong to the last file.
+        self.query_one("#import-progress-row").display = False
+        self.query_one("#import-progress", ProgressBar).update(progress=0)
+        self.query_one("#import-progress-text", Label).update("")
         if not value:
             self._say("Type the path of a CSV file.")
             return
@@ -260,7 +263,7 @@ class ImportScreen(ConsoleScreen[None]):
         ignored = f" · ignored columns: {', '.join(source.ignored_columns)}" if source.ignored_columns else ""
         skipped = f" · {blank} blank line{'s' * (blank != 1)} skipped" if blank else ""
         self._say(f"{source.path.name}: {len(source.rows)} rows · {len(source.valid_rows)} ready · {invalid} invalid"
-                  f"{skipped}{ignored}. d: dry run · r: run the import")
+                  f"{skipped}{ignored}. k: check (dry run) · R: run the import")
         self._table(PREVIEW_COLUMNS, [
             _cells(row.number, "ok" if row.valid else row.reason, Sensitive(row.email or "", "email"),
                    Sensitive(row.family or "", "name"), Sensitive(row.given or "", "name"),
@@ -381,7 +384,7 @@ class ImportScreen(ConsoleScreen[None]):
         self.summary = summary
         self.report_path = None if run.report_problem else run.report_path
         self.query_one("#import-report", Static).update(
-            visible(run.report_problem or f"Report: {run.report_path} (only you can read it) · c copies the path"))
+            visible(run.report_problem or f"Report: {run.report_path} (only you can read it) · y copies the path"))
         verb = "Dry run" if summary.dry_run else "Import"
         ended = f"ended early ({summary.aborted})" if summary.aborted else "finished"
         self._say(f"{verb} of {source.path.name} {ended}: {summary.describe()}.")

@@ -2,29 +2,24 @@
 
 Checks here are the ones a coordinator can fix on the spot (a 31 February, a birth date
 in the future, a phone number in the e-mail box after a burst of keys over SSH, a control
-character pasted with a name: refused as the importer and the demo backend refuse it). Each
-field is checked on its own, so a value that landed in the wrong box is caught there
+character pasted with a name): ``patient_rules``, which the importer and the demo backend apply
+too. Each field is checked on its own, so a value that landed in the wrong box is caught there
 instead of being filed; the server's own refusals go beside the field it names.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import date
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
+from jhe_tui import patient_rules
 from jhe_tui.api import InvalidInput, JheError, Patient
 from jhe_tui.api.models import DEFAULT_IDENTIFIER_SYSTEM, Identifier
-from jhe_tui.api.text import has_control
 from jhe_tui.console_app import console_app
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_PHONE = re.compile(r"^[0-9+\-(). ]{7,}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -62,34 +57,6 @@ def parse_identifiers(text: str) -> list[Identifier]:
 
 
 SENSITIVE_FIELDS = ("external_id", "email", "family", "given", "birth_date", "phone")
-
-
-def check_email(value: str) -> str | None:
-    if not value:
-        return "An e-mail address is required."
-    if not _EMAIL.match(value):
-        return "This is not an e-mail address (name@example.org)."
-    return None
-
-
-def check_birth_date(value: str, today: date | None = None) -> str | None:
-    if not _DATE.match(value):
-        return "Use the form YYYY-MM-DD, e.g. 1980-01-31."
-    try:
-        born = date.fromisoformat(value)
-    except ValueError:
-        return "This date does not exist."
-    if born > (today or date.today()):
-        return "A birth date cannot be in the future."
-    if born.year < 1900:
-        return "A birth date before 1900 is almost certainly a typo."
-    return None
-
-
-def check_phone(value: str) -> str | None:
-    if value and not _PHONE.match(value):
-        return "Use at least 7 digits; + - ( ) . and spaces are allowed."
-    return None
 
 
 class PatientForm(Vertical):
@@ -155,25 +122,21 @@ class PatientForm(Vertical):
         return found
 
     def problems(self) -> dict[str, list[str]]:
-        values = self.values()
-        found: dict[str, list[str]] = {}
-        for field in FIELDS:
-            value = values[field.name]
-            if has_control(value):
-                message: str | None = f"{field.label} contains a control character; type it again without it."
-            elif field.required and not value and field.name != "email":
-                message = f"{field.label} is required."
-            elif field.name == "email":
-                message = check_email(value)
-            elif field.name == "birth_date":
-                message = check_birth_date(value)
-            elif field.name == "phone":
-                message = check_phone(value)
-            else:
-                message = None
-            if message:
-                found[field.name] = [message]
-        return found
+        """The rules the importer and the embedded backend apply too (``patient_rules``)."""
+        found = patient_rules.problems(self.values())
+        return {name: [patient_rules.sentence(problem)] for name, problem in found.items()}
+
+    @on(Input.Changed)
+    def _recheck(self, event: Input.Changed) -> None:
+        """A field showing a message is checked again as it is typed in: the message goes once the
+        value is right (or says what is still wrong), instead of staying until the next save."""
+        name = (event.input.id or "").removeprefix("field-")
+        box = self.query_one(f"#error-{name}", Static) if name in self._initial else None
+        if box is None or not box.has_class("shown"):
+            return
+        problem = patient_rules.field_problem(name, event.value.strip())
+        box.update(patient_rules.sentence(problem) if problem else "")
+        box.set_class(problem is not None, "shown")
 
     def show_problems(self, problems: dict[str, list[str]], general: str | None = None) -> None:
         """Messages beside fields; anything not tied to a field goes in the line below."""

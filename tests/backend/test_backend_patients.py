@@ -131,3 +131,35 @@ async def test_list_filters(api) -> None:
                                                 " AND patient_id IN (SELECT patient_id FROM patient_organization"
                                                 " WHERE organization_id = 20003)")}
     assert {p["id"] for p in other_tree["results"]} == shared and shared
+
+
+async def test_an_external_id_is_one_patients_within_an_organization(api) -> None:
+    """The rule the importer and the patient form apply (issue 15 item 2): a create or an update
+    giving a patient an id another patient of the organization holds is refused, naming them."""
+    holder = await api.create_patient("holder@example.org", identifier="MRN-TAKEN")
+    again = await api.post("/api/v1/patients", json={
+        "telecomEmail": "second@example.org", "nameFamily": "Smith", "nameGiven": "Jo", "birthDate": "1980-01-01",
+        "organizationId": 20003, "identifier": "MRN-TAKEN"})
+    assert again.status_code == 400
+    assert again.json() == {"identifier": [f"External id MRN-TAKEN is already used by patient {holder['id']} "
+                                           "of this organization."]}
+    elsewhere = await api.create_patient("elsewhere@example.org", organization_id=20004, identifier="MRN-TAKEN")
+    other = await api.create_patient("other@example.org")
+    changed = await api.patch(f"/api/v1/patients/{other['id']}?organization_id=20003", json={"identifier": "MRN-TAKEN"})
+    assert changed.status_code == 400 and "identifier" in changed.json()
+    kept = await api.patch(f"/api/v1/patients/{holder['id']}?organization_id=20003", json={"identifier": "MRN-TAKEN"})
+    assert kept.status_code == 200 and elsewhere["identifier"] == "MRN-TAKEN"
+    phone = await api.patch(f"/api/v1/patients/{other['id']}?organization_id=20003", json={"telecomPhone": "abc"})
+    assert phone.status_code == 400 and "telecomPhone" in phone.json()
+
+
+async def test_ids_of_a_deleted_patient_are_never_given_again(api) -> None:
+    """Issue 15 item 3: the newest patient, removed from their last organization, is deleted; the
+    next one created got their patient id and user id, and the audit log's lines for the old one
+    then pointed at the new one."""
+    gone = await api.create_patient("gone@example.org")
+    deleted = await api.delete(f"/api/v1/patients/{gone['id']}?organization_id=20003")
+    assert deleted.status_code == 204
+    assert api.rows("SELECT id FROM patient WHERE id = ?", gone["id"]) == []
+    new = await api.create_patient("new.after.gone@example.org")
+    assert new["id"] > gone["id"] and new["jheUserId"] > gone["jheUserId"]

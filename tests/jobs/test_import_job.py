@@ -100,7 +100,7 @@ async def test_mixed_file(make_client, write_csv, server, tmp_path):
     assert "missing" in by_row[5].message
     assert "real date" in by_row[6].message
     assert "future" in by_row[7].message
-    assert "last name" in by_row[8].message
+    assert "family name" in by_row[8].message
     assert "row 2" in by_row[9].message
     assert "already in organization" in by_row[10].message and by_row[10].link == ""
     assert by_row[11].patient_id == other_id and ORG in server.organizations_of(other_id)

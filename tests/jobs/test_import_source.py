@@ -86,7 +86,7 @@ def test_row_checks_and_duplicates(tmp_path):
     assert "YYYY-MM-DD" in rows[2].reason
     assert "future" in rows[3].reason
     assert rows[4].duplicate_of == 2 and "row 2" in rows[4].reason
-    assert "last name" in rows[5].reason
+    assert "family name" in rows[5].reason
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def test_a_cell_with_a_control_character_is_an_invalid_row_shown_with_marks(tmp_
     ok, bad = source.rows
     assert ok.valid and not bad.valid and bad.number == 3
     assert bad.family == shown and bad.phone == f"555{shown}"
-    assert "last name contains a control character" in bad.reason
+    assert "family name contains a control character" in bad.reason
     assert "phone contains a control character" in bad.reason
     assert not RAW.search(bad.reason)
 

@@ -77,7 +77,7 @@ async def test_bad_email_is_refused_beside_the_field(make_app, settle):
         modal = await open_modal(pilot, settle)
         await look_up(pilot, settle, "not-an-email")
         error = modal.query_one("#lookup-error", Static)
-        assert error.has_class("shown") and "not an e-mail" in str(error.content)
+        assert error.has_class("shown") and "not a valid address" in str(error.content)
         assert modal.query_one("#steps", ContentSwitcher).current == "lookup"
 
 
@@ -97,9 +97,9 @@ async def test_validation_errors_keep_the_form_open_with_what_was_typed(make_app
         assert isinstance(app.screen, AddPatientModal)
         errors = {name: str(form.query_one(f"#error-{name}", Static).content) for name in ("given", "birth_date", "phone")}
         assert errors == {
-            "given": "Given name is required.",
-            "birth_date": "This date does not exist.",
-            "phone": "Use at least 7 digits; + - ( ) . and spaces are allowed.",
+            "given": "Given name is missing.",
+            "birth_date": "Date of birth is not a real date.",
+            "phone": "Phone needs at least 7 digits; only + - ( ) . and spaces may go with them.",
         }
         assert {name: form.value(name) for name in typed} == typed
         assert await client.find_patient_by_email("new.patient@example.org") is None

@@ -41,7 +41,7 @@ async def test_edit_sends_only_the_changes_and_keeps_the_email(backend, client, 
         modal.query_one("#field-birth_date", Input).value = "1980-13-01"
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is modal and "does not exist" in str(modal.query_one("#error-birth_date", Static).content)
+        assert app.screen is modal and "not a real date" in str(modal.query_one("#error-birth_date", Static).content)
         assert transport.patches == []
         modal.query_one("#field-birth_date", Input).value = patient.birth_date.isoformat()
         modal.query_one("#field-phone", Input).value = "+44 20 7946 0000"
@@ -79,3 +79,27 @@ async def test_edit_and_remove_from_the_record(make_app, client, settle):
         assert isinstance(app.screen, PatientsScreen)
         assert str(patient.id) not in app.screen.table._rows
         assert app.organization.id not in (await client.patient(patient.id)).organization_ids
+
+
+async def test_a_message_under_a_field_goes_once_the_field_is_fixed(make_app, settle):
+    """Issue 15 item 14: the message stayed under the field after it was fixed, until the next save."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        modal = app.screen
+        phone, error = modal.query_one("#field-phone", Input), modal.query_one("#error-phone", Static)
+        phone.value = "abc"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert error.has_class("shown") and "7 digits" in str(error.content)
+        phone.value = "+1 555 010 2030"
+        await settle(pilot)
+        assert not error.has_class("shown") and str(error.content) == ""
+        phone.value = "12"  # a field not yet fixed keeps its message, brought up to date
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        phone.value = "123"
+        await settle(pilot)
+        assert error.has_class("shown") and "7 digits" in str(error.content)

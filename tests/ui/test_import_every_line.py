@@ -23,7 +23,7 @@ async def test_an_unbalanced_quote_is_one_invalid_row_of_500_in_preview_and_dry_
         assert bad[0] == "11" and "quote" in bad[1] and bad[2] == "p10@example.org"
         assert "500 rows · 499 ready · 1 invalid" in str(screen.query_one("#import-summary", Static).render())
 
-        await pilot.press("d")
+        await pilot.press("k")
         await settle(pilot)
         results = cell_texts(screen.query_one("#import-table", DataTable))
         assert len(results) == 500

@@ -40,7 +40,7 @@ async def start_run(pilot, settle, path, transport: HoldsCreates) -> ImportScree
     """Open the file, run the import (confirmed), and wait until a row is held in flight."""
     screen = await open_import(pilot, settle, path)
     screen.concurrency = 2  # no row past the third starts while the creates wait
-    await pilot.press("r")
+    await pilot.press("R")
     await settle(pilot)
     await pilot.press("ctrl+s")
     await asyncio.wait_for(transport.held.wait(), HANG)
@@ -111,7 +111,7 @@ async def test_a_dry_run_or_a_finished_import_quits_without_asking(make_app, set
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, settle, cohort(tmp_path))
-        await pilot.press("d")
+        await pilot.press("k")
         await settle(pilot)
         assert screen.summary is not None and screen.quit_warning() is None
         await pilot.press("ctrl+q")

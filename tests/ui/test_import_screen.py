@@ -50,13 +50,13 @@ async def test_preview_dry_run_and_run(make_app, settle, client, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, settle, path)
         rows = cell_texts(screen.query_one("#import-table", DataTable))
-        assert [r[1] for r in rows] == ["ok", "ok", "e-mail is not a valid address", "date of birth is in the future",
+        assert [r[1] for r in rows] == ["ok", "ok", "e-mail is not a valid address (name@example.org)", "date of birth is in the future",
                                          "ok", "same e-mail as row 2"]
         assert rows[2][3] == "[bold]Nobody[/bold]"  # shown as typed, never as markup
         summary = str(screen.query_one("#import-summary", Static).render())
         assert "6 rows · 3 ready · 3 invalid · ignored columns: Ward" in summary
 
-        await pilot.press("d")
+        await pilot.press("k")
         await settle(pilot)
         rows = cell_texts(screen.query_one("#import-table", DataTable))
         assert [r[1] for r in rows] == ["would create", "would create", "invalid", "invalid", "skipped", "invalid"]
@@ -65,7 +65,7 @@ async def test_preview_dry_run_and_run(make_app, settle, client, tmp_path):
 
         screen.query_one("#import-study", Select).value = 30001
         screen.query_one("#import-invite", Checkbox).value = True
-        await pilot.press("r")
+        await pilot.press("R")
         await settle(pilot)
         await pilot.press("ctrl+s")  # confirm
         await settle(pilot)
@@ -79,7 +79,7 @@ async def test_preview_dry_run_and_run(make_app, settle, client, tmp_path):
         created = await client.find_patient_by_email("ada.import@example.org")
         assert created is not None and 20003 in created.organization_ids
 
-        await pilot.press("c")
+        await pilot.press("y")
         assert app.clipboard == str(report)
 
 
@@ -94,7 +94,7 @@ async def test_reachable_from_the_command_palette(make_app, settle):
         await settle(pilot)
         assert isinstance(pilot.app.screen, ImportScreen)
         keys = {a.description for a in screen_actions(pilot.app.screen)}
-        assert {"File", "Dry run", "Run import", "Copy report path"} <= keys
+        assert {"File", "Check (dry run)", "Run import", "Copy report path"} <= keys
 
 
 async def test_unreadable_file_is_explained(make_app, settle, tmp_path):
@@ -135,13 +135,13 @@ def test_import_results_snapshot(snap_compare, make_app, settle, tmp_path):
         screen.concurrency = 1  # patient ids in file order, the same on every run
         screen.query_one("#import-study", Select).value = 30001
         await pilot.pause()
-        await pilot.press("r")
+        await pilot.press("R")
         await settle(pilot)
         await pilot.press("ctrl+s")
         await settle(pilot)
         screen.query_one("#import-file", Input).value = "cohort.csv"
         screen.query_one("#import-report", Static).update("Report: cohort-report.csv (only you can read it) · "
-                                                          "c copies the path")
+                                                          "y copies the path")
         screen.query_one("#import-progress-text").update(" 6/6 · 3 failed or invalid")
         await pilot.pause()
 

@@ -12,18 +12,21 @@ the patient must belong to it; update and delete name it with ``?organization_id
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from jhe_tui import patient_rules
+
 from .. import db, search
 from ..auth import Caller
 from ..casing import CamelJSONResponse
 from ..deps import Body, Conn, CurrentCaller
-from ..errors import NO_PERMISSION, detail, not_found, refused
-from ..inputs import MISSING, Fields, birth_date, email, integer, query_int, required_text, text
+from ..errors import NO_PERMISSION, ApiError, detail, not_found, refused
+from ..inputs import MISSING, Fields, birth_date, email, integer, phone, query_int, required_text, text
 from ..pages import drf_page, page_of
 from ..serializers import get_organization, patient, patients
 
@@ -32,9 +35,9 @@ router = APIRouter()
 NOT_A_MEMBER = "This patient is not a member of this organization."
 
 
-def _optional_text(value: Any) -> str | None:
+def _optional(check: Callable[[Any], str]) -> Callable[[Any], str | None]:
     """Blank means "none" for the optional fields (phone, external identifier)."""
-    return None if value is None or value == "" else text(value)
+    return lambda value: None if value is None or value == "" else check(value)
 
 
 def _demographics(fields: Fields, *, required: bool) -> dict[str, Any]:
@@ -43,10 +46,26 @@ def _demographics(fields: Fields, *, required: bool) -> dict[str, Any]:
         "name_family": fields.take("name_family", required_text, required=required),
         "name_given": fields.take("name_given", required_text, required=required),
         "birth_date": fields.take("birth_date", birth_date, required=required),
-        "telecom_phone": fields.take("telecom_phone", _optional_text),
-        "identifier": fields.take("identifier", _optional_text),
+        "telecom_phone": fields.take("telecom_phone", _optional(phone)),
+        "identifier": fields.take("identifier", _optional(text)),
     }
     return {name: value for name, value in taken.items() if value is not MISSING}
+
+
+def _refuse_taken_identifier(conn: sqlite3.Connection, values: dict[str, Any], organization_id: int,
+                             patient_id: int | None = None) -> None:
+    """An external id is one patient's within an organization (the rule the importer and the
+    patient form apply): 400 naming the patient who holds it."""
+    identifier = values.get("identifier")
+    if not identifier:
+        return
+    holder = conn.execute(
+        "SELECT p.id FROM patient p JOIN patient_organization po ON po.patient_id = p.id"
+        " WHERE po.organization_id = ? AND p.identifier = ? AND p.id IS NOT ? LIMIT 1",
+        (organization_id, identifier, patient_id)).fetchone()
+    if holder is not None:
+        raise ApiError(400, {"identifier": [patient_rules.sentence(
+            patient_rules.external_id_taken(identifier, holder[0]))]})
 
 
 def _existing(conn: sqlite3.Connection, patient_id: int) -> sqlite3.Row:
@@ -104,6 +123,7 @@ def create_patient(conn: Conn, caller: CurrentCaller, body: Body) -> Response:
         address = fields.take("telecom_email", email, required=True)
         values = _demographics(fields, required=True)
         fields.check()
+        _refuse_taken_identifier(conn, values, organization_id)
         if conn.execute("SELECT 1 FROM jhe_user WHERE email = ?", (address,)).fetchone():
             raise refused("User with this email already exists")
         user_id = conn.execute(
@@ -141,10 +161,11 @@ def get_patient(patient_id: int, conn: Conn, caller: CurrentCaller) -> Response:
 def _update(patient_id: int, request: Request, conn: sqlite3.Connection, caller: Caller, body: dict,
             *, partial: bool) -> Response:
     with db.transaction(conn):
-        _through_organization(conn, request, caller, patient_id)
+        organization_id = _through_organization(conn, request, caller, patient_id)
         fields = Fields(body)
         values = _demographics(fields, required=not partial)
         fields.check()
+        _refuse_taken_identifier(conn, values, organization_id, patient_id)
         if values:
             assignments = ", ".join(f"{name} = ?" for name in values)
             conn.execute(f"UPDATE patient SET {assignments}, last_updated = ? WHERE id = ?",

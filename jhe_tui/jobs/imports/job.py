@@ -32,7 +32,7 @@ from .options import ImportOptions, PreflightError
 from .outcomes import Outcome, RowResult, Summary
 from .pace import Pace, SignedOut, Stopped, temporary
 from .source import Source, SourceRow
-from .steps import Checkpoint, Steps, no_checkpoint
+from .steps import Checkpoint, RowRefused, Steps, no_checkpoint
 
 MEMBERS_LISTED = 5000  # organizations up to this size (or twice the rows) are listed at the start
 STEP_RETRIES = 4  # a step that may work later is tried up to five times
@@ -61,6 +61,7 @@ class ImportJob:
         self.summary: Summary | None = None  # set once run ends, also when it is interrupted
         self._inviter: Inviter | None = None  # from here on, what the preflight found
         self._members: dict[str, Patient] | None = None  # the organization's patients by e-mail
+        self._holders: dict[str, Patient] | None = None  # the organization's patients by external id
         self._study_org: int | None = None
         self._enroller: Enroller | None = None
         self._unreachable = 0  # rows failed in a row on network or server errors
@@ -98,18 +99,26 @@ class ImportJob:
                     f"{await self._studies_of(org.id, org.name)}"
                 )
             self._study_org = study.organization_id
-        if not options.dry_run and adapter.create_refuses_known_email:
-            self._members = await self._list_members()
+        listed = None
+        if (not options.dry_run and adapter.create_refuses_known_email) or any(
+                row.external_id for row in self.source.valid_rows):
+            listed = await self._list_members()
+        if listed is not None:
+            if not options.dry_run and adapter.create_refuses_known_email:
+                self._members = {p.telecom_email.lower(): p for p in listed if p.telecom_email}
+            self._holders = {i.value: p for p in listed for i in p.identifiers}
         self._inviter = Inviter(self.client, adapter, send_email=options.send_email, reinvite=options.reinvite,
                                 retrying=self.pace.retrying, checkpoint=self.checkpoint)
 
-    async def _list_members(self) -> dict[str, Patient] | None:
-        """The organization's patients by lower-cased e-mail, when there are few enough to list.
+    async def _list_members(self) -> list[Patient] | None:
+        """The organization's patients, when there are few enough to list.
 
         With them at hand a row needs no look-up: a listed e-mail is skipped, any other is
         created straight away, and looked up only if the server refuses it as known (a patient
-        of another organization, to be added). That saves a request per new patient. An
-        organization much larger than the file is not listed: per-row look-ups cost less there.
+        of another organization, to be added). That saves a request per new patient. Their
+        external ids tell a row whose id another patient holds (the dry run too). An
+        organization much larger than the file is not listed: per-row look-ups cost less there,
+        and the server itself refuses a taken id when the row is created.
         """
         organization_id = self.options.organization_id
         limit = max(MEMBERS_LISTED, 2 * len(self.source.valid_rows))
@@ -117,8 +126,7 @@ class ImportJob:
             first = await self.client.patients(organization_id, page_size=1)
             if first.count > limit:
                 return None
-            return {p.telecom_email.lower(): p async for p in self.client.iter_patients(organization_id)
-                    if p.telecom_email}
+            return [p async for p in self.client.iter_patients(organization_id)]
         except Unauthenticated:
             raise
         except JheError:
@@ -141,7 +149,7 @@ class ImportJob:
             await self.preflight()
         assert self._inviter is not None
         steps = Steps(self.client, self.options, self.pace, self.journal, self._members, self._study_org,
-                      self._inviter, checkpoint=self.checkpoint)
+                      self._inviter, holders=self._holders, checkpoint=self.checkpoint)
         rows, valid = self.source.rows, self.source.valid_rows
         results: dict[int, RowResult] = {}
         for row in rows:
@@ -214,6 +222,8 @@ class ImportJob:
             return result
         except Stopped as exc:
             return RowResult.not_finished(row.number, row.email, str(exc))
+        except RowRefused as exc:
+            return RowResult(row.number, row.email, Outcome.INVALID, message=str(exc))
         except (SignedOut, JournalError) as exc:
             # Without the sign-in or the journal no further step may start: stop taking rows.
             self.pace.halt(str(exc))

@@ -31,6 +31,7 @@ class RowResult:
     message: str = ""
     invite_unsure: bool = False  # an invitation may already have been sent; not sent again
     unfinished: bool = False  # failed because the import stopped before the row was done
+    earlier: bool = False  # its patient was created, added or found by an earlier run (the journal)
 
     @classmethod
     def not_finished(cls, number: int, email: str, why: str) -> RowResult:
@@ -78,15 +79,26 @@ class Summary:
     def invites_unsure(self) -> int:
         return sum(1 for r in self.results if r.invite_unsure)
 
+    @property
+    def rows_done_now(self) -> int:
+        """The rows this run worked on itself (not those an earlier run had done, nor invalid ones)."""
+        return sum(1 for r in self.results if not r.earlier and r.outcome is not Outcome.INVALID)
+
     def describe(self) -> str:
-        parts = []
+        """What this run did, after what earlier runs of the same import had done, so a rerun
+        that does nothing never reads as having created every row."""
+        earlier = sum(1 for r in self.results if r.earlier)
+        now = " now" if earlier else ""
+        parts = [f"{earlier} done in an earlier run"] if earlier else []
         for outcome in (Outcome.CREATED, Outcome.ADDED, Outcome.WOULD_CREATE, Outcome.WOULD_ADD, Outcome.SKIPPED,
                         Outcome.FAILED, Outcome.INVALID):
-            n = self.count(outcome) - (self.unfinished if outcome is Outcome.FAILED else 0)
+            n = sum(1 for r in self.results if r.outcome == outcome and not r.earlier and not r.unfinished)
             if n:
-                parts.append(f"{n} {outcome.value}")
+                parts.append(f"{n} {outcome.value}{now if outcome in (Outcome.CREATED, Outcome.ADDED) else ''}")
         if self.unfinished:
             parts.append(f"{self.unfinished} not finished")
         if self.invites_unsure:
             parts.append(f"{self.invites_unsure} maybe invited already")
+        if earlier and len(parts) == 1:
+            parts.append("nothing new")
         return ", ".join(parts) or "nothing to do"

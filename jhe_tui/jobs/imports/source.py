@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from jhe_tui import patient_rules
 from jhe_tui.api.text import has_control, visible
 
 # our field -> accepted header spellings, already normalised (see _norm)
@@ -48,12 +49,7 @@ COLUMN_LABELS = {
     "phone": "phone",
     "external_id": "external_id",
 }
-# A practical e-mail check: one @, no spaces, a dot in the domain, sane characters.
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MAX_FIELD = 200
-FIELD_LABELS = {"email": "e-mail", "family": "last name", "given": "first name", "birth_date": "date of birth",
-                "phone": "phone", "external_id": "external id"}
+FIELD_LABELS = patient_rules.LABELS
 # Trimmed around cells and header names: whitespace, but never a control (those are shown and refused).
 _BLANKS = "".join(c for c in map(chr, range(0x3001)) if c.isspace() and not has_control(c)) + "\ufeff"
 UNCLOSED_QUOTE = "a quoted field is not closed on this line (a patient field cannot span lines)"
@@ -157,33 +153,10 @@ def _delimiter(first_line: str) -> str:
 
 
 def check_row(row: SourceRow, today: date) -> None:
-    """Fill ``row.problems`` with what the server would refuse or what is surely wrong."""
-    problems = row.problems
-    if not row.email:
-        problems.append("e-mail is missing")
-    elif not _EMAIL.match(row.email):
-        problems.append("e-mail is not a valid address")
-    if not row.family:
-        problems.append("last name is missing")
-    if not row.given:
-        problems.append("first name is missing")
-    if not row.birth_date:
-        problems.append("date of birth is missing")
-    elif not _ISO_DATE.match(row.birth_date):
-        problems.append("date of birth must be YYYY-MM-DD")
-    else:
-        try:
-            born = date.fromisoformat(row.birth_date)
-        except ValueError:
-            problems.append("date of birth is not a real date")
-        else:
-            if born > today:
-                problems.append("date of birth is in the future")
-            elif today.year - born.year > 130:
-                problems.append("date of birth is more than 130 years ago")
-    for name in ("family", "given", "phone", "external_id"):
-        if len(getattr(row, name)) > MAX_FIELD:
-            problems.append(f"{FIELD_LABELS[name]} is longer than {MAX_FIELD} characters")
+    """Fill ``row.problems`` with what the patient form and the server would refuse: the rules
+    all three share (``patient_rules``)."""
+    fields = {name: getattr(row, name) for name in FIELD_LABELS}
+    row.problems.extend(patient_rules.problems(fields, today=today).values())
 
 
 def read_source(path: Path, *, today: date | None = None) -> Source:
@@ -228,7 +201,8 @@ def read_source(path: Path, *, today: date | None = None) -> Source:
     today = today or date.today()
     rows: list[SourceRow] = []
     blank: list[int] = []
-    first_row_of: dict[str, int] = {}
+    first_row_of: dict[str, int] = {}  # e-mail key -> its first row
+    first_row_of_id: dict[str, int] = {}  # external id -> its first row
     for number, line in enumerate(lines[1:], start=2):
         cells, quoting = _cells(line, delimiter)
         if not line.strip(_BLANKS + delimiter + '"') and not quoting and not any(c.strip(_BLANKS) for c in cells):
@@ -243,6 +217,10 @@ def read_source(path: Path, *, today: date | None = None) -> Source:
             earlier = first_row_of.setdefault(row.key, number)
             if earlier != number:
                 row.duplicate_of = earlier
+            elif row.external_id:
+                holder = first_row_of_id.setdefault(row.external_id, number)
+                if holder != number:
+                    row.problems.append(f"same external id as row {holder}")
         rows.append(row)
     if not rows:
         raise SourceError(f"{file_name} has a header but no patient rows.")

@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from jhe_tui import patient_rules
 from jhe_tui.api import Conflict, InvalidInput, JheClient, JheError, Patient, PatientDraft
 
 from .enroller import Enroller
@@ -33,6 +34,11 @@ from .source import SourceRow
 Checkpoint = Callable[[str], None]
 CHECKPOINTS = ("after-intent", "after-create", "after-patient", "after-enroll", "after-invite-intent",
                "after-invite")
+
+
+class RowRefused(Exception):
+    """The row breaks a rule of the organization (an external id another patient holds): the
+    file's row is at fault, as for the rules ``source`` checks, and nothing was sent."""
 
 
 def no_checkpoint(point: str) -> None:
@@ -66,7 +72,15 @@ class Steps:
     study_org: int | None
     inviter: Inviter
     enroller: Enroller | None = None
+    holders: dict[str, Patient] | None = None  # the organization's patients by external id, where listed
     checkpoint: Checkpoint = no_checkpoint
+
+    def id_taken(self, row: SourceRow) -> str | None:
+        """Why the row may not create its patient: another patient of the organization has its id."""
+        holder = self.holders.get(row.external_id) if self.holders is not None and row.external_id else None
+        if holder is None or (holder.telecom_email or "").casefold() == row.key:
+            return None
+        return patient_rules.external_id_taken(row.external_id, holder.id)
 
     async def row(self, source: SourceRow) -> RowResult:
         journal = self.journal
@@ -77,6 +91,7 @@ class Steps:
                 await journal.commit(source.key, kind, **values)
 
         row = _Row(source, state, record)
+        earlier = state.outcome is not None
         async with self.pace.working(new_row=True):
             await self.ensure_patient(row)
         enrolled = await self.ensure_enrolled(row) if self.options.study_id is not None else ""
@@ -84,7 +99,7 @@ class Steps:
         if invited.note:
             row.notes.append(invited.note)
         return RowResult(source.number, source.email, row.outcome, state.patient_id, enrolled, invited.link,
-                         invited.emailed, "; ".join(row.notes), invite_unsure=invited.unsure)
+                         invited.emailed, "; ".join(row.notes), invite_unsure=invited.unsure, earlier=earlier)
 
     # --- the patient ----------------------------------------------------------------------------
 
@@ -115,6 +130,9 @@ class Steps:
             row.notes.append(f"already in organization {self.options.organization_id}")
 
     async def _create_or_add(self, row: _Row) -> tuple[Outcome, Patient]:
+        taken = self.id_taken(row.source)
+        if taken:
+            raise RowRefused(taken)
         await row.record("creating")
         self.checkpoint("after-intent")
         try:
@@ -249,6 +267,9 @@ class Steps:
         patient = await self._lookup(row.email)
         notes: list[str] = []
         enrolled = ""
+        taken = self.id_taken(row) if patient is None else None
+        if taken:
+            return RowResult(row.number, row.email, Outcome.INVALID, message=taken)
         if patient is None:
             outcome = Outcome.WOULD_CREATE
         elif self._in_org(patient):
