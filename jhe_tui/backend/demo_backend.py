@@ -20,7 +20,7 @@ from fastapi import FastAPI
 
 from jhe_tui.local import paths
 
-from . import db, seed, tokens
+from . import db, demo_cast, seed, tokens
 from .app import create_app
 from .deps import Settings
 
@@ -105,7 +105,7 @@ class DemoBackend:
         try:
             with db.transaction(conn):
                 conn.execute("UPDATE oauth_application SET redirect_uris = ? WHERE client_id = ?",
-                             (f"{self.site_url}/auth/callback", seed.CONSOLE_CLIENT_ID))
+                             (f"{self.site_url}/auth/callback", demo_cast.CONSOLE_CLIENT_ID))
         finally:
             conn.close()
 
@@ -116,14 +116,14 @@ class DemoBackend:
 
     @property
     def users(self) -> list[DemoUser]:
-        names = {org_id: name for org_id, name, _, _ in seed.ORGANIZATIONS}
-        login_role = {user_id: role for role, user_id in seed.DEMO_LOGINS.items()}
+        names = {org_id: name for org_id, name, _, _ in demo_cast.ORGANIZATIONS}
+        login_role = {user_id: role for role, user_id in demo_cast.DEMO_LOGINS.items()}
         return [
             DemoUser(
-                p.email, seed.DEMO_PASSWORD, p.name, login_role.get(p.id),
+                p.email, demo_cast.DEMO_PASSWORD, p.name, login_role.get(p.id),
                 "; ".join(f"{role} of {names[org]}" for org, role in p.roles) or "no organization yet",
             )
-            for p in seed.PRACTITIONERS
+            for p in demo_cast.PRACTITIONERS
         ]
 
     def token_for(self, role: str) -> str:
@@ -132,7 +132,7 @@ class DemoBackend:
         The same token is handed out again while it is valid; a new one once it has expired or
         been revoked (a client's logout revokes it).
         """
-        user_id = seed.DEMO_LOGINS[role]
+        user_id = demo_cast.DEMO_LOGINS[role]
         with self._lock:
             conn = db.connect(self.db_path)
             try:

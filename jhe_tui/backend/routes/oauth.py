@@ -32,7 +32,7 @@ from .. import db, tokens
 from ..auth import authenticate
 from ..deps import Conn
 from ..errors import ApiError
-from ..seed import DEMO_PASSWORD
+from ..demo_cast import DEMO_PASSWORD
 from . import practitioner_clients
 
 router = APIRouter()
