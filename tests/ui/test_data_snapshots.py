@@ -98,11 +98,13 @@ def test_export_dialog(snap_compare, fixed_app, settle):
     assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=run_before)
 
 
-def test_organizations(snap_compare, fixed_app, settle):
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["100x30", "80x24"])
+def test_organizations(snap_compare, fixed_app, settle, size):
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("f5")
         await settle(pilot)
         await settle(pilot)
 
-    assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
+
