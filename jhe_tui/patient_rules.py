@@ -112,3 +112,18 @@ def problems(values: Mapping[str, str], *, today: date | None = None,
 def external_id_taken(value: str, holder: object) -> str:
     """An external id the organization has already given to another patient."""
     return f"external id {value} is already used by patient {holder} of this organization"
+
+
+def identifiers_problem(pairs: list[tuple[str | None, str]], *, several: bool) -> str | None:
+    """A patient's external ids as (system, value) pairs: v0.0.13 keeps a list, v0.0.7 and the demo
+    one string, where a second id would be dropped without a word."""
+    if len(pairs) > 1 and not several:
+        return "external id: this server keeps one per patient; enter only one"
+    seen: set[tuple[str | None, str]] = set()
+    for system, value in pairs:
+        if not value:
+            return f"external id {system}| has no value after the |"
+        if (system, value) in seen:
+            return f"external id {value} is entered twice"
+        seen.add((system, value))
+    return None

@@ -200,6 +200,14 @@ class _PatientInput(BaseModel):
     # Full control over v0.0.13 identifiers; when None, ``external_id`` stands for the whole set.
     identifiers: list[Identifier] | None = None
 
+    def identifier_problem(self, *, identifier_list: bool) -> str | None:
+        """The external ids given, checked against what the server can keep (None: fine)."""
+        if self.identifiers is not None:
+            pairs = [(i.system, i.value) for i in self.identifiers]
+        else:
+            pairs = [(None, self.external_id)] if self.external_id else []
+        return patient_rules.identifiers_problem(pairs, several=identifier_list)
+
     def wire_body(self, *, identifier_list: bool, only_set: bool) -> dict[str, Any]:
         """The JSON body: all filled fields (create) or exactly the fields set (update)."""
         chosen = self.model_fields_set if only_set else set(type(self).model_fields)
@@ -225,15 +233,16 @@ class _PatientInput(BaseModel):
 class PatientDraft(_PatientInput):
     email: str
 
-    def problems(self, *, birth_date_required: bool) -> dict[str, list[str]]:
+    def problems(self, *, birth_date_required: bool, identifier_list: bool = True) -> dict[str, list[str]]:
         """What the form, the importer and the embedded backend refuse (``patient_rules``), and
-        what the server would refuse or answer with a 500, before anything is sent."""
+        what the server would refuse, answer with a 500 or silently drop, before anything is sent."""
         values = {"email": self.email, "family": self.family or "", "given": self.given or "",
                   "birth_date": self.birth_date.isoformat() if self.birth_date else "", "phone": self.phone or ""}
         required = ("email", "birth_date") if birth_date_required else ("email",)
         found = patient_rules.problems(values, required=required)
         ids = [i.value for i in self.identifiers] if self.identifiers is not None else [self.external_id or ""]
-        id_problem = next(filter(None, (patient_rules.text_problem("external_id", value) for value in ids)), None)
+        id_problem = (next(filter(None, (patient_rules.text_problem("external_id", value) for value in ids)), None)
+                      or self.identifier_problem(identifier_list=identifier_list))
         if id_problem:
             found["external_id"] = id_problem
         return {name: [patient_rules.sentence(problem)] for name, problem in found.items()}

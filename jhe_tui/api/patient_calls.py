@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
+from jhe_tui import patient_rules
+
 from .client_core import LARGE_PAGE, ClientCore, _parse, _parse_list, _user_input
 from .errors import Conflict, InvalidInput, ServerFailure, field_text
 from .generation import Generation
@@ -83,8 +85,9 @@ class PatientCalls(ClientCore):
 
     async def _valid_draft(self, draft: PatientDraft | Mapping[str, Any]) -> PatientDraft:
         draft = _user_input(PatientDraft, draft, "patient")
-        legacy = (await self.adapter()).generation is Generation.LEGACY
-        problems = draft.problems(birth_date_required=legacy)
+        adapter = await self.adapter()
+        problems = draft.problems(birth_date_required=adapter.generation is Generation.LEGACY,
+                                  identifier_list=adapter.identifier_list)
         if problems:
             raise InvalidInput(f"The patient cannot be created: {field_text(problems)}.", field_errors=problems)
         return draft
@@ -102,6 +105,10 @@ class PatientCalls(ClientCore):
             changes = {key: value for key, value in changes.items() if key != "email"}
         changes = _user_input(PatientChanges, changes, "change")
         adapter = await self.adapter()
+        id_problem = changes.identifier_problem(identifier_list=adapter.identifier_list)
+        if id_problem:
+            problems = {"external_id": [patient_rules.sentence(id_problem)]}
+            raise InvalidInput(f"The patient cannot be saved: {field_text(problems)}.", field_errors=problems)
         body = changes.wire_body(identifier_list=adapter.identifier_list, only_set=True)
         if not body:
             return await self.patient(patient_id)

@@ -32,7 +32,7 @@ class Field:
 
 FIELDS = (
     Field("email", "E-mail", "name@example.org", required=True),
-    Field("external_id", "External ID", "e.g. MRN-12345"),
+    Field("external_id", "External ID", "e.g. MRN-12345 (several: MRN-1, urn:sys|ID-2)"),
     Field("family", "Family name", required=True),
     Field("given", "Given name", required=True),
     Field("birth_date", "Birth date", "YYYY-MM-DD", required=True),

@@ -21,6 +21,7 @@ from jhe_tui.api import (
     ServerFailure,
 )
 from jhe_tui.api.generation import ADAPTERS
+from jhe_tui.api.models import Identifier
 from jhe_tui.api.http import Request, Response
 from jhe_tui.api.pages import on_own_origin
 
@@ -384,6 +385,43 @@ async def test_update_patient_with_a_bad_date_is_refused_with_field_errors():
         with pytest.raises(InvalidInput) as caught:
             await client.update_patient(40006, 20003, {"birth_date": "01/01/1980"})
     assert list(caught.value.field_errors) == ["birth_date"] and fake.requests == []
+
+
+TWO_IDS = [Identifier(system="urn:mrn", value="MRN-9"), Identifier(system="urn:jhe-tui:external-id", value="B-2")]
+
+
+async def test_several_external_ids_keep_their_systems_on_a_server_that_keeps_a_list():
+    fake = FakeJhe().json("PATCH", "/api/v1/patients/40006", patient_json(40006, [20003]))
+    async with make_client(fake, generation=Generation.CURRENT) as client:
+        await client.update_patient(40006, 20003, {"identifiers": TWO_IDS})
+    assert fake.body("PATCH", "/api/v1/patients/40006") == {"identifiers": [
+        {"system": "urn:mrn", "value": "MRN-9"}, {"system": "urn:jhe-tui:external-id", "value": "B-2"}]}
+
+
+@pytest.mark.parametrize("generation", [Generation.LEGACY, Generation.DEMO])
+async def test_a_second_external_id_is_refused_where_the_server_keeps_one_instead_of_dropped(generation):
+    fake = FakeJhe()
+    async with make_client(fake, generation=generation) as client:
+        with pytest.raises(InvalidInput) as updating:
+            await client.update_patient(40006, 20003, {"identifiers": TWO_IDS})
+        with pytest.raises(InvalidInput) as creating:
+            await client.create_patient(20003, DRAFT.model_copy(update={"identifiers": TWO_IDS}))
+    for caught in (updating, creating):
+        assert caught.value.field_errors == {
+            "external_id": ["External id: this server keeps one per patient; enter only one."]}
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize(("identifiers", "said"), [
+    ([Identifier(system="urn:mrn", value="A"), Identifier(system="urn:mrn", value="A")], "External id A is entered twice."),
+    ([Identifier(system="urn:mrn", value="")], "External id urn:mrn| has no value after the |."),
+])
+async def test_repeated_or_empty_external_ids_are_refused_before_sending(identifiers, said):
+    fake = FakeJhe()
+    async with make_client(fake, generation=Generation.CURRENT) as client:
+        with pytest.raises(InvalidInput) as caught:
+            await client.update_patient(40006, 20003, {"identifiers": identifiers})
+    assert caught.value.field_errors == {"external_id": [said]} and fake.requests == []
 
 
 async def test_adding_to_an_organization_the_patient_is_already_in_is_refused():

@@ -103,3 +103,21 @@ async def test_a_message_under_a_field_goes_once_the_field_is_fixed(make_app, se
         phone.value = "123"
         await settle(pilot)
         assert error.has_class("shown") and "7 digits" in str(error.content)
+
+
+async def test_a_second_external_id_on_a_one_id_server_stays_typed_with_the_reason(backend, settle):
+    """The demo (like v0.0.7) keeps one external id: a second is refused beside the field, not dropped."""
+    transport = Recording(ASGITransport(app=backend.app))
+    app = JheApp(JheClient(backend.site_url, backend.token_for("member"), transport=transport), demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        modal = app.screen
+        modal.query_one("#field-external_id", Input).value = "MRN-1, urn:mrn|MRN-2"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is modal and transport.patches == []
+        assert str(modal.query_one("#error-external_id", Static).content) == (
+            "External id: this server keeps one per patient; enter only one.")
+        assert modal.query_one("#field-external_id", Input).value == "MRN-1, urn:mrn|MRN-2"

@@ -208,6 +208,9 @@ def v13_server(apps):
             return httpx.Response(200, json={"id": 3, "email": "m@example.org", "firstName": "M", "lastName": "B"})
         if path == "/api/v1/organizations":
             return httpx.Response(200, json={"count": 1, "next": None, "previous": None, "results": [org]})
+        if path == "/api/v1/patients/5" and request.method == "PATCH":
+            issued.append(json.loads(request.content))
+            return httpx.Response(200, json={**patient, **issued[-1]})
         if path == "/api/v1/patients/5":
             return httpx.Response(200, json=patient)
         if path == "/api/v1/patients/5/consents":
@@ -244,3 +247,22 @@ async def test_v13_asks_which_app_when_there_are_several(settle):
         await settle(pilot)
         assert issued == [{"patient_id": 5, "client_id": 2, "send_email": False}]
         assert app.screen.query_one("#link", TextArea).text == "https://app2.example/invite/host_CODE"
+
+
+async def test_v13_external_ids_are_edited_as_a_list_with_their_systems(settle):
+    transport, sent, org = v13_server([])
+    app = JheApp(JheClient("https://jhe.example.org", "token", transport=transport), server_url="https://jhe.example.org")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.push_screen(PatientDetailScreen(app.client, 5, org))
+        await settle(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        box = app.screen.query_one("#field-external_id", Input)
+        assert box.value == "urn:mrn|MRN-5"
+        box.value = "urn:mrn|MRN-5, B-2"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert sent == [{"identifiers": [{"system": "urn:mrn", "value": "MRN-5"},
+                                         {"system": "urn:jhe-tui:external-id", "value": "B-2"}]}]
+        assert isinstance(app.screen, PatientDetailScreen)
