@@ -39,3 +39,21 @@ def test_the_command_says_it_too(_seeded, isolated_home, tmp_path, capsys):
     assert "3/3 rows, 3 done in an earlier run, 0.0 rows/s" in err
     final = next(line for line in err.splitlines() if line.startswith("Import finished in"))
     assert final.endswith(" s: 3 done in an earlier run, nothing new.") and "rows/s" not in final
+
+
+async def test_a_dry_run_after_an_interrupted_run_reads_the_journal_and_writes_nothing(make_client, write_csv,
+                                                                                       tmp_path):
+    from jhe_tui.jobs.imports import ImportRun, read_source
+
+    journal = tmp_path / "j.jsonl"
+    rows = new_rows(5, "dry")
+    await run_job(make_client(), write_csv(rows[:3]), ImportOptions(ORG), journal)
+    before = journal.read_bytes()
+    path = write_csv(rows)
+    async with make_client() as client:
+        run = ImportRun(client, read_source(path), ImportOptions(ORG, dry_run=True), journal_path=journal,
+                        report_path=tmp_path / "dry-report.csv")
+        summary = await run.run()
+    assert summary.describe() == "3 done in an earlier run, 2 would create"
+    assert [r.message for r in summary.results[:3]] == ["done in an earlier run"] * 3
+    assert journal.read_bytes() == before

@@ -55,6 +55,7 @@ class ImportJob:
         self.source = source
         self.options = options
         self.journal = None if options.dry_run else journal  # a dry run writes nothing, not even the journal
+        self.earlier = journal if options.dry_run else None  # ... but reads what earlier runs recorded
         self.on_row = on_row or (lambda result: None)
         self.checkpoint = checkpoint
         self.pace = Pace(options.concurrency, retry or RetryPolicy(max_retries=STEP_RETRIES))
@@ -149,7 +150,7 @@ class ImportJob:
             await self.preflight()
         assert self._inviter is not None
         steps = Steps(self.client, self.options, self.pace, self.journal, self._members, self._study_org,
-                      self._inviter, holders=self._holders, checkpoint=self.checkpoint)
+                      self._inviter, holders=self._holders, checkpoint=self.checkpoint, earlier=self.earlier)
         rows, valid = self.source.rows, self.source.valid_rows
         results: dict[int, RowResult] = {}
         for row in rows:

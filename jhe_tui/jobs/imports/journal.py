@@ -69,6 +69,35 @@ class Journal:
         """Open (creating it 0600) or resume the journal at ``path``."""
         path = Path(path)
         paths.private_dir(path.parent)
+        journal, needs_newline = cls._load(path, organization_id, study_id)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise JournalError(f"The journal {path} cannot be written ({exc.strerror}).") from None
+        os.chmod(path, 0o600)
+        if journal is None:
+            journal = cls(path, secrets.token_hex(16), organization_id, study_id)
+            journal._fd = fd
+            journal._write({"journal": "jhe-tui import", "v": VERSION, "salt": journal.salt,
+                            "org": organization_id, "study": study_id})
+        else:
+            journal._fd = fd
+            if needs_newline:
+                os.write(fd, b"\n")
+        return journal
+
+    @classmethod
+    def read(cls, path: Path, organization_id: int, study_id: int | None) -> Journal | None:
+        """What an earlier run of this import recorded, without writing or creating anything (the
+        dry run's view); None when there is no journal of this import there."""
+        try:
+            return cls._load(Path(path), organization_id, study_id)[0]
+        except (JournalError, OSError):
+            return None
+
+    @classmethod
+    def _load(cls, path: Path, organization_id: int, study_id: int | None) -> tuple[Journal | None, bool]:
+        """The journal's records (None: no journal yet) and whether its last line was torn."""
         journal: Journal | None = None
         needs_newline = False
         if path.exists() and path.stat().st_size:
@@ -94,21 +123,7 @@ class Journal:
                     continue  # torn write of a killed process
                 if isinstance(record, dict) and "k" in record:
                     journal._apply(record)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        except OSError as exc:
-            raise JournalError(f"The journal {path} cannot be written ({exc.strerror}).") from None
-        os.chmod(path, 0o600)
-        if journal is None:
-            journal = cls(path, secrets.token_hex(16), organization_id, study_id)
-            journal._fd = fd
-            journal._write({"journal": "jhe-tui import", "v": VERSION, "salt": journal.salt,
-                            "org": organization_id, "study": study_id})
-        else:
-            journal._fd = fd
-            if needs_newline:
-                os.write(fd, b"\n")
-        return journal
+        return journal, needs_newline
 
     def key(self, email_key: str) -> str:
         return hmac.new(bytes.fromhex(self.salt), email_key.encode(), hashlib.sha256).hexdigest()[:32]

@@ -4,7 +4,8 @@
 earlier run of the same file, organization and study left one); ``run`` runs every row, closes the
 journal and writes the report, whether the run completed, was stopped (``stop``: the rows in
 flight finish) or was interrupted (ctrl+c, the console quitting: the cancellation goes on once the
-report is written). A dry run writes no journal, only its report.
+report is written). A dry run writes no journal, only its report; it reads the journal, so that
+it tells the rows an earlier run did from those a rerun would do.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ class ImportRun:
         checkpoint: Checkpoint | None = None,
     ) -> None:
         self.options = options
-        self.journal_path = None if options.dry_run else (
-            journal_path or default_journal_path(source.path, options.organization_id, options.study_id))
+        journal_path = journal_path or default_journal_path(source.path, options.organization_id, options.study_id)
+        self.journal_path = None if options.dry_run else journal_path
+        self._earlier_path = journal_path if options.dry_run else None  # read, never written
         self.report_path = report_path or default_report_path(source.path, options.dry_run)
         self.job = ImportJob(client, source, options, on_row=on_row, retry=retry,
                              checkpoint=checkpoint or no_checkpoint)
@@ -54,6 +56,8 @@ class ImportRun:
     async def prepare(self) -> None:
         """Check before any row, then open the journal: ``PreflightError``, ``JournalError``."""
         await self.job.preflight()
+        if self._earlier_path is not None:
+            self.job.earlier = Journal.read(self._earlier_path, self.options.organization_id, self.options.study_id)
         if self.journal_path is not None:
             self.journal = self.job.journal = Journal.open(self.journal_path, self.options.organization_id,
                                                            self.options.study_id)

@@ -74,6 +74,7 @@ class Steps:
     enroller: Enroller | None = None
     holders: dict[str, Patient] | None = None  # the organization's patients by external id, where listed
     checkpoint: Checkpoint = no_checkpoint
+    earlier: Journal | None = None  # a dry run: what an earlier run of this import recorded (read only)
 
     def id_taken(self, row: SourceRow) -> str | None:
         """Why the row may not create its patient: another patient of the organization has its id."""
@@ -259,8 +260,23 @@ class Steps:
     # --- one row, dry run -----------------------------------------------------------------------
 
     async def dry_row(self, row: SourceRow) -> RowResult:
+        state = self.earlier.state(row.key) if self.earlier is not None else RowState()
+        if state.outcome is not None:
+            return self._dry_after_earlier(row, state)
         async with self.pace.working(new_row=True):
             return await self._dry_checks(row)
+
+    def _dry_after_earlier(self, row: SourceRow, state: RowState) -> RowResult:
+        """A row an earlier run of this import got to: what a rerun would still do for it."""
+        options, notes, enrolled = self.options, ["done in an earlier run"], ""
+        if options.study_id is not None:
+            enrolled = ("already" if state.already_enrolled else "yes") if state.enrolled else "no"
+            if not state.enrolled:
+                notes.append(f"would enroll in study {options.study_id}")
+        if options.invite and not state.invited and state.outcome != Outcome.SKIPPED:
+            notes.append("would e-mail an invitation" if options.send_email else "would generate an invitation link")
+        return RowResult(row.number, row.email, Outcome(state.outcome), state.patient_id, enrolled,
+                         message="; ".join(notes), earlier=True)
 
     async def _dry_checks(self, row: SourceRow) -> RowResult:
         options = self.options
