@@ -114,6 +114,7 @@ class ImportScreen(ConsoleScreen[None]):
         self._done = 0
         self._failed = 0
         self._started = 0.0
+        self.clock = time.monotonic  # the progress line's rate and ETA (a fixed clock for snapshots)
         # The table's columns, raw values and details, to mask or unmask on F9 without a re-run.
         self._shown: tuple[tuple[str, ...], list[tuple[object, ...]], list[str] | None] | None = None
         self._details: list[str] = []
@@ -347,7 +348,7 @@ class ImportScreen(ConsoleScreen[None]):
         if source is None:
             return
         self._done = self._failed = 0
-        self._started = time.monotonic()
+        self._started = self.clock()
         progress = self.query_one("#import-progress", ProgressBar)
         progress.update(total=len(source.rows), progress=0)
         self.query_one("#import-progress-row").display = True
@@ -359,7 +360,7 @@ class ImportScreen(ConsoleScreen[None]):
         self._done += 1
         self._failed += result.outcome in (Outcome.FAILED, Outcome.INVALID)
         self.query_one("#import-progress", ProgressBar).advance(1)
-        elapsed = max(time.monotonic() - self._started, 1e-6)
+        elapsed = max(self.clock() - self._started, 1e-6)
         total = len(self.source.rows) if self.source else self._done
         rate = self._done / elapsed
         eta = (total - self._done) / rate if rate else 0

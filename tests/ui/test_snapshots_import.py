@@ -47,3 +47,39 @@ def test_import_results(snap_compare, make_app, settle, tmp_path, size):
         await pilot.pause()
 
     assert snap_compare(make_app(frozen=True), terminal_size=size, run_before=run_before)
+
+
+def mid_run(backend, settle, tmp_path, key: str):
+    """The console mid-import (one row done, two held at the server), then `key` pressed: the
+    progress line's rate and ETA come from a clock that ticks 10 s per reading."""
+    from tests.ui.test_import_run import holding_app, new_cohort
+    from tests.ui.waiting import eventually
+
+    app, transport = holding_app(backend)
+
+    async def run_before(pilot):
+        screen = await open_import(pilot, settle, new_cohort(tmp_path))
+        ticks = iter(range(0, 100_000, 10))
+        screen.clock = lambda: float(next(ticks))
+        screen.concurrency = 2
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        assert await eventually(pilot, lambda: screen._done == 1 and transport.creates == 3)
+        screen.query_one("#import-file", Input).value = "new.csv"
+        await pilot.press(key)
+        await settle(pilot)
+
+    return app, run_before
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
+def test_import_stop_question_mid_run(snap_compare, backend, settle, tmp_path, size):
+    app, run_before = mid_run(backend, settle, tmp_path, "escape")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["100x30", "80x24"])
+def test_quit_question_mid_run(snap_compare, backend, settle, tmp_path, size):
+    app, run_before = mid_run(backend, settle, tmp_path, "ctrl+q")
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
