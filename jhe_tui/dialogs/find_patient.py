@@ -7,7 +7,8 @@ time, stopping once enough matches are found; Escape stops the scan at any momen
 
 The query box keeps the focus throughout, so typing always edits the query: up and down move the
 highlight in the results, and Enter opens the highlighted patient while the box still holds the
-query that found them (once the query changes, Enter searches again).
+query that found them (once the query changes, Enter searches again). Any screen that needs one
+patient of an organization uses it (the list opens the record, the observations filter on them).
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ def _label(patient: Patient, masked: bool) -> str:
     return f"{privacy.name(patient.display_name, masked)} · patient {patient.id}{born}{ids}"
 
 
-class FindPatientModal(ModalScreen[int | None]):
-    """Dismisses with the id of the patient to open, or None."""
+class FindPatientModal(ModalScreen[Patient | None]):
+    """Dismisses with the chosen patient, or None."""
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="find.cancel", tooltip="Stop searching and close"),
@@ -49,18 +50,21 @@ class FindPatientModal(ModalScreen[int | None]):
         Binding("up", "move(-1)", "Previous result", show=False, priority=True, id="find.up", tooltip="Highlight the previous result"),
     ]
 
-    def __init__(self, client: JheClient, organization: Organization, study_id: int | None = None) -> None:
+    def __init__(self, client: JheClient, organization: Organization, study_id: int | None = None, *,
+                 text: str = "", title: str | None = None, takes: str = "opens the record") -> None:
         super().__init__()
         self._client = client
         self._org = organization
         self._study_id = study_id
+        self._text = text  # searched for at once (a name typed in a filter box)
+        self._title = title or f"Find a patient in {'this study' if study_id else organization.name}"
+        self._takes = takes  # what Enter does with the patient, as the status line says it
         self._found: list[Patient] = []
         self._searched: str | None = None  # the query the results on show answer
 
     def compose(self) -> ComposeResult:
-        where = "this study" if self._study_id else self._org.name
         with Vertical(id="dialog", classes="dialog wide"):
-            yield Label(f"Find a patient in {where}", classes="dialog-title", markup=False)
+            yield Label(self._title, classes="dialog-title", markup=False)
             yield Static(
                 "A patient id or an e-mail address is looked up directly; "
                 "a name or an external id is matched page by page.",
@@ -69,15 +73,19 @@ class FindPatientModal(ModalScreen[int | None]):
             )
             with Horizontal(classes="form-row"):
                 yield Label("Find", classes="form-label")
-                yield Input(placeholder="40015, name@example.org, Rossi Noah, MRN-123", id="find-text", compact=True)
+                yield Input(self._text, placeholder="40015, name@example.org, Rossi Noah, MRN-123", id="find-text",
+                            compact=True)
             yield Static("", id="find-status", classes="dialog-line", markup=False)
             yield OptionList(id="find-results", markup=False)
-            yield Label("Enter searches, or opens the highlighted patient · ↑ ↓ choose · Escape closes", classes="dialog-hint")
+            yield Label(f"Enter searches, then {self._takes} of the highlighted patient · ↑ ↓ choose · Escape closes",
+                        classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         results = self.query_one("#find-results", OptionList)
         results.display = False
         results.can_focus = False  # the query box keeps the keys; a click still opens a result
+        if self._text.strip():
+            self._search(self._text.strip())
 
     def action_cancel(self) -> None:
         self.workers.cancel_all()
@@ -94,13 +102,13 @@ class FindPatientModal(ModalScreen[int | None]):
         text = event.value.strip()
         highlighted = self.query_one("#find-results", OptionList).highlighted
         if text and text == self._searched and self._found and highlighted is not None:
-            self.dismiss(self._found[highlighted].id)
+            self.dismiss(self._found[highlighted])
         elif text:
             self._search(text)
 
     @on(OptionList.OptionSelected, "#find-results")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(self._found[event.option_index].id)
+        self.dismiss(self._found[event.option_index])
 
     def _status(self, text: str) -> None:
         self.query_one("#find-status", Static).update(text)
@@ -151,7 +159,7 @@ class FindPatientModal(ModalScreen[int | None]):
 
     def _offer(self, patient: Patient) -> None:
         if self._here(patient):
-            self._status("Found. Enter opens the record.")
+            self._status(f"Found. Enter {self._takes}.")
             self._show([patient])
         else:
             self._status(

@@ -222,10 +222,10 @@ class ObservationsScreen(ConsoleScreen[None]):
 
     @work(group="pick", exit_on_error=False)
     async def action_pick_patient(self) -> None:
-        query = self.query_
-        if query is None:
+        organization = self.console.organization
+        if self.query_ is None or organization is None:
             return
-        patient = await self.filters.pick_patient(self.console.client, query.organization_id)
+        patient = await self.filters.pick_patient(self.console.client, organization)
         if patient is None:
             return
         self.names[patient.id] = patient.display_name

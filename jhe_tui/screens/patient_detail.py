@@ -346,8 +346,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_unenroll(self) -> None:
-        if self.patient is not None and self.consents is not None and await unenroll_from_record(
-                self, self._client, self.patient, self.consents):
+        if self.patient is not None and await unenroll_from_record(self, self._client, self.patient):
             self.changed = True
             self.load()
 

@@ -137,6 +137,18 @@ async def writable_studies(
     return found
 
 
+async def studies_to_change(
+    screen: Screen[object], client: JheClient, organizations: Sequence[Organization], current: Organization,
+    known: Sequence[Study] = (),
+) -> list[StudyOf] | None:
+    """``writable_studies``, or None once the user is told why they cannot be listed."""
+    try:
+        return await writable_studies(client, organizations, current, known)
+    except JheError as failure:
+        screen.notify(failure.message, title="Cannot list studies", severity="error", markup=False)
+        return None
+
+
 async def members_by_study(
     client: JheClient, patients: Sequence[Patient], studies: Sequence[StudyOf]
 ) -> list[tuple[StudyOf, list[Patient]]]:
@@ -158,9 +170,10 @@ async def members_by_study(
 
 
 async def enroll_in_a_study(
-    screen: Screen[object], client: JheClient, patients: Sequence[Patient], studies: Sequence[StudyOf]
+    screen: Screen[object], client: JheClient, patients: Sequence[Patient], studies: Sequence[StudyOf],
+    empty: str = "You cannot enroll patients in any study: no organization where you are a member or manager has one.",
 ) -> bool:
-    """Choose a study, enroll; True when the server accepted. A refusal (a patient outside the
+    """Choose a study, enroll; True when someone was enrolled. A refusal (a patient outside the
     study's organization) is shown in the chooser, to pick again."""
     outcome = {}
 
@@ -174,15 +187,20 @@ async def enroll_in_a_study(
             "A study accepts only patients of its own organization.",
             [(f"{study.name} (study {study.id}) · {org.name}", (org, study)) for org, study in studies],
             apply=enroll,
-            empty="You cannot enroll patients in any study: no organization where you are a member or manager has one.",
+            empty=empty,
         )
     )
     if chosen is None:
         return False
-    result = outcome["result"]
-    already = f"; {len(result.already_enrolled)} already were" if result.already_enrolled else ""
-    screen.notify(f"Enrolled {len(result.enrolled)} in {chosen[1].name}{already}.", markup=False)
-    return True
+    result, name = outcome["result"], chosen[1].name
+    if len(patients) > 1:
+        already = f"; {len(result.already_enrolled)} already were" if result.already_enrolled else ""
+        screen.notify(f"Enrolled {len(result.enrolled)} in {name}{already}.", markup=False)
+    elif result.enrolled:
+        screen.notify(f"Enrolled patient {patients[0].id} in {name}; its data types wait for consent.", markup=False)
+    else:
+        screen.notify(f"Patient {patients[0].id} already was in {name}.", markup=False)
+    return bool(result.enrolled)
 
 
 async def remove_from_a_study(

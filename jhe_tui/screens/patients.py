@@ -28,7 +28,7 @@ from jhe_tui.screens.patient_flows import (
     enroll_in_a_study,
     remove_from_a_study,
     remove_from_organization,
-    writable_studies,
+    studies_to_change,
 )
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
@@ -320,9 +320,9 @@ class PatientsScreen(ConsoleScreen[None]):
         org = self.console.organization
         assert org is not None
 
-        def found(patient_id: int | None) -> None:
-            if patient_id is not None:
-                self.open_patient(patient_id)
+        def found(patient: Patient | None) -> None:
+            if patient is not None:
+                self.open_patient(patient.id)
 
         self.app.push_screen(FindPatientModal(self.console.client, org, self.study_id), found)
 
@@ -355,20 +355,15 @@ class PatientsScreen(ConsoleScreen[None]):
             self.table.selected.pop(str(patient.id), None)
             self.load_patients()
 
-    async def _studies_of_mine(self) -> list[StudyOf]:
+    async def _studies_of_mine(self) -> list[StudyOf] | None:
         session, current = self.console.session, self.console.organization
         assert session is not None and current is not None
-        return await writable_studies(self.console.client, session.organizations, current, self.studies)
+        return await studies_to_change(self, self.console.client, session.organizations, current, self.studies)
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_enroll(self) -> None:
         patients = self._chosen()
-        if not patients:
-            return
-        try:
-            studies = await self._studies_of_mine()
-        except JheError as failure:
-            self.notify(failure.message, title="Cannot list studies", severity="error", markup=False)
+        if not patients or (studies := await self._studies_of_mine()) is None:
             return
         if await enroll_in_a_study(self, self.console.client, patients, studies):
             self.table.selected.clear()  # done with them; the page stays where the user is
@@ -377,12 +372,7 @@ class PatientsScreen(ConsoleScreen[None]):
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_unenroll(self) -> None:
         patients = self._chosen()
-        if not patients:
-            return
-        try:
-            studies = await self._studies_of_mine()
-        except JheError as failure:
-            self.notify(failure.message, title="Cannot list studies", severity="error", markup=False)
+        if not patients or (studies := await self._studies_of_mine()) is None:
             return
         if await remove_from_a_study(self, self.console.client, patients, studies, preferred=self.study_id):
             self.table.selected.clear()

@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select
 
-from jhe_tui.api import CodeableConcept, JheClient, Patient
-from jhe_tui.dialogs.pick_patient import PickPatientModal
+from jhe_tui.api import CodeableConcept, JheClient, Organization, Patient
+from jhe_tui.dialogs.find_patient import FindPatientModal
 from jhe_tui.jobs.observations import ObservationQuery
 
 
@@ -67,11 +67,11 @@ class ObservationFilters(Vertical):
     def set_patient(self, patient_id: int | None) -> None:
         self.query_one("#patient", Input).value = str(patient_id) if patient_id else ""
 
-    async def pick_patient(self, client: JheClient, organization_id: int) -> Patient | None:
-        """The picker, opened on the name typed in the box if any; the chosen patient goes in the box."""
+    async def pick_patient(self, client: JheClient, organization: Organization) -> Patient | None:
+        """The finder, searching for the name typed in the box if any; the chosen patient goes in the box."""
         text = self.patient_text
-        picker = PickPatientModal(client, organization_id, "" if text.isdigit() else text,
-                                  title="Observations of which patient?")
+        picker = FindPatientModal(client, organization, text="" if text.isdigit() else text,
+                                  title="Observations of which patient?", takes="shows the observations")
         patient = await self.app.push_screen_wait(picker)
         if patient is not None:
             self.set_patient(patient.id)

@@ -11,7 +11,7 @@ from textual.widgets import Input, OptionList, Select, Static
 
 from jhe_tui.dialogs.chart import ChartModal
 from jhe_tui.dialogs.export import ExportModal
-from jhe_tui.dialogs.pick_patient import PickPatientModal
+from jhe_tui.dialogs.find_patient import FindPatientModal
 from jhe_tui.jobs.observations import source_of
 from jhe_tui.screens.observations import ObservationsScreen
 from jhe_tui.widgets.clock import now
@@ -135,21 +135,20 @@ async def test_the_patient_filter_takes_a_name_through_the_picker(make_app, clie
         await pilot.press("w")
         await settle(pilot)
         picker = app.screen
-        assert isinstance(picker, PickPatientModal)
-        await pilot.press(*patient.name_given.lower())  # part of the name, typed
+        assert isinstance(picker, FindPatientModal)
+        await pilot.press(*patient.name_given.lower(), "enter")  # part of the name, typed
         await settle(pilot)
-        assert 40001 in [p.id for p in picker._shown]
-        picker.query_one("#pick-results", OptionList).highlighted = [p.id for p in picker._shown].index(40001)
-        picker.query_one("#pick-text", Input).focus()
-        await pilot.press("enter")
+        assert 40001 in [p.id for p in picker._found]
+        await pilot.press(*["down"] * [p.id for p in picker._found].index(40001), "enter")
         await settle(pilot)
         assert app.screen is screen and screen.query_.patient_id == 40001
         assert screen.table.count > 0 and all(cell.endswith("(40001)") for cell in column(screen, "Patient"))
         # A name typed in the box itself opens the picker with it; Escape leaves the filter as it was.
         await set_input(pilot, settle, screen, "#patient", patient.name_family)
-        assert isinstance(app.screen, PickPatientModal)
-        assert app.screen.query_one("#pick-text", Input).value == patient.name_family
-        assert 40001 in [p.id for p in app.screen._shown]
+        assert isinstance(app.screen, FindPatientModal)
+        assert app.screen.query_one("#find-text", Input).value == patient.name_family
+        await settle(pilot)
+        assert 40001 in [p.id for p in app.screen._found]
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen

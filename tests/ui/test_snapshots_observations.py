@@ -22,12 +22,13 @@ def test_observations_screen(snap_compare, fixed_app, settle, size):  # noqa: F8
     assert snap_compare(fixed_app(), terminal_size=size, run_before=lambda pilot: _observations(pilot, settle))
 
 
-def test_patient_picker(snap_compare, fixed_app, settle):  # noqa: F811
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+def test_patient_picker(snap_compare, fixed_app, settle, size):  # noqa: F811
     async def run_before(pilot):
         await _observations(pilot, settle)
         await pilot.press("w")
         await settle(pilot)
-        await pilot.press(*"ali")
+        await pilot.press(*"ali", "enter")
         await settle(pilot)
 
-    assert snap_compare(fixed_app(), terminal_size=(80, 24), run_before=run_before)
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=run_before)
