@@ -48,6 +48,11 @@ def unknown_ids(keymap: Mapping[str, str]) -> str | None:
 
 
 def key_of(node: DOMNode, binding_id: str) -> str:
-    """The key (as shown to the user) that ``binding_id`` has on ``node`` now, the keymap applied."""
-    keys = [node.app.get_key_display(binding) for _, binding in bindings_of(node) if binding.id == binding_id]
+    """The key that ``binding_id`` has on ``node`` now, the keymap applied, as prose names it
+    ("ctrl+j", where the footer's narrow cells show "^j")."""
+    keys = [_spelled(node.app.get_key_display(binding)) for _, binding in bindings_of(node) if binding.id == binding_id]
     return " or ".join(dict.fromkeys(keys)) or binding_id
+
+
+def _spelled(display: str) -> str:
+    return f"ctrl+{display[1:]}" if display.startswith("^") and len(display) > 1 else display
