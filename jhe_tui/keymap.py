@@ -8,6 +8,7 @@ typo would otherwise leave the owner wondering why their key does nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from textual.binding import Binding
@@ -55,4 +56,6 @@ def key_of(node: DOMNode, binding_id: str) -> str:
 
 
 def _spelled(display: str) -> str:
-    return f"ctrl+{display[1:]}" if display.startswith("^") and len(display) > 1 else display
+    if display.startswith("^") and len(display) > 1:
+        return f"ctrl+{display[1:]}"
+    return display.upper() if re.fullmatch(r"f\d+", display) else display

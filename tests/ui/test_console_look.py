@@ -146,3 +146,11 @@ async def test_a_screenshot_is_refused_outside_privacy_mode_then_saved_privately
         assert stat.S_IMODE(file.parent.stat().st_mode) == 0o700
         svg = file.read_text()
         assert svg.startswith("<svg") and "•••" in svg and patient.name_family not in svg
+
+
+def test_the_readme_lists_every_binding_id():
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    missing = sorted(i for i in binding_ids() if f"`{i}`" not in readme)
+    assert missing == []
