@@ -81,10 +81,11 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
 
 
 def date_ticks(start: datetime, end: datetime, count: int) -> tuple[list[float], list[str]]:
-    """Evenly spaced x ticks (days since ``start``) labelled with the date, or date and time for a short range."""
+    """Evenly spaced x ticks (days since ``start``) labelled with the date, or date and time for a short
+    range; each in the middle of its share of the range, so no label falls off either edge."""
     days = (end - start).total_seconds() / DAY
     form = "%Y-%m-%d" if days >= 3 else "%m-%d %H:%M"
-    ticks = [days * i / max(count - 1, 1) for i in range(count)]
+    ticks = [days * (i + 0.5) / count for i in range(count)]
     return ticks, [(start + timedelta(days=t)).strftime(form) for t in ticks]
 
 

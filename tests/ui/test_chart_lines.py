@@ -47,7 +47,7 @@ async def test_lines_carry_dates_units_both_series_and_the_reference_lines(monke
         await pilot.pause()
         plot = app.chart.query_one("#plot", ReadingsPlot)
         drawn = plot.render().plain
-        for text in ("2026-05-01", "2026-05-31", "140 mmHg", "80 mmHg", "systolic", "diastolic"):
+        for text in ("2026-05-03", "2026-05-28", "140 mmHg", "80 mmHg", "systolic", "diastolic"):
             assert text in drawn, text
         assert [r.value for r in plot.references] == [140, 90]
         hints = " ".join(str(s.content) for s in app.chart.query(".dialog-hint"))
