@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from textual.notifications import SeverityLevel
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.theme import Theme
 
 from jhe_tui.local import logfile
 from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
@@ -35,7 +36,8 @@ from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patients import PatientsScreen
 from jhe_tui.screens.studies import StudiesScreen
 from jhe_tui.textual_shims import PrivateCrashApp
-from jhe_tui.themes import HIGH_CONTRAST
+from jhe_tui import screenshot
+from jhe_tui.themes import HIGH_CONTRAST, remember_theme
 from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.dialogs.confirm import ConfirmModal
 
@@ -136,6 +138,10 @@ class JheApp(PrivateCrashApp[None]):
             "f9", "toggle_privacy", "Privacy", id="app.privacy", show=False, priority=True,
             tooltip="Mask patient names, e-mails, birth dates, phones and external ids on every screen (screen sharing)",
         ),
+        Binding(
+            "f8", "screenshot", "Screenshot", id="app.screenshot", show=False, priority=True,
+            tooltip="Save this screen as an SVG file only you can read (in privacy mode only, F9)",
+        ),
         Binding("ctrl+l", "lock", "Lock", id="app.lock", show=False, priority=True, tooltip="Lock the console now"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True, show=False, tooltip="Quit jhe-tui"),
     ]
@@ -156,6 +162,8 @@ class JheApp(PrivateCrashApp[None]):
         idle_minutes: float = 0,
         insecure: bool = False,
         clock: Callable[[], float] | None = None,
+        theme: str | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.client = client
@@ -167,9 +175,23 @@ class JheApp(PrivateCrashApp[None]):
         self._session_lock = asyncio.Lock()
         self.guard = SessionGuard(self, sign_in, signed_in=signed_in, idle_minutes=idle_minutes, clock=clock)
         self.register_theme(HIGH_CONTRAST)
+        if theme:
+            self.theme = theme
+        self.set_keymap(dict(keymap or {}))
 
     async def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         await self.guard.start()
+
+    def _remember_theme(self, theme: Theme) -> None:
+        """A theme picked in the console is the one it opens with next time (``--theme`` is for one run)."""
+        problem = remember_theme(theme.name)
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+
+    def action_screenshot(self) -> None:
+        message, severity = screenshot.take(self)
+        self.notify(message, severity=severity, markup=False)
 
     async def on_event(self, event: events.Event) -> None:
         self.guard.note_activity(event)

@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"jhe-tui {__version__}")
     add_server_options(parser, top=True)
+    console.add_options(parser)
     parser.set_defaults(handler=console.run)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in (serve_demo, login, whoami, env, import_patients, export, config, completion):

@@ -11,6 +11,7 @@ cannot serve. Remove an entry when Textual offers the public way (or fixes the b
   hold patient data and tokens; there is no public hook to replace it.
 * ``bindings_of``: help and the palette list the keys of widgets that do not have focus;
   Textual's public ``active_bindings`` covers the focus chain only.
+* ``keymap``: help lists every screen's keys as remapped, and ``App`` has no getter for its keymap.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 from typing import Generic, TypeVar
 
 from textual.app import App
-from textual.binding import Binding
+from textual.binding import Binding, Keymap
 from textual.dom import DOMNode
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellType, RowKey
@@ -53,6 +54,13 @@ class PrivateCrashApp(App[ReturnType], Generic[ReturnType]):
 
 
 def bindings_of(node: DOMNode) -> Iterable[tuple[str, Binding]]:
-    """(key, binding) for every key of ``node``: its class hierarchy's BINDINGS merged, keymaps
-    applied, as Textual itself reads them."""
-    return node._bindings
+    """(key, binding) for every key of ``node``: its class hierarchy's BINDINGS merged, the App's
+    keymap applied, as Textual itself reads them (``Screen._binding_chain``)."""
+    bindings = node._bindings.copy()
+    bindings.apply_keymap(keymap(node.app))
+    return bindings
+
+
+def keymap(app: App[object]) -> Keymap:
+    """The keymap given to ``App.set_keymap``: Textual keeps it but has no public getter."""
+    return app._keymap

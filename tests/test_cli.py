@@ -110,7 +110,7 @@ def test_config_path_names_every_file_under_jhe_tui_home(isolated_home, capsys):
     assert main(["config", "path"]) == EXIT_OK
     lines = capsys.readouterr().out.splitlines()
     names = [line.split()[0] for line in lines]
-    assert names == ["profiles", "tokens", "pin", "audit", "journals", "demo", "log"]
+    assert names == ["profiles", "tokens", "pin", "audit", "journals", "demo", "screenshots", "log"]
     assert all(str(isolated_home) in line for line in lines)
     written = [p.name for p in isolated_home.rglob("*") if p.is_file()]
     assert written in ([], ["jhe-tui.log"])  # every command opens the request log; nothing else

@@ -18,7 +18,7 @@ def register(sub) -> None:
 
 
 def locations() -> list[tuple[str, str]]:
-    from jhe_tui.local import audit, logfile, paths, pin, profiles
+    from jhe_tui.local import audit, logfile, paths, pin, profiles, screenshots
 
     return [
         ("profiles", str(profiles.path())),
@@ -27,11 +27,12 @@ def locations() -> list[tuple[str, str]]:
         ("audit", str(audit.audit_path())),
         ("journals", str(paths.data_dir() / "import-journals")),
         ("demo", str(paths.demo_data_dir())),
+        ("screenshots", str(screenshots.directory())),
         ("log", str(logfile.log_path())),
     ]
 
 
 def run_path(args: argparse.Namespace) -> int:
     for name, where in locations():
-        print(f"{name:<9} {where}")
+        print(f"{name:<11} {where}")
     return EXIT_OK

@@ -9,6 +9,32 @@ import sys
 from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, target
 
 
+def add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--theme", metavar="NAME",
+                        help="the console's theme for this run, such as high-contrast or textual-light "
+                             "(default: the one last picked with ctrl+p, \"theme\")")
+
+
+def look(theme: str | None):
+    """The theme (``--theme``, else the one last picked) and the owner's keymap, both checked, so a
+    typo stops the console with one sentence instead of a key that silently does nothing."""
+    from jhe_tui.commands.connect import ConfigurationError
+    from jhe_tui.keymap import unknown_ids
+    from jhe_tui.local import profiles, settings
+    from jhe_tui.themes import unknown_theme
+
+    try:
+        saved = settings.load()
+    except profiles.ProfileError as exc:
+        raise ConfigurationError(str(exc)) from None
+    chosen = theme or saved.theme
+    problem = (unknown_theme(chosen) if chosen else None) or unknown_ids(saved.keymap)
+    if problem:
+        where = "--theme" if theme and unknown_theme(theme) else str(profiles.path())
+        raise ConfigurationError(f"{where}: {problem}")
+    return chosen, saved.keymap
+
+
 def idle_minutes() -> float:
     """``JHE_TUI_IDLE_LOCK`` (minutes, 0 = off) overrides ``idle_lock_minutes`` of profiles.toml."""
     from jhe_tui.local import profiles
@@ -33,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from jhe_tui.commands.connect import open_client, token_store
     from jhe_tui.api.signin import SignIn
 
+    theme, keymap = look(getattr(args, "theme", None))  # first: a typo there changes nothing
     where = target(args, save_profile=True)
     minutes = idle_minutes()
     client = open_client(where, require_token=False)
@@ -50,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         signed_in=where.signed_in,
         idle_minutes=minutes,
         insecure=where.insecure,
+        theme=theme,
+        keymap=keymap,
     )
     app.run()
     if app.crash_message:

@@ -14,6 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, ContentSwitcher, Input, Label, Static
 
+from jhe_tui.keymap import key_of
 from jhe_tui.api import JheClient, JheError, Organization, Patient, PatientDraft
 from jhe_tui import patient_rules, privacy
 from jhe_tui.widgets.patient_form import PatientForm
@@ -24,8 +25,8 @@ class AddPatientModal(ModalScreen[Patient | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="add.cancel", tooltip="Close; nothing is saved"),
-        Binding("ctrl+s", "submit", "Save", id="add.submit", tooltip="Look up, add or create (same as Enter)"),
-        Binding("ctrl+b", "back", "Other e-mail", id="add.back", tooltip="Back to the e-mail look-up"),
+        Binding("ctrl+j", "submit", "Save", id="add.submit", tooltip="Look up, add or create (same as Enter)"),
+        Binding("ctrl+r", "back", "Other e-mail", id="add.back", tooltip="Back to the e-mail look-up"),
     ]
 
     def __init__(self, client: JheClient, organization: Organization) -> None:
@@ -70,7 +71,8 @@ class AddPatientModal(ModalScreen[Patient | None]):
                     with Horizontal(classes="dialog-buttons"):
                         yield Button("Create patient", id="create-go", variant="primary")
                         yield Button("Other e-mail", id="back-create")
-            yield Label("Enter or ctrl+s continues · ctrl+b other e-mail · Escape cancels", classes="dialog-hint")
+            yield Label(f"Enter or {key_of(self, 'add.submit')} continues · {key_of(self, 'add.back')} other e-mail · "
+                        "Escape cancels", classes="dialog-hint", markup=False)
 
     @property
     def step(self) -> str:

@@ -1,43 +1,51 @@
-"""Values over time in the terminal: bars on a time axis plus the figures that matter (min, median,
-max).
+"""Values over time in the terminal: the figures that matter (min, median, max), then a line chart
+with dated and valued axes (``jhe_tui.widgets.plot``), every quantity of the data type together
+(systolic and diastolic) beside the usual reference values (140/90 mmHg, 70-180 mg/dL).
 
-Each column is an equal slice of the chosen date range holding the median of its readings, and a
-slice without readings stays empty, so a patient who stopped sending shows as a gap, not as a
-squeezed line. Block characters need no extra dependency and read over SSH at any colour depth;
-the numbers above carry the meaning, so bar heights are never the only way to read the data.
+Without colour (``NO_COLOR``) or with only 16 colours, lines of one colour on another would not
+tell the series apart, so each series gets its own rows of block bars instead: each column an equal
+slice of the date range holding the median of its readings, a slice without readings left empty,
+so a patient who stopped sending shows as a gap there too. The numbers above carry the meaning, so
+bar heights are never the only way to read the data.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from jhe_tui.api.omh import OmhValue, format_number
+from jhe_tui.api.omh import OmhValue
 from jhe_tui.widgets.clock import utc_text
+from jhe_tui.widgets.plot import ReadingsPlot, Reference, Series
+
+# The values practitioners compare with, by series and unit (hypertension at 140/90; the usual
+# glucose target range).
+REFERENCES = {
+    ("systolic", "mmHg"): (Reference(140, "140 mmHg systolic"),),
+    ("diastolic", "mmHg"): (Reference(90, "90 mmHg diastolic"),),
+    ("blood glucose", "mg/dL"): (Reference(70, "70 mg/dL"), Reference(180, "180 mg/dL")),
+}
 
 
-@dataclass(frozen=True)
-class Series:
-    name: str  # "systolic", "blood glucose"
-    unit: str
-    points: Sequence[tuple[datetime, float]]  # oldest first
+def references_for(series: Sequence[Series]) -> list[Reference]:
+    return [ref for s in series for ref in REFERENCES.get((s.name, s.unit), ())]
 
-    def summary(self) -> str:
-        values = [v for _, v in self.points]
-        unit = f" {self.unit}" if self.unit else ""
-        return (
-            f"{self.name}: min {format_number(min(values))}{unit} · median "
-            f"{format_number(round(statistics.median(values), 2))}{unit} · max {format_number(max(values))}{unit}"
-            f" · {len(values):,} readings"
-        )
+
+def draws_lines(app: App[object]) -> bool:
+    """Whether the terminal shows enough colours to tell lines apart. A headless run (tests,
+    snapshots) has no terminal to ask and follows ``TEXTUAL_COLOR_SYSTEM`` alone."""
+    if app.no_color:
+        return False
+    system = os.environ.get("TEXTUAL_COLOR_SYSTEM") if app.is_headless else app.console.color_system
+    return system not in ("standard", "windows")
 
 
 def series_of(readings: Sequence[tuple[datetime, OmhValue]]) -> list[Series]:
@@ -112,23 +120,41 @@ class ChartModal(ModalScreen[None]):
         return cls(title, series_of(readings), span, start, end)
 
     def compose(self) -> ComposeResult:
-        width = max(20, min(self.WIDTH, self.app.size.width - 8))  # the dialog's inner width
         with Vertical(id="dialog", classes="dialog wide chart"):
             yield Label(self._title, classes="dialog-title", markup=False)
             if not self._series:
                 yield Static("No numeric readings in this range.", classes="dialog-line", markup=False)
-            for series in self._series:
+            else:
                 assert self._start is not None and self._end is not None
-                yield Static(series.summary(), classes="series-name", markup=False)
-                columns = buckets(series.points, self._start, self._end, width)
-                yield Static("\n".join(bar_rows(columns, self.HEIGHT)), classes="bars", markup=False)
-                left, right = f"{utc_text(self._start)} UTC", f"{utc_text(self._end)} UTC"
-                yield Static(left + right.rjust(width - len(left)), classes="dialog-hint", markup=False)
-            if self._series:
-                yield Static("Each column is a slice of the range (median of its readings); blank: no readings.",
-                             classes="dialog-hint", markup=False)
+                if draws_lines(self.app):
+                    yield from self._lines(self._start, self._end)
+                else:
+                    yield from self._bars(self._start, self._end)
             yield Static(self._span, classes="dialog-hint", markup=False)
             yield Label("Escape closes the chart", classes="dialog-hint")
+
+    def _lines(self, start: datetime, end: datetime) -> ComposeResult:
+        for series in self._series:
+            yield Static(series.summary(), classes="series-name", markup=False)
+        references = references_for(self._series)
+        plot = ReadingsPlot(self._series, start, end, references, id="plot")
+        plot.styles.height = max(8, min(20, self.app.size.height - 12 - len(self._series)))
+        yield plot
+        note = "Each point is the median of the readings at that spot; a long silence breaks the line."
+        if references:
+            note += f" Reference lines: {', '.join(ref.label for ref in references)}."
+        yield Static(note, classes="dialog-hint", markup=False)
+
+    def _bars(self, start: datetime, end: datetime) -> ComposeResult:
+        width = max(20, min(self.WIDTH, self.app.size.width - 8))  # the dialog's inner width
+        for series in self._series:
+            yield Static(series.summary(), classes="series-name", markup=False)
+            columns = buckets(series.points, start, end, width)
+            yield Static("\n".join(bar_rows(columns, self.HEIGHT)), classes="bars", markup=False)
+            left, right = f"{utc_text(start)} UTC", f"{utc_text(end)} UTC"
+            yield Static(left + right.rjust(width - len(left)), classes="dialog-hint", markup=False)
+        yield Static("Each column is a slice of the range (median of its readings); blank: no readings.",
+                     classes="dialog-hint", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

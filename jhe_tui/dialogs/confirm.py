@@ -23,7 +23,7 @@ class ConfirmModal(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel", tooltip="Close and change nothing"),
-        Binding("ctrl+s", "confirm", "Confirm", id="confirm.ok", tooltip="Confirm (same as the button)"),
+        Binding("ctrl+j", "confirm", "Confirm", id="confirm.ok", tooltip="Confirm (same as the button)"),
     ]
 
     def __init__(

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from jhe_tui.keymap import key_of
 from jhe_tui import privacy
 from jhe_tui.api import JheClient, JheError, Organization, Patient, PatientChanges
 from jhe_tui.widgets.patient_form import PatientForm
@@ -23,7 +24,7 @@ class EditPatientModal(ModalScreen[Patient | None]):
 
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="edit.cancel", tooltip="Close; changes are not saved"),
-        Binding("ctrl+s", "save", "Save", id="edit.save", tooltip="Save the changes (same as Enter)"),
+        Binding("ctrl+j", "save", "Save", id="edit.save", tooltip="Save the changes (same as Enter)"),
     ]
 
     def __init__(self, client: JheClient, patient: Patient, organization: Organization) -> None:
@@ -44,7 +45,7 @@ class EditPatientModal(ModalScreen[Patient | None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", id="save", variant="primary")
                 yield Button("Cancel", id="cancel")
-            yield Label("Enter or ctrl+s saves · Escape cancels", classes="dialog-hint")
+            yield Label(f"Enter or {key_of(self, 'edit.save')} saves · Escape cancels", classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(PatientForm).focus_first()

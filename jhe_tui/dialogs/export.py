@@ -53,7 +53,7 @@ class ExportRequest:
 class ExportModal(ModalScreen[ExportRequest | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="export.cancel", tooltip="Close without exporting"),
-        Binding("ctrl+s", "export", "Export", id="export.ok", tooltip="Start the export"),
+        Binding("ctrl+j", "export", "Export", id="export.ok", tooltip="Start the export"),
     ]
 
     def __init__(self, summary: str, default_stem: str) -> None:

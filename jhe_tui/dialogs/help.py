@@ -14,20 +14,22 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.containers import Vertical
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
 from jhe_tui.screens.base import screen_actions
+from jhe_tui.textual_shims import keymap
 from jhe_tui.widgets.table import ConsoleTable
 
 GENERAL = (
     "A key means the same thing on every screen: this screen's keys first, then the others'. Tab "
     "moves between parts of a screen, Escape closes or goes back, ctrl+p finds any action by name. "
     "Copy uses the terminal's clipboard (OSC 52; under tmux: `tmux set -s set-clipboard on`) and "
-    "always shows the copied text too."
+    "always shows the copied text too. Any key can be changed under [keymap] in profiles.toml with "
+    "the id in brackets (\"patients.add\" = \"insert\")."
 )
 
 LABELS = ("Key", "Action", "What it does")
@@ -41,14 +43,21 @@ def class_keys(node: DOMNode, owner: type[DOMNode]) -> list[Entry]:
     """The keys ``owner`` declares (ours: those with an id), keys of one action together."""
     merged: dict[tuple[str, str], list[str]] = {}
     notes: dict[tuple[str, str], str] = {}
-    for binding in Binding.make_bindings(owner.BINDINGS):
+    bindings = BindingsMap(owner.BINDINGS)
+    bindings.apply_keymap(keymap(node.app))
+    for _, binding in bindings:
         if not binding.id or not binding.description:
             continue
         key = binding.key_display or node.app.get_key_display(binding)
         merged.setdefault((binding.action, binding.description), []).append(key)
-        notes[(binding.action, binding.description)] = binding.tooltip
+        notes[(binding.action, binding.description)] = with_id(binding.tooltip, binding.id)
     return [(" / ".join(keys), description, notes[(action, description)])
             for (action, description), keys in merged.items()]
+
+
+def with_id(note: str, binding_id: str) -> str:
+    """The note with the binding's id, which ``[keymap]`` in profiles.toml remaps."""
+    return f"{note} [{binding_id}]"
 
 
 class _Keys(ConsoleTable[Text]):
@@ -91,7 +100,7 @@ class HelpScreen(ModalScreen[None]):
             note = info.tooltip
             if not info.enabled:
                 note = f"unavailable: {info.reason}" if info.reason else f"{note} (not available right now)"
-            entries.append((info.key, info.description, note))
+            entries.append((info.key, info.description, with_id(note, info.binding_id)))
         for section, owner in self._key_map:
             if isinstance(self._about, owner):
                 continue

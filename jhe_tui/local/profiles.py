@@ -27,6 +27,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -95,18 +96,25 @@ def name_for(url: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "-", name)[:64]
 
 
-def load(file: Path | None = None) -> Profiles:
+def read(file: Path | None = None) -> dict:
+    """The file's tables as plain data ({} when there is no file yet); shared with the console's own
+    settings (``jhe_tui.local.settings``), which live in the same file."""
     file = file or path()
     if not file.exists():
-        return Profiles()
+        return {}
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        return tomllib.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ProfileError(f"The profiles file {file} cannot be read ({exc.strerror}); fix its permissions.") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProfileError(
             f"The profiles file {file} is not valid TOML ({exc}); fix it or move it away to start afresh."
         ) from None
+
+
+def load(file: Path | None = None) -> Profiles:
+    file = file or path()
+    data = read(file)
     try:
         return _from_data(data)
     except (TypeError, ValueError) as exc:
@@ -151,9 +159,19 @@ HEADER = "jhe-tui server profiles and settings. No secrets here: tokens live in 
 
 def dumps(profiles: Profiles, current: str = "") -> str:
     """``current`` (the file's text) with jhe-tui's keys set to ``profiles``; everything else kept."""
+    doc = _document(current)
+    _set_profiles(doc, profiles)
+    return tomlkit.dumps(doc)
+
+
+def _document(current: str) -> tomlkit.TOMLDocument:
     doc = tomlkit.parse(current) if current.strip() else tomlkit.document()
     if not current.strip():
         doc.add(tomlkit.comment(HEADER))
+    return doc
+
+
+def _set_profiles(doc: tomlkit.TOMLDocument, profiles: Profiles) -> None:
     settings = doc.setdefault("settings", tomlkit.table())
     minutes = profiles.settings.idle_lock_minutes
     settings["idle_lock_minutes"] = int(minutes) if float(minutes).is_integer() else minutes
@@ -172,17 +190,23 @@ def dumps(profiles: Profiles, current: str = "") -> str:
                 entry.pop(key, None)
             else:
                 entry[key] = value
-    return tomlkit.dumps(doc)
 
 
 def save(profiles: Profiles, file: Path | None = None) -> Path:
+    return edit(lambda doc: _set_profiles(doc, profiles), file)
+
+
+def edit(change: Callable[[tomlkit.TOMLDocument], object], file: Path | None = None) -> Path:
+    """Apply ``change`` to the file as it is and write it back (0600, replaced in one rename), so
+    whatever ``change`` does not touch (comments, order, unknown keys) stays as the owner left it."""
     file = file or path()
     paths.private_dir(file.parent)
+    doc = _document(file.read_text(encoding="utf-8") if file.exists() else "")
+    change(doc)
     tmp = file.with_suffix(".toml.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    current = file.read_text(encoding="utf-8") if file.exists() else ""
     with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(dumps(profiles, current))
+        out.write(tomlkit.dumps(doc))
     os.replace(tmp, file)
     return file
 

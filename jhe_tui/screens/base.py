@@ -42,6 +42,7 @@ class ActionInfo:
     action: str
     enabled: bool
     reason: str | None
+    binding_id: str = ""
 
     async def run(self) -> None:
         await self.node.app.run_action(self.action, self.node)
@@ -90,6 +91,7 @@ def _describe(node: DOMNode, key: str, binding: Binding) -> ActionInfo:
         action=binding.action,
         enabled=bool(state),
         reason=reason,
+        binding_id=binding.id or "",
     )
 
 

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from jhe_tui.keymap import key_of
 from jhe_tui.api.text import counted
 from jhe_tui.local import pin
 from jhe_tui.console_app import console_app
@@ -21,7 +22,7 @@ class LockScreen(Screen[None]):
 
     DEFAULT_CSS = GATE_CSS
     BINDINGS = [
-        Binding("ctrl+o", "sign_in", "Sign in again", id="lock.sign_in", tooltip="Unlock by signing in again"),
+        Binding("ctrl+r", "sign_in", "Sign in again", id="lock.sign_in", tooltip="Unlock by signing in again"),
     ]
     MAX_PIN_TRIES = 5
 
@@ -36,13 +37,15 @@ class LockScreen(Screen[None]):
             why = (f"Locked after {counted(self.minutes, 'minute')} without input." if self.minutes
                    else "Locked.")
             yield Static(f"{why} Session of {self.who} on {self.server}.", classes="hint", markup=False)
+            again = key_of(self, "lock.sign_in")
             if pin.is_set():
-                yield Static("Type your PIN and press Enter, or press ctrl+o to sign in again.", classes="hint")
+                yield Static(f"Type your PIN and press Enter, or press {again} to sign in again.", classes="hint",
+                             markup=False)
                 yield Input(placeholder="PIN", password=True, id="pin")
             elif self.demo:
-                yield Static("Press ctrl+o to unlock (the demo needs no sign-in).", classes="hint")
+                yield Static(f"Press {again} to unlock (the demo needs no sign-in).", classes="hint", markup=False)
             else:
-                yield Static("Press ctrl+o to sign in again.", classes="hint")
+                yield Static(f"Press {again} to sign in again.", classes="hint", markup=False)
             yield Static("", id="status", markup=False)
         yield Footer()
 
@@ -61,9 +64,9 @@ class LockScreen(Screen[None]):
         status = self.query_one("#status", Static)
         if self.tries >= self.MAX_PIN_TRIES:
             event.input.disabled = True
-            status.update("Too many wrong PINs: press ctrl+o to sign in again.")
+            status.update(f"Too many wrong PINs: press {key_of(self, 'lock.sign_in')} to sign in again.")
         else:
-            status.update("Wrong PIN; try again, or press ctrl+o to sign in again.")
+            status.update(f"Wrong PIN; try again, or press {key_of(self, 'lock.sign_in')} to sign in again.")
 
     def action_sign_in(self) -> None:
         console_app(self).guard.unlock_by_sign_in()

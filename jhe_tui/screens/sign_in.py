@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
+from jhe_tui.keymap import key_of
 from jhe_tui.api import JheError
 from jhe_tui.api.oauth import split_api_key
 from jhe_tui.api.tokens import TokenSet
@@ -45,7 +46,7 @@ class SignInScreen(Screen[TokenSet | None]):
     DEFAULT_CSS = GATE_CSS
     AUTO_FOCUS = "#pasted"
     BINDINGS = [
-        Binding("ctrl+o", "restart", "Open sign-in page", id="signin.open",
+        Binding("ctrl+r", "restart", "Open sign-in page", id="signin.open",
                 tooltip="Start a new sign-in and open the page in the browser (the address is also shown)"),
         Binding("escape", "cancel", "Cancel", id="signin.cancel", tooltip="Back without signing in"),
     ]
@@ -110,7 +111,7 @@ class SignInScreen(Screen[TokenSet | None]):
                 return
             self._show_url(await self.signin.start_paste_back())
         except JheError as failure:
-            self._status(f"{failure.message} Press ctrl+o to try again.")
+            self._status(f"{failure.message} Press {key_of(self, 'signin.open')} to try again.")
 
     def action_restart(self) -> None:
         self._status("")

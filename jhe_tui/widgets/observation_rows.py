@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.highlight import highlight
 from textual.widgets import Static
 
 from jhe_tui import privacy
@@ -83,12 +83,14 @@ def detail_renderable(o: FhirObservation, patient: str, kind: str) -> Group:
                 rows.append((key.capitalize(), header[key]))
     for name, text in rows:
         fields.add_row(Text(name), Text(str(text)))
+    return Group(fields, Text(""), Text("Raw Open mHealth JSON", style="bold"))
+
+
+def raw_json(o: FhirObservation) -> str:
+    """The Open mHealth payload as sent, or the attachment when it could not be decoded."""
     if o.payload is not None:
-        raw = json.dumps(o.payload, indent=2, ensure_ascii=False)
-    else:
-        raw = json.dumps(o.resource.get("valueAttachment", {}), indent=2)
-    return Group(fields, Text(""), Text("Raw Open mHealth JSON", style="bold"),
-                 Syntax(raw, "json", theme="ansi_dark", word_wrap=True, background_color="default"))
+        return json.dumps(o.payload, indent=2, ensure_ascii=False)
+    return json.dumps(o.resource.get("valueAttachment", {}), indent=2)
 
 
 class ObservationDetail(VerticalScroll):
@@ -105,13 +107,18 @@ class ObservationDetail(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-body")
+        # Highlighted with the theme's own colours, so it follows a theme change like the rest.
+        yield Static("", id="detail-json", markup=False)
 
     def show(self, item: FhirObservation | None, names: dict[int, str], types: Types, masked: bool) -> None:
-        body = self.query_one("#detail-body", Static)
+        body, raw_view = self.query_one("#detail-body", Static), self.query_one("#detail-json", Static)
         if item is None:
             body.update("No observation under the cursor.")
+            raw_view.update("")
             return
         who = privacy.shown(patient_label(item.subject_patient_id, names), masked)
-        self.shown_detail = detail_renderable(item, who, kind_of(item, types))
-        body.update(self.shown_detail)
+        fields, raw = detail_renderable(item, who, kind_of(item, types)), raw_json(item)
+        self.shown_detail = Group(fields, Text(raw))
+        body.update(fields)
+        raw_view.update(highlight(raw, language="json"))
         self.scroll_home(animate=False)

@@ -92,7 +92,7 @@ async def test_validation_errors_keep_the_form_open_with_what_was_typed(make_app
         typed = {"external_id": "MRN-1", "family": "Okoro", "given": "", "birth_date": "2023-02-30", "phone": "call me"}
         for name, value in typed.items():
             form.query_one(f"#field-{name}", Input).value = value
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert isinstance(app.screen, AddPatientModal)
         errors = {name: str(form.query_one(f"#error-{name}", Static).content) for name in ("given", "birth_date", "phone")}
@@ -105,7 +105,7 @@ async def test_validation_errors_keep_the_form_open_with_what_was_typed(make_app
         assert await client.find_patient_by_email("new.patient@example.org") is None
         # A future date is refused too; fixing everything creates the patient.
         form.query_one("#field-birth_date", Input).value = "2999-01-01"
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert "future" in str(form.query_one("#error-birth_date", Static).content)
         for name, value in {"given": "Ada", "birth_date": "1980-01-31", "phone": "+1 555 010 9999"}.items():
@@ -151,7 +151,7 @@ async def test_server_refusal_is_shown_and_keeps_the_form(backend, settle, body,
         values = {"external_id": "MRN-7", "family": "Twin", "given": "Tom", "birth_date": "1990-05-05"}
         for name, value in values.items():
             form.query_one(f"#field-{name}", Input).value = value
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert isinstance(app.screen, AddPatientModal)
         shown = [str(s.content) for s in form.query(".field-error.shown, .form-problem.shown")]
@@ -166,7 +166,7 @@ async def test_back_to_lookup_and_escape_cancel(make_app, client, settle):
         modal = await open_modal(pilot, settle)
         await look_up(pilot, settle, "someone@example.org")
         modal.query_one(PatientForm).query_one("#field-family", Input).value = "Kept"
-        await pilot.press("ctrl+b")
+        await pilot.press("ctrl+r")
         assert modal.query_one("#steps", ContentSwitcher).current == "lookup"
         await pilot.press("enter")  # same e-mail again: the form keeps what was typed
         await settle(pilot)

@@ -156,7 +156,7 @@ async def test_export_from_the_screen_uses_the_current_filters(make_app, client,
         assert isinstance(modal, ExportModal)
         out = tmp_path / "glucose.csv"
         modal.query_one("#path", Input).value = str(out)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert app.screen is screen
         with out.open(newline="") as f:
@@ -167,7 +167,7 @@ async def test_export_from_the_screen_uses_the_current_filters(make_app, client,
         await pilot.press("x")
         await settle(pilot)
         app.screen.query_one("#path", Input).value = str(out)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await pilot.pause()
         assert isinstance(app.screen, ExportModal)
         assert "already exists" in str(app.screen.query_one("#problem", Static).content)
@@ -263,7 +263,7 @@ async def test_roster_enroll_and_remove(make_app, client, settle):
         assert len([p async for p in client.iter_patients(org, study.id)]) == before + 1
         await pilot.press("minus")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert screen.roster.count == before
 
@@ -300,7 +300,7 @@ async def test_organization_tree_with_roles_and_members(make_app, client, settle
 
 def test_an_unreadable_payload_is_shown_raw_not_a_crash():
     from jhe_tui.api.fhir import observation_from_resource
-    from jhe_tui.widgets.observation_rows import detail_renderable, observation_row
+    from jhe_tui.widgets.observation_rows import detail_renderable, observation_row, raw_json
 
     resource = {"resourceType": "Observation", "id": "7", "status": "final",
                 "code": {"coding": [{"system": "https://w3id.org/openmhealth", "code": "omh:heart-rate:2.0"}]},
@@ -309,5 +309,5 @@ def test_an_unreadable_payload_is_shown_raw_not_a_crash():
     item = observation_from_resource(resource)
     row = observation_row(item, {}, {})
     assert (row.cells[0], *row.cells[3:]) == ("40001", "omh:heart-rate:2.0", "(unreadable payload)", "", "7")
-    body = plain(detail_renderable(item, "40001", "Heart rate"))
+    body = plain(detail_renderable(item, "40001", "Heart rate")) + raw_json(item)
     assert "could not be read" in body and "bm90IGpzb24=" in body

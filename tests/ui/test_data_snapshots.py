@@ -21,6 +21,8 @@ from jhe_tui.backend.seed import build
 SIZE = (100, 30)
 SEEDED_AT = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 GLUCOSE = "https://w3id.org/openmhealth|omh:blood-glucose:4.0"
+BLOOD_PRESSURE = "https://w3id.org/openmhealth|omh:blood-pressure:4.0"
+SIZES = pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["100x30", "80x24"])
 
 
 @pytest.fixture(scope="session")
@@ -54,12 +56,12 @@ def test_studies_roster(snap_compare, fixed_app, settle):
     assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=run_before)
 
 
-async def _observations_of_one_patient(pilot, settle):
+async def _observations_of_one_patient(pilot, settle, code: str = GLUCOSE):
     await settle(pilot)
     await pilot.press("f4")
     await settle(pilot)
     screen = pilot.app.screen
-    screen.query_one("#code", Select).value = GLUCOSE
+    screen.query_one("#code", Select).value = code
     box = screen.query_one("#patient", Input)
     box.focus()
     box.value = "40001"
@@ -76,15 +78,30 @@ def test_observations_with_detail(snap_compare, fixed_app, settle):
     assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=run_before)
 
 
-def test_observations_chart(snap_compare, fixed_app, settle):
+def _chart(code: str, settle):
     async def run_before(pilot):
-        await _observations_of_one_patient(pilot, settle)
+        await _observations_of_one_patient(pilot, settle, code)
         await pilot.press("l", "l")  # the last 30 days
         await settle(pilot)
         await pilot.press("c")
         await settle(pilot)
+    return run_before
 
-    assert snap_compare(fixed_app(), terminal_size=SIZE, run_before=run_before)
+
+@SIZES
+@pytest.mark.parametrize("code", [GLUCOSE, BLOOD_PRESSURE], ids=["glucose", "blood-pressure"])
+def test_observations_chart(snap_compare, fixed_app, settle, monkeypatch, size, code):
+    """Lines with dated and valued axes and reference lines (systolic and diastolic together)."""
+    monkeypatch.delenv("TEXTUAL_COLOR_SYSTEM", raising=False)
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_chart(code, settle))
+
+
+@SIZES
+def test_observations_chart_without_colour(snap_compare, fixed_app, settle, monkeypatch, size):
+    """Block bars, one series under the other, where lines could not be told apart (NO_COLOR; 16
+    colours are tests/ui/test_data_screens.py's)."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert snap_compare(fixed_app(), terminal_size=size, run_before=_chart(BLOOD_PRESSURE, settle))
 
 
 def test_export_dialog(snap_compare, fixed_app, settle):

@@ -39,7 +39,7 @@ async def test_edit_sends_only_the_changes_and_keeps_the_email(backend, client, 
         email = modal.query_one("#field-email", Input)
         assert email.disabled and email.value == patient.telecom_email
         modal.query_one("#field-birth_date", Input).value = "1980-13-01"
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert app.screen is modal and "not a real date" in str(modal.query_one("#error-birth_date", Static).content)
         assert transport.patches == []
@@ -67,7 +67,7 @@ async def test_edit_and_remove_from_the_record(make_app, client, settle):
         await pilot.press("e")
         await pilot.pause()
         app.screen.query_one("#field-given", Input).value = "Renamed"
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert app.screen is detail and detail.patient.name_given == "Renamed"
         await pilot.press("d")
@@ -91,14 +91,14 @@ async def test_a_message_under_a_field_goes_once_the_field_is_fixed(make_app, se
         modal = app.screen
         phone, error = modal.query_one("#field-phone", Input), modal.query_one("#error-phone", Static)
         phone.value = "abc"
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert error.has_class("shown") and "7 digits" in str(error.content)
         phone.value = "+1 555 010 2030"
         await settle(pilot)
         assert not error.has_class("shown") and str(error.content) == ""
         phone.value = "12"  # a field not yet fixed keeps its message, brought up to date
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         phone.value = "123"
         await settle(pilot)

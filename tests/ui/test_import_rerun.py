@@ -15,7 +15,7 @@ def summary_text(screen) -> str:
 async def run(pilot, settle):
     await pilot.press("R")
     await settle(pilot)
-    await pilot.press("ctrl+s")  # confirm
+    await pilot.press("ctrl+j")  # confirm
     await settle(pilot)
 
 

@@ -42,7 +42,7 @@ async def start_run(pilot, settle, path, transport: HoldsCreates) -> ImportScree
     screen.concurrency = 2  # no row past the third starts while the creates wait
     await pilot.press("R")
     await settle(pilot)
-    await pilot.press("ctrl+s")
+    await pilot.press("ctrl+j")
     await asyncio.wait_for(transport.held.wait(), HANG)
     assert screen.running
     return screen
@@ -68,7 +68,7 @@ async def test_escape_asks_then_stops_the_run_the_rows_in_flight_finish_and_the_
 
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         assert await eventually(pilot, lambda: said(screen).startswith("Stopping"))
         transport.release.set()
         await settle(pilot)

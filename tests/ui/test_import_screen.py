@@ -67,7 +67,7 @@ async def test_preview_dry_run_and_run(make_app, settle, client, tmp_path):
         screen.query_one("#import-invite", Checkbox).value = True
         await pilot.press("R")
         await settle(pilot)
-        await pilot.press("ctrl+s")  # confirm
+        await pilot.press("ctrl+j")  # confirm
         await settle(pilot)
         rows = cell_texts(screen.query_one("#import-table", DataTable))
         assert [r[1] for r in rows] == ["created", "created", "invalid", "invalid", "skipped", "invalid"]
@@ -137,7 +137,7 @@ def test_import_results_snapshot(snap_compare, make_app, settle, tmp_path):
         await pilot.pause()
         await pilot.press("R")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         screen.query_one("#import-file", Input).value = "cohort.csv"
         screen.query_one("#import-report", Static).update("Report: cohort-report.csv (only you can read it) · "

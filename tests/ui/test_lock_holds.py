@@ -119,7 +119,7 @@ async def test_no_app_key_or_palette_command_acts_under_the_lock(make_app, settl
             app.screen.query_one("#pin", Input).value = ""  # "?" went into the PIN box
             await pilot.press("2", "4", "6", "8", "enter")
         else:
-            await pilot.press("ctrl+o")  # the demo unlocks without a sign-in
+            await pilot.press("ctrl+r")  # the demo unlocks without a sign-in
         await settle(pilot)
         assert not app.guard.locked and isinstance(app.screen, PatientsScreen)
         await pilot.press("f3")
@@ -140,7 +140,7 @@ async def test_a_second_idle_period_locks_again_after_an_unlock(make_app, settle
             await pilot.press("f2")  # refused: still locked
             await settle(pilot)
             assert isinstance(app.screen, LockScreen)
-            await pilot.press("ctrl+o")
+            await pilot.press("ctrl+r")
             await settle(pilot)
             assert not app.guard.locked and isinstance(app.screen, PatientsScreen)
 

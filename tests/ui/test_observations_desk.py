@@ -196,7 +196,7 @@ async def test_x_exports_only_the_ticked_rows(make_app, settle, tmp_path):
         assert "Only the 3 ticked observations" in str(modal.query_one(".dialog-line", Static).content)
         out = tmp_path / "ticked.csv"
         modal.query_one("#path", Input).value = str(out)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         with out.open(newline="") as f:
             assert sorted(r["id"] for r in csv.DictReader(f)) == ticked

@@ -127,13 +127,13 @@ async def test_expiry_during_a_form_signs_in_and_comes_back_to_it(backend, settl
         with sqlite3.connect(backend.db_path) as conn:
             conn.row_factory = sqlite3.Row
             backend_tokens.revoke(conn, tokens.refresh_token)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert isinstance(app.screen, SignInScreen)
         await _sign_in_on_screen(pilot, settle, backend)
         assert app.screen is modal
         assert {name: form.value(name) for name in typed} == typed
-        await pilot.press("ctrl+s")  # the same form, sent again, now works
+        await pilot.press("ctrl+j")  # the same form, sent again, now works
         await settle(pilot)
         async with JheClient(backend.site_url, backend.token_for("manager"),
                              transport=ASGITransport(app=backend.app)) as check:
@@ -210,7 +210,7 @@ async def test_idle_lock_hides_and_forgets_patient_data(make_app, settle, backen
         stacks = held_screens(app)
         assert stacks == [app.screen]
         assert not any(isinstance(s, PatientsScreen) for s in stacks)
-        await pilot.press("ctrl+o")  # the demo unlocks without a sign-in
+        await pilot.press("ctrl+r")  # the demo unlocks without a sign-in
         await settle(pilot)
         assert not app.guard.locked and isinstance(app.screen, PatientsScreen)
         assert first.name_family in _cells(app)  # loaded afresh
@@ -333,7 +333,7 @@ async def test_a_full_session_leaves_no_patient_data_or_token_on_disk(backend, s
             form = modal.query_one(PatientForm)
             for name, value in PATIENT.items():
                 form.query_one(f"#field-{name}", Input).value = value
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+j")
             await settle(pilot)
             assert isinstance(app.screen, PatientDetailScreen)
             # The access token dies; the next request renews it without the user noticing.
@@ -351,7 +351,7 @@ async def test_a_full_session_leaves_no_patient_data_or_token_on_disk(backend, s
             await pilot.press("ctrl+l")
             await settle(pilot)
             assert isinstance(app.screen, LockScreen)
-            await pilot.press("ctrl+o")
+            await pilot.press("ctrl+r")
             await _sign_in_on_screen(pilot, settle, backend)
             await settle(pilot)
             assert not app.guard.locked

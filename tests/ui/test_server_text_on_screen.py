@@ -145,7 +145,7 @@ async def test_the_patient_form_refuses_a_pasted_control_character(make_app, cli
         typed = {"family": "Okoro\x1b]0;PWNED\x07", "given": "Ada", "birth_date": "1980-01-31"}
         for name, value in typed.items():
             form.query_one(f"#field-{name}", Input).value = value
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         assert isinstance(app.screen, AddPatientModal)
         assert "control character" in str(form.query_one("#error-family", Static).content)

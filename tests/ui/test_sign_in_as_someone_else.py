@@ -91,7 +91,7 @@ async def test_another_practitioner_signing_in_gets_a_fresh_session(backend, set
             await pilot.press("ctrl+l")
             await settle(pilot)
             assert isinstance(app.screen, LockScreen)
-            await pilot.press("ctrl+o")
+            await pilot.press("ctrl+r")
         else:
             with sqlite3.connect(backend.db_path) as conn:  # signed out elsewhere: every token dies
                 conn.execute("DELETE FROM oauth_token")

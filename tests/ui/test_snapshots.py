@@ -77,7 +77,7 @@ def test_add_create_with_errors(snap_compare, make_app, settle):
         await settle(pilot)
         for name, value in {"external_id": "MRN-1815", "family": "Lovelace", "birth_date": "1815-02-30", "phone": "none"}.items():
             pilot.app.screen.query_one(f"#field-{name}", Input).value = value
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
 
     assert snap_compare(make_app(frozen=True), terminal_size=SIZE, run_before=run_before)

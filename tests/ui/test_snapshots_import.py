@@ -38,7 +38,7 @@ def test_import_results(snap_compare, make_app, settle, tmp_path, size):
         await pilot.pause()
         await pilot.press("R")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
         screen.query_one("#import-file", Input).value = "cohort.csv"
         screen.query_one("#import-report", Static).update("Report: cohort-report.csv (only you can read it) · "

@@ -43,3 +43,26 @@ async def test_the_palette_switches_to_the_high_contrast_theme(make_app, settle)
         await settle(pilot)
         assert app.theme == "high-contrast"
         assert app.screen.styles.background == Color.parse(HIGH_CONTRAST.background)
+
+
+def test_every_text_of_the_high_contrast_theme_stays_readable_with_16_colours():
+    """On a 16-colour terminal (TERM=xterm, the Linux console) each colour falls to the nearest ANSI
+    one: text, disabled text included, must still read against the backgrounds it is drawn on."""
+    from rich.color import STANDARD_PALETTE, ColorSystem
+    from rich.color import Color as RichColor
+
+    variables = HIGH_CONTRAST.to_color_system().generate()
+    black = Color.parse(HIGH_CONTRAST.background)
+
+    def at_16(name: str) -> str:
+        r, g, b = (black + Color.parse(variables[name])).rgb
+        triplet = STANDARD_PALETTE[RichColor.from_rgb(r, g, b).downgrade(ColorSystem.STANDARD).number]
+        return Color(*triplet).hex
+
+    for text in ("foreground", "primary", "secondary", "accent", "warning", "error", "success",
+                 "foreground-muted", "foreground-disabled", "footer-key-foreground"):
+        for background in ("background", "panel", "footer-background"):
+            assert contrast(at_16(text), at_16(background)) >= 4.5, (text, background)
+    for marked in ("primary-muted", "block-cursor-background"):  # the focused input, the table cursor
+        assert at_16(marked) != at_16("background"), marked
+    assert contrast(at_16("foreground"), at_16("primary-muted")) >= 4.5
