@@ -64,7 +64,7 @@ def mid_run(backend, settle, tmp_path, key: str):
         screen.concurrency = 2
         await pilot.press("R")
         await settle(pilot)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         assert await eventually(pilot, lambda: screen._done == 1 and transport.creates == 3)
         screen.query_one("#import-file", Input).value = "new.csv"
         await pilot.press(key)
