@@ -73,6 +73,11 @@ class Pacing:
         """The typical time the server took to answer lately (the median), None before any answer."""
         return statistics.median(self._recent) if self._recent else None
 
+    @property
+    def answered(self) -> int:
+        """How many answers ``answer_seconds`` is drawn from."""
+        return len(self._recent)
+
     def describe(self) -> str:
         """"server: 8.1 s a page, 2 in flight" for a progress line."""
         seconds = self.answer_seconds
