@@ -9,7 +9,8 @@ by additive increase and multiplicative decrease (AIMD):
 * start at ``START`` (2) in flight;
 * after each round (as many answers as the limit), grow by one while the answers take about as
   long as the quickest recent ones (latency flat: the server had room), and shrink by one when
-  they take clearly longer (latency climbing: requests queue at the server);
+  they take so much longer that about one request waits at the server (latency climbing). It
+  thus probes one more than the server serves now and then, and comes back;
 * halve at once when the server says or shows it is overloaded: 429, 502, 503, 504 or a timed-out
   attempt, retries included (``jhe_tui.api.watch``), once per round of requests sent.
 
@@ -37,8 +38,8 @@ T = TypeVar("T")
 
 START = 2
 CEILING = 6
-GROW_BELOW = 1.2  # a round's mean answer time under this many times the quickest: flat, grow
-SHRINK_ABOVE = 1.4  # over this many times: requests wait at the server, shrink
+GROW_BELOW = 0.5  # requests estimated to wait at the server in a round, under which the limit grows
+SHRINK_ABOVE = 0.75  # ... and over which it shrinks
 FLAT = 0.05  # seconds of difference that say nothing (a loopback demo's answers vary by more than 1.4x)
 RECENT = 32  # answers remembered for the quickest and the typical answer time
 
@@ -142,14 +143,21 @@ class Pacing:
         self._round.append(seconds)
         if len(self._round) < self.limit:
             return
-        mean, quickest = statistics.fmean(self._round), min(self._recent)
-        if mean > quickest * SHRINK_ABOVE + FLAT and self.limit > 1:
+        waiting = self._waiting(statistics.fmean(self._round), min(self._recent))
+        if waiting > SHRINK_ABOVE and self.limit > 1:
             self.slowed += 1
             self._set(self.limit - 1)
-        elif mean <= quickest * GROW_BELOW + FLAT and self._full and self.limit < self.ceiling:
+        elif waiting < GROW_BELOW and self._full and self.limit < self.ceiling:
             self._set(self.limit + 1)
         else:
             self._round, self._full = [], self.in_flight >= self.limit
+
+    def _waiting(self, mean: float, quickest: float) -> float:
+        """How many of the limit's requests wait at the server rather than being served (as TCP
+        Vegas estimates it): the share of the answer time beyond the quickest, times the limit."""
+        if mean - quickest <= FLAT:
+            return 0.0
+        return self.limit * (1 - quickest / mean)
 
     def _set(self, limit: int) -> None:
         self.limit, self._epoch = limit, self._epoch + 1
