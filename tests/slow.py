@@ -30,10 +30,12 @@ class FakeClock:
 
 class SlowServer(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, clock: FakeClock, *, timeout_share: float = 0.0,
-                 seed: int = 0, page_seconds: float = 8.0, other_seconds: float = 0.2) -> None:
+                 page_timeout_share: float | None = None, seed: int = 0, page_seconds: float = 8.0,
+                 other_seconds: float = 0.2) -> None:
         self.inner = inner
         self.clock = clock
-        self.timeout_share = timeout_share
+        self.timeout_share = timeout_share  # of every request's answers ...
+        self.page_timeout_share = timeout_share if page_timeout_share is None else page_timeout_share  # ... a page's
         self.seed = seed
         self.page_seconds = page_seconds
         self.other_seconds = other_seconds
@@ -49,7 +51,8 @@ class SlowServer(httpx.AsyncBaseTransport):
         self.clock.now += self.page_seconds if page else self.other_seconds
         kind = f"{request.method} {'page' if page else 'other'}"
         self.requests[kind] += 1
-        if self._roll(request.method.encode() + bytes(request.url.raw_path) + body) < self.timeout_share:
+        share = self.page_timeout_share if page else self.timeout_share
+        if self._roll(request.method.encode() + bytes(request.url.raw_path) + body) < share:
             self.timed_out[kind] += 1
             raise httpx.ReadTimeout("the slow test server kept the answer", request=request)
         return httpx.Response(response.status_code, headers=response.headers, content=content)

@@ -50,6 +50,7 @@ class ImportJob:
         on_row: Callable[[RowResult], None] | None = None,
         retry: RetryPolicy | None = None,
         checkpoint: Checkpoint = no_checkpoint,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.source = source
@@ -57,7 +58,7 @@ class ImportJob:
         self.journal = None if options.dry_run else journal  # a dry run writes nothing, not even the journal
         self.on_row = on_row or (lambda result: None)
         self.checkpoint = checkpoint
-        self.pace = Pace(options.concurrency, retry or RetryPolicy(max_retries=STEP_RETRIES))
+        self.pace = Pace(options.concurrency, retry or RetryPolicy(max_retries=STEP_RETRIES), clock=clock)
         self.summary: Summary | None = None  # set once run ends, also when it is interrupted
         self._inviter: Inviter | None = None  # from here on, what the preflight found
         self._members: dict[str, Patient] | None = None  # the organization's patients by e-mail
