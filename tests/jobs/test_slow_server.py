@@ -46,7 +46,7 @@ async def test_an_export_through_a_server_that_times_out_is_whole_and_exact(back
 
 
 async def test_an_import_through_a_server_that_times_out_creates_each_row_once(backend, tmp_path):
-    rows = 300
+    rows = 1000
     path = tmp_path / "cohort.csv"
     path.write_text("\n".join([HEADER] + [f"slow{i}@example.org,Family{i},Given{i},1980-03-{1 + i % 28:02d},,"
                                           for i in range(rows)]) + "\n")
