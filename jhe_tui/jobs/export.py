@@ -39,8 +39,8 @@ from jhe_tui.api import FhirObservation, JheClient, JheError
 from jhe_tui.api.fhir import decode_attachment
 from jhe_tui.api.omh import decode
 
-from .data_types import with_known_code
 from . import export_resume
+from .data_types import with_known_code
 from .export_resume import CannotResume
 from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources, with_effective
 from .pacing import Pacing

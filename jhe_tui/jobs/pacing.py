@@ -40,7 +40,7 @@ START = 2
 CEILING = 6
 GROW_BELOW = 0.5  # requests estimated to wait at the server in a round, under which the limit grows
 SHRINK_ABOVE = 0.75  # ... and over which it shrinks
-FLAT = 0.05  # seconds of difference that say nothing (a loopback demo's answers vary by more than 1.4x)
+FLAT = 0.05  # seconds of difference that say nothing (on loopback, answers of a few ms vary twofold)
 RECENT = 32  # answers remembered for the quickest and the typical answer time
 
 
