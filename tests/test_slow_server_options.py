@@ -28,4 +28,4 @@ def test_the_server_is_named_as_the_limit_only_when_its_pages_are_slow():
     assert server_is_the_limit(fast) is None and server_is_the_limit(slow) is None  # two pages say little
     slow.heard(Outcome(200), 8.3)
     line = server_is_the_limit(slow)
-    assert line is not None and "8.1 s" in line and "2 in flight" in line and "the server is the limit" in line
+    assert line is not None and "8.1 s" in line and "as many at once as it serves" in line and "the server is the limit" in line

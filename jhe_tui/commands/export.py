@@ -173,5 +173,5 @@ def server_is_the_limit(pacing) -> str | None:
     seconds = pacing.answer_seconds
     if seconds is None or seconds < SLOW_PAGE or pacing.answered < 3:
         return None
-    return (f"The server takes {seconds:.1f} s to prepare each page of 1,000; jhe-tui keeps {pacing.limit} in flight, "
-            "as many as it serves at once: the server is the limit here, not this machine or the network.")
+    return (f"The server takes {seconds:.1f} s to prepare each page of 1,000, and jhe-tui already asks for as many "
+            "at once as it serves: the server is the limit here, not this machine or the network.")
