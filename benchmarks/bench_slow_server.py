@@ -141,7 +141,7 @@ def main() -> None:
             try:
                 expected = total / (ceiling * args.delay / args.resume_delay)
                 same, kept = killed_and_resumed(url, token, home, work, expected)
-                print(f"killed at about half-way ({kept} pages recorded) and resumed at {args.resume_delay:g} s a "
+                print(f"killed part-way ({kept} pages recorded) and resumed at {args.resume_delay:g} s a "
                       f"page: file {'byte-identical to' if same else 'DIFFERENT from'} the uninterrupted export")
             finally:
                 server.send_signal(signal.SIGINT)
