@@ -19,6 +19,7 @@ from .models import CodeableConcept
 from .pages import DEFAULT_PAGE_SIZE, Page, drf_page, iterate, on_own_origin
 from .retry import RetryPolicy
 from .session import ApiSession
+from .timeouts import Timeouts
 
 OMH_SYSTEM = "https://w3id.org/openmhealth"
 LARGE_PAGE = 1000  # the largest page JHE serves; used when walking whole lists
@@ -77,7 +78,7 @@ class ClientCore:
         token: str | None = None,
         *,
         transport: AsyncBaseTransport | None = None,
-        timeout: float = 20.0,
+        timeout: float | Timeouts | None = None,
         max_concurrency: int = 6,
         max_retries: int = 3,
         generation: Generation | None = None,
@@ -100,6 +101,11 @@ class ClientCore:
     @property
     def auth(self) -> Auth:
         return self._session.auth
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """When the client tries a request again; jobs retrying whole calls wait as it does."""
+        return self._session.retry
 
     def use_auth(self, auth: Auth) -> None:
         """Sign the following requests with ``auth`` (after a new sign-in)."""

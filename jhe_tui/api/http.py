@@ -18,6 +18,7 @@ Limits = httpx.Limits
 MockTransport = httpx.MockTransport
 Request = httpx.Request
 Response = httpx.Response
+Timeout = httpx.Timeout
 TimeoutException = httpx.TimeoutException
 TransportError = httpx.TransportError
 
@@ -47,6 +48,7 @@ __all__ = [
     "MockTransport",
     "Request",
     "Response",
+    "Timeout",
     "TimeoutException",
     "TransportError",
     "tls_verify",

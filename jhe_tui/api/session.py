@@ -4,6 +4,8 @@ Everything above this module deals in parsed JSON and ``JheError``s; everything 
 with its own transport for real servers (its connection pool, TLS, and the proxies named in
 HTTP(S)_PROXY, ALL_PROXY and NO_PROXY) and an injected one for the demo (ASGI) and tests. Either
 way a request is sent once by the transport; whether it is sent again is ``RetryPolicy``'s call.
+A read waits long for its answer and a write briefly (``Timeouts``); a job pacing its requests
+hears how each attempt ended (``watch``).
 """
 
 from __future__ import annotations
@@ -16,8 +18,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import Unauthenticated, _capitalised, error_from_response, network_failure
-from .http import AsyncBaseTransport, AsyncClient, Auth, Limits, Response, TransportError, tls_verify
-from .retry import RetryPolicy, parse_retry_after
+from .http import (
+    AsyncBaseTransport, AsyncClient, Auth, Limits, Response, TimeoutException, TransportError, tls_verify,
+)
+from .retry import IDEMPOTENT_METHODS, RetryPolicy, parse_retry_after
+from .timeouts import Timeouts
+from .watch import Outcome, sending
 
 # httpx's default, stated because it matters: an idle connection is dropped after 5 s, before
 # most servers' keep-alive timeouts and before a NAT or firewall forgets a quiet flow (after which
@@ -43,12 +49,13 @@ class ApiSession:
         auth: Auth,
         *,
         transport: AsyncBaseTransport | None,
-        timeout: float,
+        timeout: float | Timeouts,
         max_concurrency: int,
         retry: RetryPolicy,
         verify: bool | str,
     ):
         self.retry = retry
+        self.timeouts = Timeouts.of(timeout)
         self.on_unauthenticated: Callable[[], None] | None = None
         self._limit = asyncio.Semaphore(max_concurrency)
         self._http = AsyncClient(
@@ -56,7 +63,7 @@ class ApiSession:
             auth=auth,
             transport=transport,  # None: httpx's own, with these limits and the environment's proxies
             limits=Limits(max_keepalive_connections=max_concurrency, keepalive_expiry=IDLE_EXPIRY),
-            timeout=timeout,
+            timeout=self.timeouts.for_request(read=True),
             verify=tls_verify(verify),
             headers={"Accept": "application/json"},
         )
@@ -93,18 +100,25 @@ class ApiSession:
         it is retried only where the server says it did nothing, as a write is."""
         method = method.upper()
         template = path_template(path)
+        reads = method in IDEMPOTENT_METHODS and replayable is not False
+        timeout = self.timeouts.for_request(read=reads)
         attempt = 0
         while True:
+            heard = sending(method)
             try:
                 async with self._limit:
-                    response = await self._http.request(method, path, params=params, json=json)
+                    response = await self._http.request(method, path, params=params, json=json, timeout=timeout)
             except TransportError as exc:
                 logger.info("%s %s failed: %s", method, template, type(exc).__name__)
+                if heard is not None:
+                    heard(Outcome(None, timed_out=isinstance(exc, TimeoutException)))
                 delay = self.retry.after_network_error(method, attempt, replayable=replayable)
                 if delay is None:
                     raise network_failure(exc, doing) from None
             else:
                 logger.info("%s %s %s", method, template, response.status_code)
+                if heard is not None:
+                    heard(Outcome(response.status_code))
                 if response.is_success:
                     return response
                 delay = self.retry.after_status(

@@ -30,11 +30,29 @@ def add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) ->
     where.add_argument("--server", metavar="URL", help="JHE base URL (default: $JHE_URL)", **default)
     where.add_argument("--profile", metavar="NAME", help="a saved server profile", **default)
     parser.add_argument(
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="how long to wait for a page from the server (default 120, or the profile's timeout); "
+        "writes and connecting keep short timeouts",
+        **default,
+    )
+    parser.add_argument(
         "--insecure",
         action="store_true",
         help="do not verify TLS certificates (not advised)",
         **default,
     )
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds (got {value!r})")
+    return seconds
 
 
 def target(args: argparse.Namespace, *, save_profile: bool = False):
@@ -49,6 +67,7 @@ def target(args: argparse.Namespace, *, save_profile: bool = False):
         insecure=getattr(args, "insecure", False),
         profile=getattr(args, "profile", None),
         save_profile=save_profile,
+        timeout=getattr(args, "timeout", None),
     )
     if not where.is_demo:
         warn_if_readable(where.url, where.insecure)

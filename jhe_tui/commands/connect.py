@@ -38,6 +38,7 @@ class Target:
     profile: Profile | None = None
     tokens: TokenSet | None = None  # stored OAuth tokens of the profile (renewed as they age)
     token_source: str | None = None  # "--token", "JHE_TOKEN" or where the stored token lives
+    timeout: float | None = None  # seconds a read may wait: --timeout, else the profile's, else the client's
 
     @property
     def is_demo(self) -> bool:
@@ -89,35 +90,38 @@ def resolve_target(
     ca_bundle: str | None = None,
     client_id: str | None = None,
     save_profile: bool = True,
+    timeout: float | None = None,
 ) -> Target:
     """`--demo` wins, then `--profile`, `--server`, `JHE_URL`, the default profile; else the demo.
 
     A server given by URL gets a profile (created on first use) so its tokens have a home.
-    The token is `--token`, else `JHE_TOKEN`, else the profile's stored one.
+    The token is `--token`, else `JHE_TOKEN`, else the profile's stored one; the read timeout
+    `--timeout`, else the profile's.
     """
     if demo:
-        return Target(None, None, demo_data or paths.demo_data_dir())
+        return Target(None, None, demo_data or paths.demo_data_dir(), timeout=timeout)
     try:
         store = profiles.load()
         url = server or os.environ.get("JHE_URL") or None
         if profile is None and url is None and store.settings.default_profile:
             profile = store.settings.default_profile
         if profile is None and url is None:
-            return Target(None, None, demo_data or paths.demo_data_dir())
+            return Target(None, None, demo_data or paths.demo_data_dir(), timeout=timeout)
         chosen = profiles.resolve(profile, url, client_id=client_id, ca_bundle=ca_bundle, create=save_profile)
     except profiles.ProfileError as exc:
         raise ConfigurationError(str(exc)) from None
+    timeout = timeout or chosen.timeout
     explicit = token or os.environ.get("JHE_TOKEN") or None
     if explicit:
         source = "--token" if token else "JHE_TOKEN"
-        return Target(chosen.url, explicit, insecure=insecure, profile=chosen, token_source=source)
+        return Target(chosen.url, explicit, insecure=insecure, profile=chosen, token_source=source, timeout=timeout)
     stored_in = token_store()
     try:
         stored = stored_in.load(chosen.name)
     except TokenStoreError as exc:
         raise ConfigurationError(exc.message) from None
     return Target(chosen.url, None, insecure=insecure, profile=chosen, tokens=stored,
-                  token_source=stored_in.kind if stored else None)
+                  token_source=stored_in.kind if stored else None, timeout=timeout)
 
 
 def auth_for(target: Target, *, clock=None) -> Auth:
@@ -145,6 +149,7 @@ def open_client(target: Target, *, role: str = "manager", require_token: bool = 
             backend.site_url,
             backend.token_for(role),
             transport=ASGITransport(app=backend.app),
+            timeout=target.timeout,
         )
     if not target.signed_in and require_token:
         raise ConfigurationError(
@@ -153,4 +158,5 @@ def open_client(target: Target, *, role: str = "manager", require_token: bool = 
         )
     if target.insecure:
         logging.getLogger("jhe_tui.api").warning("TLS verification is off for %s", target.profile_name)
-    return JheClient(target.url, auth=auth_for(target), verify=target.verify, transport=transport)
+    return JheClient(target.url, auth=auth_for(target), verify=target.verify, transport=transport,
+                     timeout=target.timeout)

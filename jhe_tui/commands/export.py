@@ -10,6 +10,8 @@ from pathlib import Path
 
 from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, shown, target
 
+SLOW_PAGE = 2.0  # seconds a page: from here the server, not this machine, sets the export's pace
+
 
 def register(sub) -> None:
     exp = sub.add_parser(
@@ -19,8 +21,10 @@ def register(sub) -> None:
         "or date range) to a file, page by page, so memory stays flat however many there are.",
         epilog="Formats: csv, one tidy row per observation (patient id, data type, times, value columns "
         "with units); ndjson, one FHIR Observation a line; fhir, one FHIR Bundle. The file is written "
-        "as a new FILE.<random>.partial beside it (mode 0600) and renamed when complete; a failure leaves "
-        "the .partial file. With -o - the export goes to the standard output (the progress bar to stderr); "
+        "as a new FILE.<random>.partial beside it (mode 0600) and renamed when complete; a failure or ctrl+c "
+        "leaves the .partial file and a small .resume record beside it, and the same command with --resume "
+        "carries on from there. Pages are fetched as many at once as the server serves; a slow server "
+        "gets --timeout seconds a page (default 120). With -o - the export goes to the standard output (the progress bar to stderr); "
         "a device, pipe, directory or link is refused as FILE. "
         "Exit codes: 0 done, 1 the export failed, 2 bad usage.",
     )
@@ -36,6 +40,8 @@ def register(sub) -> None:
     exp.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
                      help="the file to write, or - for the standard output")
     exp.add_argument("--force", action="store_true", help="overwrite an existing file")
+    exp.add_argument("--resume", action="store_true",
+                     help="carry on an interrupted export of the same query and format to FILE")
     exp.add_argument("--quiet", action="store_true", help="no progress bar")
     add_server_options(exp)
     exp.set_defaults(handler=run)
@@ -67,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
             until=_day(args.until, "--until"),
         )
         query.check()
+        if args.resume and _to_stdout(args):
+            raise ValueError("--resume needs a file: the standard output cannot be carried on.")
         if not _to_stdout(args):
             check_output(args.output, force=args.force)
     except (ValueError, InvalidInput, ExportRefused) as problem:
@@ -74,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
     client = open_client(target(args))
     try:
         result = asyncio.run(_export(client, query, args))
+    except KeyboardInterrupt:
+        again = "" if _to_stdout(args) else "; the same command with --resume carries on from the last page written"
+        return fail(f"interrupted{again}.", EXIT_FAILED)
     except ExportRefused as problem:
         return fail(str(problem), EXIT_USAGE)
     except InvalidInput as problem:
@@ -81,7 +92,8 @@ def run(args: argparse.Namespace) -> int:
     except ExportFailed as problem:
         if _to_stdout(args):
             _drop_unwritten_output()
-        return fail(str(problem), EXIT_FAILED)
+        again = " Run the same command with --resume to carry on from there." if problem.partial else ""
+        return fail(f"{problem}{again}", EXIT_FAILED)
     noun = "observation" if result.count == 1 else "observations"
     where = result.path or "the standard output"
     print(shown(f"Exported {result.count:,} {noun} to {where} in {result.seconds:.1f} s ({result.rate:,.0f}/s)."),
@@ -113,13 +125,16 @@ def _drop_unwritten_output() -> None:
 
 async def _export(client, query, args):
     from jhe_tui.jobs.export import export_observations
+    from jhe_tui.jobs.pacing import Pacing
 
     output = _stdout() if _to_stdout(args) else args.output
+    pacing = Pacing(retry=client.retry)
 
     async def run(progress):
         # Nothing else runs on this event loop: writing on it is cheaper than in a thread.
         return await export_observations(
             client, query, args.format, output, force=args.force, progress=progress, write_in_thread=False,
+            pacing=pacing, resume=args.resume, keep_interrupted=not _to_stdout(args),
         )
 
     async with client:
@@ -133,14 +148,30 @@ async def _export(client, query, args):
             BarColumn(),
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"),
+            TextColumn("{task.fields[server]}"),
             TimeElapsedColumn(),
         )
         with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("export", total=None, rate="")
+            task = bar.add_task("export", total=None, rate="", server="")
+            said: list[str] = []
 
             def progress(done: int, total: int | None) -> None:
                 elapsed = bar.tasks[0].elapsed or 0
                 rate = f"{done / elapsed:,.0f} obs/s" if elapsed > 0 else ""
-                bar.update(task, completed=done, total=max(total or 0, done) or None, rate=rate)
+                bar.update(task, completed=done, total=max(total or 0, done) or None, rate=rate,
+                           server=pacing.describe())
+                limit = server_is_the_limit(pacing)
+                if limit and not said:
+                    said.append(limit)
+                    bar.console.print(limit)
 
             return await run(progress)
+
+
+def server_is_the_limit(pacing) -> str | None:
+    """The one line for a slow server, once its pages are known to be slow: the wait is the server's."""
+    seconds = pacing.answer_seconds
+    if seconds is None or seconds < SLOW_PAGE or pacing.answered < 3:
+        return None
+    return (f"The server takes {seconds:.1f} s to prepare each page of 1,000, and jhe-tui already asks for as many "
+            "at once as it serves: the server is the limit here, not this machine or the network.")

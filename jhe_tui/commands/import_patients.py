@@ -55,7 +55,7 @@ def register(sub) -> None:
                      help="send again the invitations an interrupted run may already have sent, where the server "
                           "cannot tell (each new link cancels the earlier one)")
     imp.add_argument("--dry-run", action="store_true", help="check and look up every row, change nothing")
-    imp.add_argument("--concurrency", type=int, default=4, metavar="N", help="rows in flight (default 4, 1-32)")
+    imp.add_argument("--concurrency", type=int, default=4, metavar="N", help="rows in flight at most (default 4, 1-32); fewer while the server slows down")
     imp.add_argument("--journal", type=Path, metavar="FILE", help="journal file (default: user data directory)")
     imp.add_argument("--report", type=Path, metavar="FILE",
                      help="report CSV (default: FILE-report.csv beside the input)")

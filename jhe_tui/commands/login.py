@@ -82,7 +82,7 @@ def _profile(args: argparse.Namespace):
     try:
         profile = profiles.resolve(name or (None if server else profiles.load().settings.default_profile), server,
                                    client_id=getattr(args, "client_id", None),
-                                   ca_bundle=getattr(args, "ca_bundle", None))
+                                   ca_bundle=getattr(args, "ca_bundle", None), timeout=getattr(args, "timeout", None))
     except profiles.ProfileError as exc:
         raise ConfigurationError(str(exc)) from None
     warn_if_readable(profile.url, getattr(args, "insecure", False))

@@ -42,6 +42,14 @@ def register(sub) -> None:
         help="worker processes, so that several requests are served at once as by a real JHE server"
         " (default: 2, or 1 on a single CPU; each takes about 60 MB)",
     )
+    serve.add_argument(
+        "--page-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="for benchmarks: each page of observations waits SECONDS before it is served, --workers pages at"
+        " a time, as on a large real server (one process serves them all)",
+    )
     serve.set_defaults(handler=run)
 
 
@@ -83,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         return fail("--port must be between 1 and 65535.", EXIT_USAGE)
     if not 0 < args.workers <= MAX_WORKERS:
         return fail(f"--workers must be between 1 and {MAX_WORKERS}.", EXIT_USAGE)
+    if not 0 <= args.page_delay <= 3600:
+        return fail("--page-delay must be between 0 and 3600 seconds.", EXIT_USAGE)
     if not _port_free(args.host, args.port):
         return fail(
             f"Port {args.port} on {args.host} is already in use; choose another with --port.",
@@ -107,21 +117,29 @@ def run(args: argparse.Namespace) -> int:
     print("# export the two lines above, then use curl, jupyterhealth-client or `jhe-tui`", file=sys.stderr)
     if not loopback:
         print(f"# warning: listening on {args.host}, reachable from other machines", file=sys.stderr)
-    _serve(backend, args.host, args.port, args.workers)
+    if args.page_delay:
+        print(f"# observation pages wait {args.page_delay:g} s, {args.workers} at a time (--page-delay)",
+              file=sys.stderr)
+    _serve(backend, args.host, args.port, args.workers, args.page_delay)
     return EXIT_OK
 
 
-def _serve(backend: DemoBackend, host: str, port: int, workers: int) -> None:
+def _serve(backend: DemoBackend, host: str, port: int, workers: int, page_delay: float = 0.0) -> None:
     """Serve until SIGINT or SIGTERM; with several workers uvicorn's supervisor passes either on
     to every worker and waits for them, so none outlives this process."""
     import uvicorn
 
     # No access log: it would record query strings, which can hold patient e-mails.
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
-    if workers == 1:
+    if workers == 1 or page_delay:
         from jhe_tui.backend.app import create_app
 
-        uvicorn.run(create_app(backend.settings, own_loop=True), **options)
+        app = create_app(backend.settings, own_loop=True)
+        if page_delay:
+            from jhe_tui.backend.slow_pages import SlowPages
+
+            app = SlowPages(app, page_delay, workers)  # the waits overlap: one process serves them all
+        uvicorn.run(app, **options)
         return
     from jhe_tui.backend import served
 

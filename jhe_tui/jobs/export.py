@@ -1,12 +1,14 @@
 """Export observations to CSV, NDJSON or one FHIR Bundle, streaming page by page.
 
-Memory stays flat: pages of the largest size the server allows (1000) are fetched up to six ahead,
-written and dropped. The file is written as a new ``<name>.<random>.partial`` beside it (mode 0600,
-owner only: it holds health data; made with ``O_EXCL | O_NOFOLLOW``, so nothing planted under that
-name is written through) and renamed when complete, so a file with the requested name is always
-whole. If the server fails mid-way the export stops and the ``.partial`` file stays, named as
-such. The target must be a regular file, or not exist: renaming over a device, a FIFO or a link
-(``/dev/stdout``) would replace it with patient data. A stream (the command's ``-o -``, the
+Memory stays flat: pages of the largest size the server allows (1000) are fetched a few ahead, as
+many at once as the server serves (``pacing``), written and dropped. The file is written as a new
+``<name>.<random>.partial`` beside it (mode 0600, owner only: it holds health data; made with
+``O_EXCL | O_NOFOLLOW``, so nothing planted under that name is written through) and renamed when
+complete, so a file with the requested name is always whole. If the server fails mid-way the
+export stops and the ``.partial`` file stays, named as such, with a sidecar saying where it
+stopped (``export_resume``: ``--resume`` carries on). The target must be a regular file, or not
+exist: renaming over a device, a FIFO or a link (``/dev/stdout``) would replace it with patient
+data. A stream (the command's ``-o -``, the
 standard output) is written as it comes instead.
 
 CSV rows are tidy, one per observation, with the column names jupyterhealth-client's
@@ -33,16 +35,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from jhe_tui.local import paths
 from jhe_tui.api import FhirObservation, JheClient, JheError
 from jhe_tui.api.fhir import decode_attachment
 from jhe_tui.api.omh import decode
 
+from . import export_resume
 from .data_types import with_known_code
+from .export_resume import CannotResume
 from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources, with_effective
+from .pacing import Pacing
 
 FORMATS = ("csv", "ndjson", "fhir")
-PARTIAL_SUFFIX = ".partial"
 
 # Body keys holding an OMH unit-value, in the order their columns appear.
 VALUE_KEYS = (
@@ -189,6 +192,9 @@ class _Writer:
 
     def start(self) -> None: ...
 
+    def resume(self, written: int) -> None:
+        """Go on writing a file whose start and first ``written`` resources are there already."""
+
     def page(self, items: list[dict[str, Any]]) -> None: ...
 
     def finish(self) -> None: ...
@@ -198,8 +204,11 @@ class _CsvWriter(_Writer):
     texts = False
 
     def start(self) -> None:
-        self.csv = csv.writer(self.stream, lineterminator="\n")
+        self.resume(0)
         self.csv.writerow(COLUMNS)
+
+    def resume(self, written: int) -> None:
+        self.csv = csv.writer(self.stream, lineterminator="\n")
 
     def page(self, items: list[dict[str, Any]]) -> None:
         self.csv.writerows(csv_row(o) for o in items)
@@ -227,8 +236,11 @@ class _BundleWriter(_Writer):
     """One ``collection`` Bundle, written entry by entry (never held whole in memory)."""
 
     def start(self) -> None:
-        self.first = True
+        self.resume(0)
         self.stream.write('{"resourceType":"Bundle","type":"collection","entry":[\n')
+
+    def resume(self, written: int) -> None:
+        self.first = written == 0
 
     def page(self, items: list[dict[str, Any]]) -> None:
         if items:
@@ -273,11 +285,6 @@ def check_output(output: Path, *, force: bool) -> None:
         raise ExportRefused(f"The directory {output.parent} does not exist.")
 
 
-def _open_partial(output: Path) -> tuple[io.TextIOWrapper, Path]:
-    fd, partial = paths.create_beside(output, PARTIAL_SUFFIX)
-    return open(fd, "w", encoding="utf-8", newline=""), partial
-
-
 async def export_observations(
     client: JheClient,
     query: ObservationQuery,
@@ -287,12 +294,19 @@ async def export_observations(
     force: bool = False,
     progress: Progress | None = None,
     page_size: int = LARGE_PAGE,
-    window: int = 6,
+    pacing: Pacing | None = None,
+    resume: bool = False,
+    keep_interrupted: bool = False,
     write_in_thread: bool = True,
     chosen: Sequence[FhirObservation] | None = None,
 ) -> ExportResult:
     """Write every observation matching ``query`` to ``output`` in ``fmt`` (csv, ndjson, fhir):
     a file (through a ``.partial`` one), or a text stream, written as it comes and flushed.
+
+    Pages are fetched as fast as the server serves them (``pacing``, which a progress display may
+    read). A file's ``.partial`` has a sidecar (``export_resume``): ``resume`` carries on the newest
+    interrupted export of the same query beside ``output``, and ``keep_interrupted`` keeps both
+    when the export is cancelled (ctrl+c) instead of deleting them.
 
     ``write_in_thread`` keeps the event loop free while a page is written, which the console needs
     to stay responsive. A process that only exports turns it off: handing each page to a thread,
@@ -314,38 +328,72 @@ async def export_observations(
         await check_study(client, query)
         query = await with_known_code(client, query)
     started = time.perf_counter()
-    stream, partial = _open_partial(output) if to_file else (output, None)
-    writer = WRITERS[fmt](stream)
-    count = 0
     try:
-        writer.start()
-        pages = (_chosen_pages(chosen) if chosen is not None else
-                 matching_resources(client, query, page_size=page_size, window=window, texts_only=writer.texts))
+        stream, partial, state = (export_resume.open_target(output, query, fmt, page_size, resume=resume,
+                                                            track=chosen is None)
+                                  if to_file else (output, None, None))
+    except CannotResume as refusal:
+        raise ExportRefused(str(refusal)) from None
+    writer = WRITERS[fmt](stream)
+    resumed = state is not None and state.pages > 0
+    count = state.count if state is not None else 0
+    try:
+        if resumed:
+            writer.resume(count)
+        else:
+            writer.start()
+            if state is not None:
+                state.mark(stream)
+                state.save()
+        if chosen is not None:
+            pages = _chosen_pages(chosen)
+        elif state is not None and state.finished_pages:
+            pages = _chosen_pages(())
+        else:
+            pages = matching_resources(client, query, page_size=page_size, pacing=pacing or Pacing(retry=client.retry),
+                                       first=state.pages + 1 if state else 1, texts_only=writer.texts)
         async for items, total in pages:
+            if state is not None:
+                state.seen_total(total)
             if write_in_thread:
                 await asyncio.to_thread(writer.page, items)
             else:
                 writer.page(items)
             count += len(items)
+            if state is not None:
+                state.page(stream, len(items))
             if progress is not None:
                 progress(count, total)
         writer.finish()
         stream.flush()
+    except CannotResume as refusal:
+        stream.close()
+        raise ExportRefused(str(refusal)) from None
     except (JheError, OSError) as error:
-        raise _stopped(error, count, stream, partial) from None
+        failed = _stopped(error, count, stream, partial)
+        if state is not None:
+            state.keep() if failed.partial else state.drop()
+        raise failed from None
     except BaseException:
         if partial is not None:
             stream.close()
-            partial.unlink(missing_ok=True)
+            if keep_interrupted and state is not None and state.pages > 0:
+                state.keep()
+            else:
+                partial.unlink(missing_ok=True)
+                if state is not None:
+                    state.drop()
         raise
     if partial is None:
         return ExportResult(None, count, time.perf_counter() - started)
     stream.close()
     os.replace(partial, output)
+    if state is not None:
+        state.drop()
     return ExportResult(output, count, time.perf_counter() - started)
 
 
-async def _chosen_pages(chosen: Sequence[FhirObservation]) -> AsyncIterator[tuple[list[Any], int]]:
+async def _chosen_pages(chosen: Sequence[FhirObservation]) -> AsyncIterator[tuple[list[Any], int | None]]:
     """The chosen observations as one page of resources, ``effective[x]`` filled in as the query's are."""
     if chosen:
         yield [with_effective(o) for o in chosen], len(chosen)

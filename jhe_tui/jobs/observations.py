@@ -31,6 +31,8 @@ from jhe_tui.api import (
 from jhe_tui.api.client import FhirFilters
 from jhe_tui.api.fhir import within_dates
 
+from .pacing import Pacing, paced_pages
+
 LARGE_PAGE = 1000  # the largest page every JHE generation serves (v0.0.13 caps there)
 LOCAL_NOTE = (
     "This server (JHE before v0.0.13) cannot filter by {what}: jhe-tui reads the pages and filters them here, "
@@ -290,45 +292,17 @@ async def screen_page(
     return ScreenPage(found[:page_size], seen if complete else skip + len(found), complete and not more)
 
 
-async def pages_ahead(fetch: PageFetch, window: int = 3) -> AsyncIterator[Page[Any]]:
-    """Every page in order, up to ``window`` requests in flight, so the server works while we write.
-
-    The first page says how many there are; the rest are fetched by number. Pages past the
-    announced count are not asked for (v0.0.13 answers them with 404).
-    """
-    first = await fetch(1)
-    yield first
-    if not first.next or not first.items:
-        return
-    last = first.page_count
-    pending: dict[int, asyncio.Task[Page[Any]]] = {}
-    number = 2
-    try:
-        while number <= last:
-            for ahead in range(number, min(last, number + window - 1) + 1):
-                if ahead not in pending:
-                    pending[ahead] = asyncio.ensure_future(fetch(ahead))
-            page = await pending.pop(number)
-            yield page
-            if not page.items:
-                return
-            number += 1
-    finally:
-        for task in pending.values():
-            task.cancel()
-        if pending:
-            await asyncio.gather(*pending.values(), return_exceptions=True)
-
-
 async def matching(
-    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 6
+    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, pacing: Pacing | None = None,
+    first: int = 1,
 ) -> AsyncIterator[tuple[list[FhirObservation], int | None]]:
-    """Every matching observation, a server page at a time, with the expected total.
+    """Every matching observation, a server page at a time from page ``first``, with the expected
+    total; the pages come as fast as the server serves them (``pacing``).
 
     The total is exact when the server filters everything, an upper bound otherwise.
     """
     plan = await plan_for(client, query)
-    async for page in pages_ahead(source_pages(client, query, plan, page_size), window):
+    async for page in paced_pages(source_pages(client, query, plan, page_size), pacing or Pacing(), first):
         items = page.items
         if plan.local:
             items = [o for o in items if query.matches(o, code=plan.local_code, dates=plan.local_dates)]
@@ -346,10 +320,11 @@ async def readings(client: JheClient, query: ObservationQuery, limit: int) -> li
 
 
 async def matching_resources(
-    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, window: int = 6,
-    texts_only: bool = False,
+    client: JheClient, query: ObservationQuery, *, page_size: int = LARGE_PAGE, pacing: Pacing | None = None,
+    first: int = 1, texts_only: bool = False,
 ) -> AsyncIterator[tuple[list[Any], int | None]]:
-    """Every matching observation as a FHIR resource dict, a server page at a time, with the total.
+    """Every matching observation as a FHIR resource dict, a server page at a time (from page
+    ``first``, one item per server page), with the total.
 
     Where the server filters everything (v0.0.13+, the demo) the resources come as the server's
     page holds them, and with ``texts_only`` as compact JSON texts (a ``str``) ready to write; otherwise
@@ -363,10 +338,10 @@ async def matching_resources(
                 **_server_filters(query), page=number, count=page_size, texts_only=texts_only
             )
 
-        async for page in pages_ahead(fetch, window):
+        async for page in paced_pages(fetch, pacing or Pacing(), first):
             yield page.items, page.count
         return
-    async for items, total in matching(client, query, page_size=page_size, window=window):
+    async for items, total in matching(client, query, page_size=page_size, pacing=pacing, first=first):
         yield [with_effective(o) for o in items], total
 
 

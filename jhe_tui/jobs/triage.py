@@ -2,8 +2,9 @@
 requested data type, and whether they went quiet.
 
 A job, not a screen: a roster page holds up to a thousand patients, and each needs its consents
-and, per data type, the time of its newest observation. Requests are bounded (``concurrency`` in
-flight), so a large page does not flood a real server nor queue a thousand tasks at once on it.
+and, per data type, the time of its newest observation. Requests are paced (``pacing``: up to
+``concurrency`` in flight, as many as the server serves without slowing down), so a large page
+does not flood a real server nor queue a thousand requests at once on it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from jhe_tui.api import CodeableConcept, JheClient, Patient, PatientConsents, ScopeConsent
+
+from .pacing import Pacing
 
 DEFAULT_CONCURRENCY = 8
 Key = tuple[str, str]
@@ -56,15 +59,14 @@ async def roster_entries(client: JheClient, patients: Iterable[Patient], study_i
                          scopes: list[CodeableConcept], *, concurrency: int = DEFAULT_CONCURRENCY) -> list[RosterEntry]:
     """One entry per patient, in order: a request for the consents and one per requested scope
     (data may exist for a scope whose consent was reset, so none is skipped)."""
-    limit = asyncio.Semaphore(concurrency)
+    pacing = Pacing(ceiling=concurrency, retry=client.retry)
 
     async def consents(patient: Patient) -> PatientConsents:
-        async with limit:
-            return await client.consents(patient.id)
+        return await pacing.fetch(lambda: client.consents(patient.id))
 
     async def last(patient: Patient, key: Key) -> datetime | None:
-        async with limit:
-            page = await client.fhir_observations(patient_id=patient.id, study_id=study_id, code=key, count=1)
+        page = await pacing.fetch(
+            lambda: client.fhir_observations(patient_id=patient.id, study_id=study_id, code=key, count=1))
         return page.items[0].last_updated if page.items else None
 
     async def entry(patient: Patient) -> RosterEntry:

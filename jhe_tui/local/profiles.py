@@ -19,6 +19,7 @@ url = "https://jhe.example.org"
 client_id = "AbC123"         # optional: a public app registered with http://127.0.0.1/callback
 ca_bundle = "/etc/ssl/clinic-ca.pem"   # optional
 organization = 20003         # optional
+timeout = 300                # optional: seconds to wait for a page (default 120; --timeout overrides)
 ```
 """
 
@@ -52,6 +53,7 @@ class Profile:
     client_id: str | None = None
     ca_bundle: str | None = None
     organization: int | None = None
+    timeout: float | None = None  # seconds a read may wait for its answer (None: the client's default)
 
 
 @dataclass
@@ -143,6 +145,9 @@ def _from_data(data: dict) -> Profiles:
         org = entry.get("organization")
         if org is not None and (isinstance(org, bool) or not isinstance(org, int)):
             raise ValueError(f"organization of profile {name!r} must be a number")
+        timeout = entry.get("timeout")
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0):
+            raise ValueError(f"timeout of profile {name!r} must be a positive number of seconds")
         for key in ("client_id", "ca_bundle"):
             if entry.get(key) is not None and not isinstance(entry[key], str):
                 raise ValueError(f"{key} of profile {name!r} must be a string")
@@ -150,7 +155,7 @@ def _from_data(data: dict) -> Profiles:
             url = check_url(entry["url"])
         except ProfileError as exc:
             raise ValueError(f"profile {name!r}: {exc}") from None
-        result.profiles[name] = Profile(name, url, entry.get("client_id"), entry.get("ca_bundle"), org)
+        result.profiles[name] = Profile(name, url, entry.get("client_id"), entry.get("ca_bundle"), org, timeout)
     return result
 
 
@@ -185,7 +190,8 @@ def _set_profiles(doc: tomlkit.TOMLDocument, profiles: Profiles) -> None:
     for name, profile in sorted(profiles.profiles.items()):
         entry = tables.setdefault(name, tomlkit.table())
         for key, value in (("url", profile.url), ("client_id", profile.client_id),
-                           ("ca_bundle", profile.ca_bundle), ("organization", profile.organization)):
+                           ("ca_bundle", profile.ca_bundle), ("organization", profile.organization),
+                           ("timeout", profile.timeout)):
             if value is None:
                 entry.pop(key, None)
             else:
@@ -212,8 +218,9 @@ def edit(change: Callable[[tomlkit.TOMLDocument], object], file: Path | None = N
 
 
 def resolve(name: str | None = None, url: str | None = None, *, client_id: str | None = None,
-            ca_bundle: str | None = None, create: bool = True) -> Profile:
-    """The profile named, or the one for ``url`` (created and saved when new and ``create``)."""
+            ca_bundle: str | None = None, timeout: float | None = None, create: bool = True) -> Profile:
+    """The profile named, or the one for ``url`` (created and saved when new and ``create``);
+    a client id, CA bundle or timeout given is kept in it."""
     store = load()
     if name:
         if name not in store.profiles:
@@ -227,7 +234,8 @@ def resolve(name: str | None = None, url: str | None = None, *, client_id: str |
         profile = store.by_url(url) or Profile(_free_name(store, name_for(url)), url)
     else:
         raise ProfileError("No server given: use --server URL or --profile NAME.")
-    changed = replace(profile, client_id=client_id or profile.client_id, ca_bundle=ca_bundle or profile.ca_bundle)
+    changed = replace(profile, client_id=client_id or profile.client_id, ca_bundle=ca_bundle or profile.ca_bundle,
+                      timeout=timeout or profile.timeout)
     if ca_bundle and not Path(ca_bundle).is_file():
         raise ProfileError(f"The CA bundle {ca_bundle} does not exist or is not a file.")
     if create and store.profiles.get(changed.name) != changed:

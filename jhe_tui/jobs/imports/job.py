@@ -7,8 +7,9 @@ e-mail is created straight away, looked up only when refused. Then, with a study
 checking that the patient can join the study's organization and is not enrolled yet), and with
 ``invite`` an invitation link generated (``invites``: never a second e-mail on guesswork).
 
-Pace (``pace``): ``concurrency`` rows do network work at once; enrolments wait up to
-``ENROL_LINGER`` to go out together (``enroller``) while the other rows go on. When rows keep
+Pace (``pace``): up to ``concurrency`` rows do network work at once, as many as the server serves
+without slowing down (``jhe_tui.jobs.pacing``); enrolments wait up to ``ENROL_LINGER`` to go out
+together (``enroller``) while the other rows go on. When rows keep
 failing because the server does not answer, the job stops instead of retrying every remaining row;
 the rows left are reported "not finished" and a rerun completes them. ``stop`` ends a run early the
 same way, except that the rows already started finish.
@@ -50,6 +51,7 @@ class ImportJob:
         on_row: Callable[[RowResult], None] | None = None,
         retry: RetryPolicy | None = None,
         checkpoint: Checkpoint = no_checkpoint,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.source = source
@@ -58,7 +60,7 @@ class ImportJob:
         self.earlier = journal if options.dry_run else None  # ... but reads what earlier runs recorded
         self.on_row = on_row or (lambda result: None)
         self.checkpoint = checkpoint
-        self.pace = Pace(options.concurrency, retry or RetryPolicy(max_retries=STEP_RETRIES))
+        self.pace = Pace(options.concurrency, retry or RetryPolicy(max_retries=STEP_RETRIES), clock=clock)
         self.summary: Summary | None = None  # set once run ends, also when it is interrupted
         self._inviter: Inviter | None = None  # from here on, what the preflight found
         self._members: dict[str, Patient] | None = None  # the organization's patients by e-mail

@@ -1,6 +1,7 @@
 """How hard the import presses the server, and when it stops pressing.
 
-``concurrency`` rows do network work at once (``working``). A step that fails in a way that may
+Up to ``concurrency`` rows do network work at once (``working``): as many as the server serves
+without its answers slowing down, learnt as the import goes (``jhe_tui.jobs.pacing``). A step that fails in a way that may
 pass is tried again after the wait the one ``RetryPolicy`` gives (Retry-After or backoff with
 jitter), after asking the server whether the lost attempt took effect after all. Two ways to stop:
 ``halt`` (signed out, server gone, journal broken) refuses every further step at once, while
@@ -9,21 +10,17 @@ jitter), after asking the server whether the lost attempt took effect after all.
 
 from __future__ import annotations
 
-import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
-from jhe_tui.api import JheError, NetworkFailure, RetryPolicy, ServerFailure, Unauthenticated
+from jhe_tui.api import JheError, RetryPolicy, Unauthenticated
+
+from ..pacing import START, Pacing, temporary
 
 T = TypeVar("T")
-
-
-def temporary(exc: BaseException) -> bool:
-    """A failure after which the request may or may not have taken effect, and may work later."""
-    if isinstance(exc, (NetworkFailure, ServerFailure)):
-        return True
-    return isinstance(exc, JheError) and exc.status == 429
+__all__ = ["Pace", "SignedOut", "Stopped", "temporary"]
 
 
 class SignedOut(Exception):
@@ -35,8 +32,8 @@ class Stopped(Exception):
 
 
 class Pace:
-    def __init__(self, concurrency: int, retry: RetryPolicy) -> None:
-        self._active = asyncio.Semaphore(max(1, concurrency))
+    def __init__(self, concurrency: int, retry: RetryPolicy, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.pacing = Pacing(start=START, ceiling=concurrency, retry=retry, clock=clock)
         self.retry = retry
         self.halted: str | None = None  # why no further step may start
         self.stopping: str | None = None  # why no further row may start
@@ -54,9 +51,9 @@ class Pace:
 
     @asynccontextmanager
     async def working(self, *, new_row: bool = False) -> AsyncIterator[None]:
-        """One of the ``concurrency`` slots for network work; refused once the job has halted,
-        and for a row's first step once it is stopping."""
-        async with self._active:
+        """One of the slots for network work (``pacing``); refused once the job has halted, and
+        for a row's first step once it is stopping."""
+        async with self.pacing.slot():
             why = self.halted or (self.stopping if new_row else None)
             if why is not None:
                 raise Stopped(why)
