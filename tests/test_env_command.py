@@ -43,10 +43,13 @@ def test_env_prints_a_renewed_token_that_a_shell_can_eval(served, monkeypatch, c
     me = httpx.get(f"{url}/api/v1/users/profile", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     after = json.loads(_whoami_json(capsys))["token"]["expires_at"]
-    assert after >= before  # renewed (and stored) on the way, not a stale copy
+    assert after >= before
     assert main(["env", "--json"]) == EXIT_OK
     found = json.loads(capsys.readouterr().out)
-    assert found["JHE_URL"] == served["JHE_URL"] and found["renewed"] is True and found["JHE_TOKEN"]
+    assert found["JHE_URL"] == served["JHE_URL"] and found["renewed"] is True
+    assert found["JHE_TOKEN"] and found["JHE_TOKEN"] != token  # renewed each time, not a stored copy printed again
+    me = httpx.get(f"{url}/api/v1/users/profile", headers={"Authorization": f"Bearer {found['JHE_TOKEN']}"})
+    assert me.status_code == 200
 
 
 def _whoami_json(capsys) -> str:
