@@ -30,7 +30,7 @@ def desk_backend(_fixed_seed, tmp_path, monkeypatch) -> DemoBackend:  # noqa: F8
 
     data = tmp_path / "fixed"
     shutil.copytree(_fixed_seed, data)
-    for module in ("jhe_tui.widgets.clock", "jhe_tui.screens.followup_desk"):
+    for module in ("jhe_tui.widgets.clock", "jhe_tui.screens.followup_desk", "jhe_tui.screens.patient_detail"):
         monkeypatch.setattr(f"{module}.now", lambda: SEEDED_AT)
     return DemoBackend(data)
 
