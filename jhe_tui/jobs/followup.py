@@ -13,9 +13,11 @@ and to reach out to those who stop uploading; no server view says who they are. 
 
 A job, not a screen, so the desk and `jhe-tui followup` give the same answers; the clock is a
 parameter. Requests are few and bounded: the patient list, the organization's studies and the
-server's invitation list are read whole (a page holds 1,000), then per patient the consents, one
-search for the newest observation of a patient who consented (or, at v0.0.7, of one with no
-answer), and one per consented data type only for a patient who went quiet.
+server's invitation list are read whole (a page holds 1,000), then per patient the consents (no
+server lists them in bulk). The newest data per patient and type come from the organization's
+(or study's) observations read newest first, 1,000 a page, while a page settles more than the
+searches it costs; what that leaves open is one FHIR search each: the newest observation of a
+patient not met, and the newest per consented type of a patient who went quiet.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from jhe_tui.api import JheClient, Patient, PatientConsents
+from jhe_tui.api import CodeableConcept, JheClient, Patient, PatientConsents
 from jhe_tui.api.invitations import GUIDE_LIFETIME, OUTSTANDING, IssuedInvitation
 from jhe_tui.local.invitation_log import WHERE, LoggedInvitation
 
 DEFAULT_CONCURRENCY = 8
+SWEEP_PAGE = 1000
+SWEEP_WORTH = 75  # searches a page of 1,000 observations costs, about, on the embedded backend
 Key = tuple[str, str]
 
 
@@ -135,6 +139,9 @@ class _Patient:
     def __init__(self, patient: Patient) -> None:
         self.patient = patient
         self.consents: PatientConsents | None = None
+        self.codes: dict[Key, CodeableConcept] = {}  # consented data types of the desk's studies
+        self.seen = False  # the sweep met one of the patient's observations (the newest, then)
+        self.found: dict[Key, datetime | None] = {}  # newest per consented type, as far as known
         self.latest: datetime | None = None
         self.last_data: dict[str, datetime | None] = {}
 
@@ -165,7 +172,11 @@ class FollowUp:
         logged: dict[int, list[LoggedInvitation]] = {}
         for entry in self.local_log:
             logged.setdefault(entry.patient_id, []).append(entry)
-        facts = await asyncio.gather(*(self._facts(_Patient(p), keeps) for p in patients))
+        facts = [_Patient(p) for p in patients]
+        await asyncio.gather(*(self._consents(fact) for fact in facts))
+        wanted = {fact.patient.id: fact for fact in facts if self._wants_data(fact, keeps)}
+        complete, oldest = await self._sweep(wanted)
+        await asyncio.gather(*(self._searches(fact, complete, oldest) for fact in wanted.values()))
         queues: dict[Queue, list[Row]] = {queue: [] for queue in Queue}
         for fact in facts:
             for row in self._rows(fact, keeps, by_patient.get(fact.patient.id), logged.get(fact.patient.id)):
@@ -190,19 +201,65 @@ class FollowUp:
                    if s.consented is None]
         return answered, pending
 
-    async def _facts(self, fact: _Patient, keeps: bool) -> _Patient:
-        fact.consents = consents = await self._call(self.client.consents(fact.patient.id))
-        answered, _pending = self._scopes(consents)
-        consented = {s.code.key: s.code for s in answered if s.consented}
-        no_answer_at_all = not any(s.consented is not None for study in consents.answered for s in study.scopes)
-        if not consented and (keeps or not no_answer_at_all):
-            return fact
-        fact.latest = await self._newest(fact.patient.id, None)
-        if consented and not self._recent(fact.latest):
-            codes = list(consented.values())
-            times = await asyncio.gather(*(self._newest(fact.patient.id, code.key) for code in codes))
-            fact.last_data = {(code.text or code.coding_code): t for code, t in zip(codes, times, strict=True)}
-        return fact
+    async def _consents(self, fact: _Patient) -> None:
+        fact.consents = await self._call(self.client.consents(fact.patient.id))
+
+    def _wants_data(self, fact: _Patient, keeps: bool) -> bool:
+        """Whether the rules need the patient's data: a consent to watch, or (v0.0.7, where no
+        redemption is recorded) no answer at all, so that only data can show a connection."""
+        assert fact.consents is not None
+        answered, _pending = self._scopes(fact.consents)
+        fact.codes = {s.code.key: s.code for s in answered if s.consented}
+        no_answer = not any(s.consented is not None for study in fact.consents.answered for s in study.scopes)
+        return bool(fact.codes) or (not keeps and no_answer)
+
+    async def _sweep(self, wanted: dict[int, _Patient]) -> tuple[bool, datetime | None]:
+        """Read the organization's (or study's) observations newest first, a page of 1,000 at a
+        time, noting each wanted patient's newest observation and newest per consented type,
+        while a page settles more look-ups than it costs (``SWEEP_WORTH`` searches). Returns
+        whether every observation was read, and the oldest time reached."""
+        outstanding = sum(len(f.codes) or 1 for f in wanted.values())
+        number, oldest = 1, None
+        while outstanding > 0:
+            page = await self._call(self.client.observations(self.organization_id, self.study_id, page=number,
+                                                             page_size=SWEEP_PAGE))
+            settled = 0
+            for observation in page.items:
+                oldest = observation.last_updated or oldest
+                fact = wanted.get(observation.subject_patient_id or 0)
+                if fact is None:
+                    continue
+                if not fact.seen:
+                    fact.seen, fact.latest = True, observation.last_updated
+                    settled += not fact.codes
+                key = (observation.coding_system or "", observation.coding_code or "")
+                if key in fact.codes and key not in fact.found:
+                    fact.found[key] = observation.last_updated
+                    settled += 1
+            outstanding -= settled
+            if page.next is None:
+                return True, oldest
+            if settled < SWEEP_WORTH:
+                break
+            number += 1
+        return False, oldest
+
+    async def _searches(self, fact: _Patient, complete: bool, oldest: datetime | None) -> None:
+        """What the sweep left unknown, one FHIR search each: the newest observation of a
+        patient it did not meet (unless it reached back past the quiet limit), and, for a
+        patient who went quiet, the newest of each consented type."""
+        pid = fact.patient.id
+        if not complete and not fact.seen and (oldest is None or self._recent(oldest)):
+            fact.latest = await self._newest(pid, None)
+        if not fact.codes or self._recent(fact.latest):
+            return
+        missing = [key for key in fact.codes if key not in fact.found]
+        if not complete:
+            times = await asyncio.gather(*(self._newest(pid, key) for key in missing))
+            fact.found.update(zip(missing, times, strict=True))
+        fact.last_data = {(code.text or code.coding_code): fact.found.get(key) for key, code in fact.codes.items()}
+        known = [t for t in fact.found.values() if t is not None]
+        fact.latest = fact.latest or (max(known) if known else None)
 
     async def _newest(self, patient_id: int, code: Key | None) -> datetime | None:
         page = await self._call(self.client.fhir_observations(patient_id=patient_id, study_id=self.study_id,
