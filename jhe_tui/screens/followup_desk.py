@@ -3,7 +3,7 @@
 Five queues, each a tab with its count (`jobs.followup`): not connected, consent pending, went
 quiet, expiring soon, never invited. Tick rows (space) and act on them all: re-issue their
 invitations (e-mailed, or the new links collected into a private file for another channel),
-open a record, copy their e-mail addresses, or export the queue as CSV for phone follow-up.
+enroll them in a study, open a record, copy their e-mail addresses, or export the queue as CSV for phone follow-up.
 Every action that writes asks first and follows the organization's role. Where the server keeps
 no invitations (v0.0.7), the queues say they rely on this workstation's log.
 """
@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Select, Static, Tab, Tabs
 
-from jhe_tui.api import JheError, Organization
+from jhe_tui.api import JheError, Organization, Study
 from jhe_tui.api.text import counted
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
@@ -36,8 +36,8 @@ from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.paged_table import PagedTable, Row
 
-WRITES = frozenset({"reissue"})
-ON_ROWS = frozenset({"reissue", "copy_emails", "export_queue"})
+WRITES = frozenset({"reissue", "enroll"})
+ON_ROWS = frozenset({"reissue", "enroll", "copy_emails", "export_queue"})
 # Short, so the five tabs fit 80 columns; the line under them gives the queue's full name.
 TAB_NAMES = {Queue.NOT_CONNECTED: "Not connected", Queue.PENDING: "Pending", Queue.QUIET: "Quiet",
              Queue.EXPIRING: "Expiring", Queue.NEVER: "Never invited"}
@@ -55,6 +55,7 @@ class FollowUpScreen(ConsoleScreen[None]):
     """
     BINDINGS = [
         Binding("i", "reissue", "Re-issue", id="desk.reissue", tooltip="Issue new invitations to the ticked patients (or the one under the cursor): e-mailed, or the links collected into a private file"),
+        Binding("plus", "enroll", "Enroll", key_display="+", id="desk.enroll", tooltip="Enroll the ticked patients (or the one under the cursor) in a study of the organization"),
         Binding("y", "copy_emails", "Copy e-mails", id="desk.copy", tooltip="Copy the e-mail addresses of the ticked patients (or the whole queue)"),
         Binding("x", "export_queue", "Export CSV", id="desk.export", tooltip="Export this queue (or the ticked rows) as CSV for phone follow-up (mode 0600)"),
         Binding("left_square_bracket", "queue(-1)", "Previous queue", key_display="[", show=False, id="desk.previous", tooltip="The queue to the left"),
@@ -68,6 +69,7 @@ class FollowUpScreen(ConsoleScreen[None]):
         super().__init__()
         self.desk: Desk | None = None
         self.queue = Queue.NOT_CONNECTED
+        self.studies: list[Study] = []
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -90,7 +92,7 @@ class FollowUpScreen(ConsoleScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITES and not self.console.can_write:
             return None
-        if action in ON_ROWS and not self._chosen(whole_queue=action != "reissue"):
+        if action in ON_ROWS and not self._chosen(whole_queue=action not in WRITES):
             return None
         return True
 
@@ -119,6 +121,7 @@ class FollowUpScreen(ConsoleScreen[None]):
         except JheError as failure:
             self.query_one("#error", ErrorPanel).show("Loading studies", failure.message)
             return
+        self.studies = studies
         with self.prevent(Select.Changed):
             select.set_options([(s.name or f"Study {s.id}", s.id) for s in studies])
         self.fill()
@@ -221,6 +224,28 @@ class FollowUpScreen(ConsoleScreen[None]):
             self.notify(f"Could not write {path}: {problem.strerror or problem}.", severity="error", markup=False)
             return
         self.notify(f"Exported {counted(len(ids), 'row')} to {path} (only you can read it).", markup=False)
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action_enroll(self) -> None:
+        patients = self._chosen()
+        if not patients:
+            return
+        done = {}
+
+        async def enroll(study: Study) -> None:
+            done["result"] = await self.console.client.enroll_patients(study.id, [p.id for p in patients])
+
+        study = await self.app.push_screen_wait(ChoiceModal(
+            "Enroll in a study", f"Enroll {counted(len(patients), 'patient')} in one of the organization's studies; "
+            "they are then asked to consent to each data type it requests.",
+            [(f"{s.name} (study {s.id})", s) for s in self.studies], apply=enroll,
+            empty="This organization has no studies."))
+        if study is None:
+            return
+        result = done["result"]
+        already = f"; {len(result.already_enrolled)} already were" if result.already_enrolled else ""
+        self.notify(f"Enrolled {len(result.enrolled)} in {study.name}{already}.", markup=False)
+        self.fill()
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_reissue(self) -> None:

@@ -100,6 +100,34 @@ async def test_reissue_asks_names_what_dies_and_collects_links_into_a_private_fi
         desk_backend.site_url, "")
 
 
+async def test_enroll_the_ticked_patients_in_a_study(desk_backend, settle):
+    import sqlite3
+
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        while not screen.table.shown_rows:
+            await pilot.press("right_square_bracket")
+            await pilot.pause()
+        screen.table.data_table.focus()
+        await pilot.press("space")
+        (ticked,) = [int(key) for key in screen.table.selected]
+        await pilot.press("plus")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal)
+        menu = app.screen.query_one("#choices", OptionList)
+        labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+        assert labels == [f"{s.name} (study {s.id})" for s in screen.studies]
+        await pilot.press("end", "enter")
+        await settle(pilot)
+    conn = sqlite3.connect(desk_backend.db_path)
+    try:
+        studies = {r[0] for r in conn.execute("SELECT study_id FROM study_patient WHERE patient_id = ?", (ticked,))}
+    finally:
+        conn.close()
+    assert screen.studies[-1].id in studies
+
+
 async def test_a_viewer_cannot_reissue_but_can_export(desk_backend, settle):
     app = app_for(desk_backend, "viewer")
     async with app.run_test(size=SIZE) as pilot:
@@ -107,7 +135,7 @@ async def test_a_viewer_cannot_reissue_but_can_export(desk_backend, settle):
         while not screen.table.shown_rows:
             await pilot.press("right_square_bracket")
             await pilot.pause()
-        assert screen.check_action("reissue", ()) is None
+        assert screen.check_action("reissue", ()) is None and screen.check_action("enroll", ()) is None
         assert screen.check_action("export_queue", ()) is True
         await pilot.press("x")
         await settle(pilot)
