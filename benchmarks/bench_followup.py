@@ -41,7 +41,7 @@ class Counting(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
-def nearest_study(db_path: Path, patients: int) -> tuple[int, int]:
+def nearest_study(db_path: Path, patients: int) -> tuple[int, int, datetime]:
     conn = sqlite3.connect(db_path)
     try:
         counts = conn.execute("SELECT sp.study_id, count(*) FROM study_patient sp JOIN study s ON s.id = sp.study_id"

@@ -31,6 +31,7 @@ from jhe_tui.local.invitation_log import LoggedInvitation, invitations_for, reco
 from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
+from jhe_tui.screens.patient_flows import enroll_in_a_study, writable_studies
 from jhe_tui.widgets.clock import now
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
@@ -227,25 +228,19 @@ class FollowUpScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_enroll(self) -> None:
-        patients = self._chosen()
-        if not patients:
+        """The record's and the patient list's enrolment: a study of any organization where the
+        user may enroll, the desk's organization's first."""
+        patients, org, session = self._chosen(), self.console.organization, self.console.session
+        if not patients or org is None or session is None:
             return
-        done = {}
-
-        async def enroll(study: Study) -> None:
-            done["result"] = await self.console.client.enroll_patients(study.id, [p.id for p in patients])
-
-        study = await self.app.push_screen_wait(ChoiceModal(
-            "Enroll in a study", f"Enroll {counted(len(patients), 'patient')} in one of the organization's studies; "
-            "they are then asked to consent to each data type it requests.",
-            [(f"{s.name} (study {s.id})", s) for s in self.studies], apply=enroll,
-            empty="This organization has no studies."))
-        if study is None:
+        client = self.console.client
+        try:
+            studies = await writable_studies(client, session.organizations, org, self.studies)
+        except JheError as failure:
+            self.notify(failure.message, severity="error", markup=False)
             return
-        result = done["result"]
-        already = f"; {len(result.already_enrolled)} already were" if result.already_enrolled else ""
-        self.notify(f"Enrolled {len(result.enrolled)} in {study.name}{already}.", markup=False)
-        self.fill()
+        if await enroll_in_a_study(self, client, patients, studies):
+            self.fill()
 
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_reissue(self) -> None:

@@ -49,6 +49,13 @@ async def open_desk(pilot, settle) -> FollowUpScreen:
     return screen
 
 
+async def first_queue_with_rows(pilot, screen: FollowUpScreen) -> None:
+    while not screen.table.shown_rows:
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+    screen.table.data_table.focus()
+
+
 async def test_the_tabs_count_what_the_job_finds_and_each_queue_lists_its_patients(desk_backend, settle):
     async with JheClient(desk_backend.site_url, desk_backend.token_for("manager"),
                          transport=ASGITransport(app=desk_backend.app)) as client:
@@ -71,10 +78,7 @@ async def test_reissue_asks_names_what_dies_and_collects_links_into_a_private_fi
     app = app_for(desk_backend)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_desk(pilot, settle)
-        while not screen.table.shown_rows:
-            await pilot.press("right_square_bracket")
-            await pilot.pause()
-        screen.table.data_table.focus()
+        await first_queue_with_rows(pilot, screen)
         await pilot.press("space", "space")
         ticked = sorted(screen.table.selected)
         assert len(ticked) == 2
@@ -106,10 +110,7 @@ async def test_enroll_the_ticked_patients_in_a_study(desk_backend, settle):
     app = app_for(desk_backend)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_desk(pilot, settle)
-        while not screen.table.shown_rows:
-            await pilot.press("right_square_bracket")
-            await pilot.pause()
-        screen.table.data_table.focus()
+        await first_queue_with_rows(pilot, screen)
         await pilot.press("space")
         (ticked,) = [int(key) for key in screen.table.selected]
         await pilot.press("plus")
@@ -117,8 +118,9 @@ async def test_enroll_the_ticked_patients_in_a_study(desk_backend, settle):
         assert isinstance(app.screen, ChoiceModal)
         menu = app.screen.query_one("#choices", OptionList)
         labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
-        assert labels == [f"{s.name} (study {s.id})" for s in screen.studies]
-        await pilot.press("end", "enter")
+        assert labels[:len(screen.studies)] == [f"{s.name} (study {s.id}) · {app.organization.name}"
+                                                for s in screen.studies]
+        await pilot.press(*["down"] * (len(screen.studies) - 1), "enter")
         await settle(pilot)
     conn = sqlite3.connect(desk_backend.db_path)
     try:
@@ -132,9 +134,7 @@ async def test_a_viewer_cannot_reissue_but_can_export(desk_backend, settle):
     app = app_for(desk_backend, "viewer")
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_desk(pilot, settle)
-        while not screen.table.shown_rows:
-            await pilot.press("right_square_bracket")
-            await pilot.pause()
+        await first_queue_with_rows(pilot, screen)
         assert screen.check_action("reissue", ()) is None and screen.check_action("enroll", ()) is None
         assert screen.check_action("export_queue", ()) is True
         await pilot.press("x")
