@@ -29,6 +29,7 @@ from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.session_guard import GATE_MODE, GateScreen, SessionGuard
 from jhe_tui.screens.base import ActionInfo, ConsoleScreen, disabled_key_notice, screen_actions
 from jhe_tui.dialogs.help import HelpScreen
+from jhe_tui.screens.followup_desk import FollowUpScreen
 from jhe_tui.screens.import_screen import ImportScreen
 from jhe_tui.screens.observations import ObservationsScreen, ShowObservations
 from jhe_tui.screens.organizations import OrganizationsScreen
@@ -100,6 +101,7 @@ KEY_MAP = (
     ("Observations (F4)", ObservationsScreen),
     ("Organizations (F5)", OrganizationsScreen),
     ("Import (F6)", ImportScreen),
+    ("Follow-up (F7)", FollowUpScreen),
     ("Paged tables", PagedTable),
 )
 
@@ -115,6 +117,7 @@ class JheApp(PrivateCrashApp[None]):
         "observations": ObservationsScreen,
         "organizations": OrganizationsScreen,
         "import": ImportScreen,
+        "followup": FollowUpScreen,
     }
     DEFAULT_MODE = GATE_MODE  # the guard leaves it for HOME_MODE once there is a token
     HOME_MODE = "patients"
@@ -133,6 +136,10 @@ class JheApp(PrivateCrashApp[None]):
         Binding(
             "f6", "switch_mode('import')", "Import", id="nav.import", show=False,
             tooltip="Bulk import patients from a CSV file",
+        ),
+        Binding(
+            "f7", "switch_mode('followup')", "Follow-up", id="nav.followup", show=False,
+            tooltip="The follow-up desk: not connected, consent pending, went quiet, expiring, never invited",
         ),
         Binding(
             "f9", "toggle_privacy", "Privacy", id="app.privacy", show=False, priority=True,

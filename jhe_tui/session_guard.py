@@ -28,6 +28,7 @@ from jhe_tui.api import JheError
 from jhe_tui.api.tokens import TokenSet
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.lock import LockScreen
+from jhe_tui.widgets.invitation_history import SessionLink
 from jhe_tui.screens.sign_in import SignInScreen
 
 if TYPE_CHECKING:
@@ -58,6 +59,9 @@ class SessionGuard:
         self._timer: Timer | None = None
         self._signing_in = sign_in is not None and not signed_in
         self._mode_before_lock = app.HOME_MODE
+        # The invitation links generated in this session, by patient id: shown again on the
+        # record (so "copy again" never reissues) until the console locks or quits.
+        self.links: dict[int, SessionLink] = {}
 
     async def start(self) -> None:
         """The console starts on the empty gate screen: it leaves it at once when signed in, and
@@ -201,6 +205,7 @@ class SessionGuard:
         if self.locked or app.current_mode == GATE_MODE:
             return
         self.locked = True
+        self.links.clear()
         if self._timer is not None:
             self._timer.stop()
         self._mode_before_lock = app.current_mode

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .client_core import LARGE_PAGE, Scope, _parse, _parse_list, _reading, scope_key
 from .consent_calls import ConsentCalls
+from .invitations import InvitationCalls
 from .models import CodeableConcept, DataSource, Member, Organization, ScopeRequest, Study, UserProfile
 from .observation_calls import FhirFilters, ObservationCalls
 from .pages import DEFAULT_PAGE_SIZE, Page
@@ -18,7 +19,7 @@ from .patient_calls import PatientCalls
 __all__ = ["LARGE_PAGE", "FhirFilters", "JheClient", "Scope", "scope_key"]
 
 
-class JheClient(PatientCalls, ConsentCalls, ObservationCalls):
+class JheClient(PatientCalls, ConsentCalls, InvitationCalls, ObservationCalls):
     """Every operation of the guide; the calls are grouped by subject in the base classes."""
 
     # --- people and organizations ---------------------------------------------------------------

@@ -27,8 +27,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 """Stored as ``PRAGMA user_version``; a database of another version is rebuilt, not reused.
+
+Version 5: an invitation keeps when it was redeemed (v0.0.13's statuses, for the follow-up desk).
 
 Version 4: users, patients, enrolments, observations and invitations take ``AUTOINCREMENT`` ids,
 so the id of a deleted patient (or of their login) is never given to the next one, and the
@@ -153,7 +155,8 @@ CREATE TABLE invitation (
     created TEXT NOT NULL,
     expires TEXT NOT NULL,
     emailed INTEGER NOT NULL DEFAULT 0,
-    status TEXT NOT NULL DEFAULT 'issued'  -- 'reissued' once a newer one replaced it
+    status TEXT NOT NULL DEFAULT 'issued',  -- then 'reissued', 'redeemed', 'expired' or 'cancelled'
+    redeemed TEXT  -- when the patient's app first used it
 );
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,

@@ -5,6 +5,12 @@ URL-quoted (``%3A``, ``%7C``), as the guide-era JHE builds it. Each new link rep
 patient's earlier ones, which stay listed as ``reissued`` (as v0.0.13 keeps them). Only the code's
 SHA-256 is kept.
 
+Records follow v0.0.13's lifecycle (contract 9.4): ``issued``, then ``reissued`` (a newer one
+replaced it), ``redeemed`` (the patient's app used it; again within ``REDEEM_AGAIN``), ``expired``
+(used after ``expires``) or ``cancelled``. Beside v0.0.13's fields a record says when it was
+issued, when it expires, when it was redeemed and whether it was e-mailed, which a real server
+does not keep but the follow-up desk shows when it can.
+
 The demo sends no mail: ``send_email=true`` stores the message in the ``outbox`` table and
 writes it as an ``.eml`` file into the outbox directory, where the TUI (or a person) can read it.
 """
@@ -21,12 +27,15 @@ from urllib.parse import quote, urlsplit
 from jhe_tui.local import paths
 
 from .db import timestamp
+from .errors import ApiError, detail
 from .tokens import digest, new_secret
 
 LINK_PREFIX = (
     "https://play.google.com/store/apps/details?id=org.thecommonsproject.android.phr.dev&referrer=cloud_sharing="
 )
 LIFETIME = dt.timedelta(days=14)
+REDEEM_AGAIN = dt.timedelta(hours=12)
+DEMO_APP = {"id": 1, "name": "CommonHealth", "clientId": None, "invitation_url": LINK_PREFIX + "CODE"}  # "client_id" would stay snake_case
 SENDER = "JupyterHealth Exchange (demo) <no-reply@demo.jhe.example>"
 SUBJECT = "JHE Invitation"
 
@@ -73,3 +82,37 @@ def send(conn: sqlite3.Connection, outbox_dir: Path, *, to: str, given_name: str
     path.write_text(text, encoding="utf-8")
     conn.execute("UPDATE outbox SET file_name = ? WHERE id = ?", (path.name, outbox_id))
     return path
+
+
+def record(row: sqlite3.Row) -> dict:
+    """One invitation as v0.0.13 lists it (the link itself is never stored), plus its times."""
+    return {"id": row["id"], "patient_id": row["patient_id"], "client_id": DEMO_APP["id"],
+            "token_hash": row["code_hash"], "token": None, "status": row["status"],
+            "last_updated": row["redeemed"] or row["created"], "created": row["created"],
+            "expires": row["expires"], "redeemed": row["redeemed"], "sent_by_email": bool(row["emailed"])}
+
+
+def code_of(link_or_code: str) -> str:
+    """The code at the end of a link (after ``%7C`` or ``|``), or the code itself."""
+    return link_or_code.replace("%7C", "|").replace("%7c", "|").rpartition("|")[2]
+
+
+def redeem(conn: sqlite3.Connection, code: str, now: dt.datetime | None = None) -> ApiError | None:
+    """What the patient's app does with a link, with v0.0.13's rules and answers: None when the
+    link worked, else the refusal to send (410 expired, 409 used, 403 cancelled, 404 unknown).
+    An expired link's status changes even though it is refused, so the caller commits first."""
+    now = now or dt.datetime.now(dt.UTC)
+    row = conn.execute("SELECT * FROM invitation WHERE code_hash = ?", (digest(code),)).fetchone()
+    if row is None:
+        return detail(404, "Invitation not found or already used.")
+    if row["status"] == "cancelled":
+        return detail(403, "Invitation has been cancelled.")
+    if row["status"] == "issued" and timestamp(now) >= row["expires"]:
+        conn.execute("UPDATE invitation SET status = 'expired' WHERE id = ?", (row["id"],))
+        return detail(410, "Invitation has expired.")
+    if row["status"] == "redeemed" and timestamp(now - REDEEM_AGAIN) <= row["redeemed"]:
+        return None
+    if row["status"] != "issued":
+        return detail(409, "Invitation has already been used.")
+    conn.execute("UPDATE invitation SET status = 'redeemed', redeemed = ? WHERE id = ?", (timestamp(now), row["id"]))
+    return None

@@ -215,11 +215,8 @@ class _Seeder:
             has_data = scale or habit >= 0.1
             enrolled_at = created + rng.randrange(1, 15) * 86_400
             streamed: set[int] = set()  # a code requested by two studies: one device, one stream
-            if studies:
-                # A code nobody knows: random bytes stand in for its digest (one system call, where
-                # drawing a code character by character took seconds at scale).
-                invitations.append((pid, secrets.token_hex(32), clock.iso_micro(enrolled_at * 1_000_000),
-                                    clock.iso_micro((enrolled_at + 1_209_600) * 1_000_000), int(rng.random() < 0.5)))
+            emailed = bool(studies) and rng.random() < 0.5  # drawn here: the random stream stays the seed's
+            answered = False  # a patient who answered a consent used the invitation to get there
             for study_id in studies:
                 enrolment_id += 1
                 enrolments.append((enrolment_id, study_id, pid))
@@ -229,10 +226,13 @@ class _Seeder:
                 for code, answer in zip(scopes, answers, strict=True):
                     if answer is None:
                         continue
+                    answered = True
                     consents.append((enrolment_id, code, int(answer), clock.iso_micro(consented_at * 1_000_000)))
                     if answer and has_data and code not in streamed:
                         streamed.add(code)
                         self._stream(pid, study_id, code, consented_at // 86_400 + 1, last_day, scale)
+            if studies:
+                invitations.append(self._invitation(pid, enrolled_at, emailed=emailed, redeemed=answered))
         c = self.conn
         c.executemany(
             "INSERT INTO jhe_user (id, email, first_name, last_name, user_type) VALUES (?, ?, ?, ?, 'patient')", users
@@ -246,9 +246,20 @@ class _Seeder:
             consents,
         )
         c.executemany(
-            "INSERT INTO invitation (patient_id, code_hash, created, expires, emailed) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO invitation (patient_id, code_hash, created, expires, emailed, status, redeemed)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             invitations,
         )
+
+    def _invitation(self, pid: int, enrolled_at: int, *, emailed: bool, redeemed: bool) -> tuple:
+        """The patient's invitation, issued on enrolment; redeemed within the hour by those who
+        went on to answer a consent. A code nobody knows: random bytes stand in for its digest (one
+        system call, where drawing a code character by character took seconds at scale)."""
+        clock = self.clock
+        return (pid, secrets.token_hex(32), clock.iso_micro(enrolled_at * 1_000_000),
+                clock.iso_micro((enrolled_at + 1_209_600) * 1_000_000), int(emailed),
+                "redeemed" if redeemed else "issued",
+                clock.iso_micro((enrolled_at + 3_000) * 1_000_000) if redeemed else None)
 
     def _answers(self, n: int) -> list[bool | None]:
         """A patient's answers to a study's scopes: mostly yes, some pending (None), some no."""

@@ -42,10 +42,14 @@ def audit_path() -> Path:
 def record_consent(*entries: ConsentAudit, now: datetime | None = None) -> Path:
     """Append one line per entry, all with the same time and in one write (the changes of one
     attestation stay together); returns the file so the UI can say where it went."""
-    path = audit_path()
-    paths.private_dir(path.parent)
     moment = (now or datetime.now(UTC)).isoformat(timespec="seconds")
-    lines = "".join(json.dumps({"time": moment, **asdict(entry)}, ensure_ascii=False) + "\n" for entry in entries)
+    return append_private(audit_path(), [{"time": moment, **asdict(entry)} for entry in entries])
+
+
+def append_private(path: Path, records: list[dict]) -> Path:
+    """Append one JSON object a line, in one write, to a file only its owner may read."""
+    paths.private_dir(path.parent)
+    lines = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
     # os.open so the file is born 0600 (no window where it is world-readable); chmod
     # repairs a file that someone created earlier with looser permissions.
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)

@@ -33,12 +33,17 @@ from jhe_tui.api import (
     Patient,
     PatientConsents,
 )
+from jhe_tui.api.invitations import ClientInvitations
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.consent_flow import ConsentRow, answer_text, consent_on_behalf
 from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
 from jhe_tui.screens.record_studies import enroll_from_record, unenroll_from_record
 from jhe_tui.dialogs.choice import ChoiceModal
+from jhe_tui.dialogs.confirm import ConfirmModal
+from jhe_tui.local.invitation_log import LoggedInvitation, invitations_for, record_invitation
+from jhe_tui.widgets.clock import now, utc_text
+from jhe_tui.widgets.invitation_history import SessionLink, history_text, outstanding
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.patient_form import identifiers_text
@@ -97,6 +102,8 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self.changed = False
         self._consent_table_id = "pending"
         self._loader: Worker[None] | None = None
+        self.history: list[ClientInvitations] | None = None  # None: the server keeps none (v0.0.7)
+        self.logged: list[LoggedInvitation] = []  # this workstation's invitations of the patient
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -113,6 +120,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
                         "", id="link", read_only=True, soft_wrap=True, compact=True, placeholder=NO_LINK
                     )
                     yield Static("", id="invite-status", markup=False)
+                    yield Static("", id="invite-history", markup=False)
             yield Label("Studies pending response", classes="section-title")
             pending: ConsoleTable[Text] = ConsoleTable(cursor_type="row", id="pending")
             pending.add_columns("Study", "Data type", "Answer")
@@ -175,6 +183,7 @@ class PatientDetailScreen(ConsoleScreen[bool]):
             with loading_after(self.query_one("#detail")):
                 self.patient = await self._client.patient(self.patient_id)
                 self.consents = await self._client.consents(self.patient_id)
+                await self._load_history()
         except JheError as failure:
             error.show("Loading the patient", failure.message)
             return
@@ -267,9 +276,29 @@ class PatientDetailScreen(ConsoleScreen[bool]):
     def _copy_pressed(self) -> None:
         self.run_action("copy")
 
+    async def _load_history(self) -> None:
+        """The invitations' history (this workstation's log where the server keeps none), and
+        the link generated in this session, if any, back in its box."""
+        self.history = await self._client.invitation_history(self.patient_id)
+        server = self._client.server_url
+        self.logged = [e for e in invitations_for(server) if e.patient_id == self.patient_id]
+        self.query_one("#invite-history", Static).update(history_text(self.history, self.logged, now()))
+        kept = self.console.guard.links.get(self.patient_id)
+        if kept is not None and self.link is None:
+            self.link = kept.link
+            self.query_one("#link", TextArea).text = kept.link
+            sent = f", e-mailed to {privacy.email(kept.emailed_to, privacy.is_on(self))}" if kept.emailed_to else ""
+            self.query_one("#invite-status", Static).update(
+                f"Generated at {utc_text(kept.issued)} in this session{sent}; y copies it again.")
+
     @work(exclusive=True, group="write", exit_on_error=False)
     async def action_invite(self) -> None:
         status = self.query_one("#invite-status", Static)
+        dies = outstanding(self.history, self.logged, self.console.guard.links.get(self.patient_id), now())
+        if dies is not None and await self.app.push_screen_wait(ConfirmModal(
+                "Generate a new invitation link?", ["A patient has one working link at a time."],
+                confirm_label="Generate a new link", warning=dies[0].upper() + dies[1:])) is None:
+            return
         send = await self._ask_email()
         if send is None:
             return
@@ -294,9 +323,18 @@ class PatientDetailScreen(ConsoleScreen[bool]):
             return
         self.link = invitation.link
         self.query_one("#link", TextArea).text = invitation.link
+        address = self.patient.telecom_email if invitation.sent_by_email and self.patient else None
+        self.console.guard.links[self.patient_id] = SessionLink(invitation.link, now(), address, invitation.client_name)
+        session = self.console.session
+        record_invitation(LoggedInvitation(now(), session.user.email if session else "", self._client.server_url,
+                                           self.patient_id, invitation.client_name or "", invitation.sent_by_email))
         app_name = f" for {invitation.client_name}" if invitation.client_name else ""
-        mailed = " and e-mailed to the patient" if invitation.sent_by_email else ""
+        mailed = f" and e-mailed to {privacy.email(address, privacy.is_on(self))}" if address else ""
         self.action_copy(f"New link{app_name} generated{mailed}; earlier links no longer work. ")
+        try:
+            await self._load_history()
+        except JheError as failure:
+            self.query_one("#invite-history", Static).update(f"⚠ {failure.message}")
 
     async def _ask_email(self) -> bool | None:
         """Copy the new link only, or have the server e-mail it to the patient too; None: cancelled.

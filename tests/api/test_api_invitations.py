@@ -3,6 +3,7 @@ and the invitation calls, which issue and may e-mail a link, are never sent twic
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -63,7 +64,8 @@ async def test_the_demo_lists_the_invitations_it_issued(client_for):
         issued = await client.invitation_link(40001)
         after = await client.invitations(40001)
     assert issued.link and after[0].status == "issued" and after[0].id > max((i.id for i in before), default=0)
-    assert [i.status for i in after[1:]] == ["reissued"] * len(before)
+    # The outstanding one is replaced; a redeemed one stays redeemed (as at v0.0.13).
+    assert [i.status for i in after[1:]] == [{"issued": "reissued"}.get(i.status, i.status) for i in before]
 
 
 @pytest.mark.parametrize("generation", [Generation.LEGACY, Generation.CURRENT])
@@ -77,3 +79,32 @@ async def test_an_invitation_whose_answer_was_lost_is_not_sent_again(generation)
         with pytest.raises(NetworkFailure):
             await client.invitation_link(5, send_email=True, client_id=1)
     assert len(fake.requests) == 1
+
+
+async def test_the_recorded_v0_0_13_history_gives_each_apps_invitations_and_times():
+    exchange = recorded("consolidated_clients: redeemed, reissued, cancelled")
+    fake = FakeJhe().on("GET", exchange["path"], Response(200, json=json.loads(exchange["body"])))
+    async with make_client(fake, Generation.CURRENT) as client:
+        history = await client.invitation_history(40001)
+    assert [app.name for app in history] == [app["name"] for app in json.loads(exchange["body"])]
+    carex = history[0]
+    assert [(i.id, i.status) for i in carex.invitations] == [(101, "reissued"), (102, "redeemed")]
+    redeemed = carex.invitations[1]
+    assert redeemed.redeemed_at == redeemed.last_updated and redeemed.sent_by_email is None
+    # v0.0.13 keeps no expiry: its default lifetime from the last change stands in.
+    assert redeemed.expires_at - redeemed.issued_at == dt.timedelta(days=7) and not redeemed.expiry_known
+
+
+async def test_a_v0_0_7_server_keeps_no_history():
+    async with make_client(FakeJhe(), Generation.LEGACY) as client:
+        assert await client.invitation_history(40001) is None
+        assert not await client.keeps_invitations()
+
+
+async def test_an_unused_link_past_its_expiry_reads_as_expired():
+    from jhe_tui.api.invitations import IssuedInvitation
+
+    issued = IssuedInvitation.model_validate({"id": 1, "patientId": 2, "status": "issued",
+                                              "lastUpdated": "2026-11-01T00:00:00Z"})
+    assert issued.status_at(dt.datetime(2026, 11, 7, 23, tzinfo=dt.UTC)) == "issued"
+    assert issued.status_at(dt.datetime(2026, 11, 8, 0, tzinfo=dt.UTC)) == "expired"

@@ -49,7 +49,7 @@ def _without_blinking(init: Callable[..., None]) -> Callable[..., None]:
 
 class FrozenTransport(httpx.AsyncBaseTransport):
     """The demo backend with clock-dependent and random values pinned, for snapshots only:
-    consent times follow the seed's "now" and invitation codes are random."""
+    consent and invitation times follow the seed's "now" and invitation codes are random."""
 
     def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
         self._inner = inner
@@ -67,6 +67,9 @@ def _freeze(value: object) -> object:
         frozen = {key: _freeze(item) for key, item in value.items()}
         if frozen.get("consentedTime"):
             frozen["consentedTime"] = FROZEN_TIME
+        if "tokenHash" in frozen:  # an invitation record: its times follow the seed's clock
+            frozen.update({key: FROZEN_TIME for key in ("lastUpdated", "created", "expires", "redeemed")
+                           if frozen.get(key)})
         if isinstance(frozen.get("invitationLink"), str):
             frozen["invitationLink"] = re.sub(r"[A-Za-z0-9]{30}$", FROZEN_CODE, frozen["invitationLink"])
         return frozen

@@ -46,10 +46,6 @@ def list_invitations(request: Request, conn: Conn, caller: CurrentCaller) -> Res
     """Every invitation, newest first (``caller``: refused without a valid token)."""
     page = Page(page_of(request).number, MAX_SIZE, "page", "page_size")
     count = conn.execute("SELECT count(*) FROM invitation").fetchone()[0]
-    rows = conn.execute(
-        "SELECT id, patient_id, code_hash, status, created FROM invitation ORDER BY id DESC LIMIT ? OFFSET ?",
-        (page.size, page.offset),
-    ).fetchall()
-    results = [{"id": r["id"], "patient_id": r["patient_id"], "client_id": None, "token_hash": r["code_hash"],
-                "token": None, "status": r["status"], "last_updated": r["created"]} for r in rows]
+    rows = conn.execute("SELECT * FROM invitation ORDER BY id DESC LIMIT ? OFFSET ?", (page.size, page.offset))
+    results = [invitations.record(row) for row in rows]
     return CamelJSONResponse(drf_page(request, page, count, results))

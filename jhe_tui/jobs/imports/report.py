@@ -34,13 +34,18 @@ def neutralize(value: object) -> str:
 
 
 def write_report(path: Path, lines: Iterable[list[object]]) -> None:
+    write_safe_csv(path, HEADER, lines)
+
+
+def write_safe_csv(path: Path, header: list[str], lines: Iterable[list[object]]) -> None:
+    """A CSV file of patient data: formula-safe cells, mode 0600, written atomically."""
     path = Path(path)
     paths.make_dirs(path.parent)
     fd, temporary = paths.create_beside(path, ".tmp", hidden=True)  # new, 0600, never through a link
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
-            writer.writerow(HEADER)
+            writer.writerow(header)
             for line in lines:
                 writer.writerow([neutralize(cell) for cell in line])
             handle.flush()

@@ -1,0 +1,154 @@
+"""The follow-up desk (F7): queue tabs with the job's counts, bulk re-issue with a confirmation
+naming what dies, links collected into a private file, role-aware keys, and snapshots.
+
+The console's clock is pinned to the moment the fixed data set was seeded."""
+
+from __future__ import annotations
+
+import csv
+import stat
+
+import pytest
+from textual.widgets import OptionList, Tabs
+
+from jhe_tui.api import ASGITransport, JheClient
+from jhe_tui.app import JheApp
+from jhe_tui.backend import DemoBackend
+from jhe_tui.dialogs.choice import ChoiceModal
+from jhe_tui.dialogs.confirm import ConfirmModal
+from jhe_tui.jobs.followup import Queue, follow_up
+from jhe_tui.local.invitation_log import log_path
+from jhe_tui.screens.followup_desk import TAB_NAMES, FollowUpScreen
+from tests.ui.test_data_snapshots import SEEDED_AT, _fixed_seed  # noqa: F401  (the fixture)
+
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def desk_backend(_fixed_seed, tmp_path, monkeypatch) -> DemoBackend:  # noqa: F811
+    import shutil
+
+    data = tmp_path / "fixed"
+    shutil.copytree(_fixed_seed, data)
+    for module in ("jhe_tui.widgets.clock", "jhe_tui.screens.followup_desk", "jhe_tui.screens.patient_detail"):
+        monkeypatch.setattr(f"{module}.now", lambda: SEEDED_AT)
+    return DemoBackend(data)
+
+
+def app_for(backend: DemoBackend, role: str = "manager") -> JheApp:
+    client = JheClient(backend.site_url, backend.token_for(role), transport=ASGITransport(app=backend.app))
+    return JheApp(client, demo=True)
+
+
+async def open_desk(pilot, settle) -> FollowUpScreen:
+    await settle(pilot)
+    await pilot.press("f7")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, FollowUpScreen)
+    return screen
+
+
+async def first_queue_with_rows(pilot, screen: FollowUpScreen) -> None:
+    while not screen.table.shown_rows:
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+    screen.table.data_table.focus()
+
+
+async def test_the_tabs_count_what_the_job_finds_and_each_queue_lists_its_patients(desk_backend, settle):
+    async with JheClient(desk_backend.site_url, desk_backend.token_for("manager"),
+                         transport=ASGITransport(app=desk_backend.app)) as client:
+        expected = await follow_up(client, 20003, now=SEEDED_AT)
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        tabs = screen.query_one("#queues", Tabs)
+        labels = [str(tab.label) for tab in tabs.query("Tab")]
+        assert labels == [f"{TAB_NAMES[q]} ({expected.count(q)})" for q in Queue]
+        for queue in Queue:
+            assert screen.queue is queue
+            shown = [int(row.key) for row in screen.table.shown_rows]
+            assert shown == [row.id for row in expected.queues[queue]][:screen.table.page_size]
+            await pilot.press("right_square_bracket")
+            await pilot.pause()
+
+
+async def test_reissue_asks_names_what_dies_and_collects_links_into_a_private_file(desk_backend, settle):
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        await first_queue_with_rows(pilot, screen)
+        await pilot.press("space", "space")
+        ticked = sorted(screen.table.selected)
+        assert len(ticked) == 2
+        await pilot.press("i")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal)
+        menu = app.screen.query_one("#choices", OptionList)
+        assert str(menu.get_option_at_index(1).prompt).startswith("Collect the new links")
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        assert any("@" in line for line in confirm._lines)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    written = sorted(log_path().parent.glob("follow-up/invitation-links-*.csv"))
+    assert len(written) == 1 and stat.S_IMODE(written[0].stat().st_mode) == 0o600
+    rows = list(csv.DictReader(written[0].open()))
+    assert sorted(r["patient_id"] for r in rows) == ticked
+    assert all("cloud_sharing=" in r["invitation_link"] for r in rows)
+    logged = log_path().read_text()
+    assert logged.count("\n") == 2 and "cloud_sharing" not in logged and "http" not in logged.replace(
+        desk_backend.site_url, "")
+
+
+async def test_enroll_the_ticked_patients_in_a_study(desk_backend, settle):
+    import sqlite3
+
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        await first_queue_with_rows(pilot, screen)
+        await pilot.press("space")
+        (ticked,) = [int(key) for key in screen.table.selected]
+        await pilot.press("plus")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal)
+        menu = app.screen.query_one("#choices", OptionList)
+        labels = [str(menu.get_option_at_index(i).prompt) for i in range(menu.option_count)]
+        assert labels[:len(screen.studies)] == [f"{s.name} (study {s.id}) · {app.organization.name}"
+                                                for s in screen.studies]
+        await pilot.press(*["down"] * (len(screen.studies) - 1), "enter")
+        await settle(pilot)
+    conn = sqlite3.connect(desk_backend.db_path)
+    try:
+        studies = {r[0] for r in conn.execute("SELECT study_id FROM study_patient WHERE patient_id = ?", (ticked,))}
+    finally:
+        conn.close()
+    assert screen.studies[-1].id in studies
+
+
+async def test_a_viewer_cannot_reissue_but_can_export(desk_backend, settle):
+    app = app_for(desk_backend, "viewer")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        await first_queue_with_rows(pilot, screen)
+        assert screen.check_action("reissue", ()) is None and screen.check_action("enroll", ()) is None
+        assert screen.check_action("export_queue", ()) is True
+        await pilot.press("x")
+        await settle(pilot)
+    (exported,) = log_path().parent.glob("follow-up/follow-up-*.csv")
+    assert stat.S_IMODE(exported.stat().st_mode) == 0o600
+    assert len(exported.read_text().splitlines()) == len(screen.desk.queues[screen.queue]) + 1
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["100x30", "80x24"])
+def test_desk_snapshot(snap_compare, desk_backend, settle, size):
+    async def run_before(pilot):
+        await open_desk(pilot, settle)
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+
+    assert snap_compare(app_for(desk_backend), terminal_size=size, run_before=run_before)

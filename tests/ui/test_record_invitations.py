@@ -1,0 +1,122 @@
+"""The record's invitations: the history with statuses, no silent reissue (asked first, naming
+the link that dies), the session's link kept until the console locks, the e-mail address named,
+and this workstation's log written without the link. The clock is pinned to the fixed seed."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from textual.widgets import OptionList, Static, TextArea
+
+from jhe_tui.backend.db import timestamp
+from jhe_tui.dialogs.choice import ChoiceModal
+from jhe_tui.dialogs.confirm import ConfirmModal
+from jhe_tui.local.invitation_log import log_path
+from jhe_tui.screens.patient_detail import PatientDetailScreen
+from tests.ui.test_data_snapshots import SEEDED_AT, _fixed_seed  # noqa: F401  (the fixture)
+from tests.ui.test_followup_desk import app_for, desk_backend  # noqa: F401  (the fixture)
+
+SIZE = (100, 30)
+PATIENT = 40001
+
+
+def give_outstanding_link(backend, patient_id: int = PATIENT) -> None:
+    """An e-mailed link issued two days before the seed, still unused."""
+    from datetime import timedelta
+
+    conn = sqlite3.connect(backend.db_path)
+    with conn:
+        conn.execute("UPDATE invitation SET status = 'reissued' WHERE patient_id = ? AND status = 'issued'",
+                     (patient_id,))
+        conn.execute("INSERT INTO invitation (patient_id, code_hash, created, expires, emailed) VALUES (?, ?, ?, ?, 1)",
+                     (patient_id, "f" * 64, timestamp(SEEDED_AT - timedelta(days=2)),
+                      timestamp(SEEDED_AT + timedelta(days=12))))
+    conn.close()
+
+
+def invitation_count(backend) -> int:
+    conn = sqlite3.connect(backend.db_path)
+    try:
+        return conn.execute("SELECT count(*) FROM invitation WHERE patient_id = ?", (PATIENT,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def open_record(pilot, settle) -> PatientDetailScreen:
+    await settle(pilot)
+    pilot.app.screen.open_patient(PATIENT)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, PatientDetailScreen)
+    return pilot.app.screen
+
+
+def history(screen) -> str:
+    return str(screen.query_one("#invite-history", Static).content)
+
+
+async def test_the_history_shows_each_invitation_and_a_new_link_asks_first(desk_backend, settle):
+    give_outstanding_link(desk_backend)
+    before = invitation_count(desk_backend)
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_record(pilot, settle)
+        text = history(screen)
+        assert text.startswith("CommonHealth:")
+        assert "issued, e-mailed, issued " in text and "expires in 12 days" in text and "redeemed" in text
+        await pilot.press("i")
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        day = (SEEDED_AT.date().toordinal() - 2)
+        from datetime import date
+
+        assert confirm._warning == f"The link e-mailed on {date.fromordinal(day).isoformat()} will stop working."
+        await pilot.press("escape")
+        await settle(pilot)
+        assert invitation_count(desk_backend) == before  # nothing issued
+        assert screen.link is None
+
+
+async def test_the_sessions_link_stays_until_the_lock_and_the_address_is_named(desk_backend, settle):
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_record(pilot, settle)
+        await pilot.press("i")
+        await pilot.pause()
+        if isinstance(app.screen, ConfirmModal):  # an earlier link is outstanding
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+        assert isinstance(app.screen, ChoiceModal)
+        menu = app.screen.query_one("#choices", OptionList)
+        assert menu.option_count == 2
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        email = screen.patient.telecom_email
+        assert f"e-mailed to {email}" in str(screen.query_one("#invite-status", Static).content)
+        link = screen.link
+        issued = invitation_count(desk_backend)
+        await pilot.press("escape")
+        await settle(pilot)
+        again = await open_record(pilot, settle)
+        assert again.link == link and again.query_one("#link", TextArea).text == link
+        assert "in this session, e-mailed to" in str(again.query_one("#invite-status", Static).content)
+        await pilot.press("y")
+        assert app.clipboard == link and invitation_count(desk_backend) == issued  # copying never reissues
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert not app.guard.links
+    logged = log_path().read_text()
+    assert logged.count("\n") == 1 and '"emailed": true' in logged and link.rpartition("%7C")[2] not in logged
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["100x30", "80x24"])
+def test_record_history_snapshot(snap_compare, desk_backend, settle, size):
+    give_outstanding_link(desk_backend)
+
+    async def run_before(pilot):
+        await open_record(pilot, settle)
+        pilot.app.screen.query_one("#invitation").scroll_visible(animate=False)
+        await settle(pilot)
+
+    assert snap_compare(app_for(desk_backend), terminal_size=size, run_before=run_before)
