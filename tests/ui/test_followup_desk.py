@@ -92,7 +92,7 @@ async def test_reissue_asks_names_what_dies_and_collects_links_into_a_private_fi
         confirm = app.screen
         assert isinstance(confirm, ConfirmModal)
         assert any("@" in line for line in confirm._lines)
-        await pilot.press("ctrl+s")
+        await pilot.press("ctrl+j")
         await settle(pilot)
     written = sorted(log_path().parent.glob("follow-up/invitation-links-*.csv"))
     assert len(written) == 1 and stat.S_IMODE(written[0].stat().st_mode) == 0o600

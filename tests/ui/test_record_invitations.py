@@ -85,7 +85,7 @@ async def test_the_sessions_link_stays_until_the_lock_and_the_address_is_named(d
         await pilot.press("i")
         await pilot.pause()
         if isinstance(app.screen, ConfirmModal):  # an earlier link is outstanding
-            await pilot.press("ctrl+s")
+            await pilot.press("ctrl+j")
             await pilot.pause()
         assert isinstance(app.screen, ChoiceModal)
         menu = app.screen.query_one("#choices", OptionList)
