@@ -12,7 +12,8 @@ import argparse
 from collections.abc import Sequence
 
 from jhe_tui import __version__
-from jhe_tui.commands import completion, config, console, env, export, import_patients, login, serve_demo, whoami
+from jhe_tui.commands import (admin, completion, config, console, env, export, import_patients, login, serve_demo,
+                              whoami)
 from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -28,6 +29,8 @@ commands:
   env           print JHE_URL and a fresh JHE_TOKEN for notebooks and scripts (a secret)
   import        bulk-onboard patients from a CSV file
   export        export observations as CSV, NDJSON or a FHIR Bundle
+  study create  create a study with its data types and data sources
+  member add    give a practitioner a role in an organization
   config path   where jhe-tui keeps its files
   completion    print a tab-completion script for bash, zsh or fish
 
@@ -48,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_options(parser, top=True)
     parser.set_defaults(handler=console.run)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (serve_demo, login, whoami, env, import_patients, export, config, completion):
+    for command in (serve_demo, login, whoami, env, import_patients, export, admin, config, completion):
         command.register(sub)
     return parser
 
