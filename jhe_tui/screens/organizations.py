@@ -106,7 +106,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
                 members: ConsoleTable[Text] = ConsoleTable(cursor_type="row", zebra_stripes=True, id="members")
                 members.add_columns("Name", "Role", "E-mail")  # the role before the e-mail a narrow pane cuts
                 yield members
-        yield Static("c new sub-organization · e edit · D delete · a add member · on the members: e role, d remove",
+        yield Static("c sub-org · e edit · D delete · a add member · on a member: e role, d remove",
                      id="org-mine", markup=False)
         yield ErrorPanel(id="error")
         yield from self.compose_footer()
