@@ -71,3 +71,52 @@ def test_delete_organization_preview(snap_compare, make_app, settle, size):
         await settle(pilot)
 
     assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
+
+
+async def _on_studies(pilot, settle) -> None:
+    await settle(pilot)
+    await pilot.press("f3")
+    await settle(pilot)
+
+
+@sizes
+def test_new_study(snap_compare, make_app, settle, size):
+    async def run_before(pilot):
+        await _on_studies(pilot, settle)
+        await pilot.press("c")
+        await settle(pilot)
+        pilot.app.screen.query_one("#field-name", Input).value = "Sleep Study"
+
+    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
+
+
+@sizes
+def test_study_data_types(snap_compare, make_app, settle, size):
+    async def run_before(pilot):
+        await _on_studies(pilot, settle)
+        await pilot.press("t")
+        await settle(pilot)
+
+    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
+
+
+@sizes
+def test_study_new_data_type_warning(snap_compare, make_app, settle, size):
+    async def run_before(pilot):
+        await _on_studies(pilot, settle)
+        await pilot.press("t")
+        await settle(pilot)
+        await pilot.press("enter")  # the first one, not requested yet
+        await settle(pilot)
+
+    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
+
+
+@sizes
+def test_delete_study_preview(snap_compare, make_app, settle, size):
+    async def run_before(pilot):
+        await _on_studies(pilot, settle)
+        await pilot.press("D")
+        await settle(pilot)
+
+    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
