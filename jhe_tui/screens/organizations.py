@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static, Tree
 from jhe_tui.api import JheError, Member, Organization
 from jhe_tui.api.admin_rules import (AdminRules, change_refusal, create_child_refusal, last_manager_refusal,
                                      members_refusal)
+from jhe_tui.dialogs.api_keys import ApiKeysModal
 from jhe_tui.screens import organization_actions as actions
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.widgets.error_panel import ErrorPanel
@@ -83,6 +84,8 @@ class OrganizationsScreen(ConsoleScreen[None]):
                 tooltip="Add a practitioner to the organization by e-mail, with a role"),
         Binding("d", "remove_member", "Remove member", id="organizations.remove_member",
                 tooltip="Remove the member under the cursor from the organization"),
+        Binding("K", "api_keys", "API keys", key_display="K", show=False, id="organizations.api_keys",
+                tooltip="Your practitioner API keys: list, create (shown once), revoke (JHE v0.0.13)"),
         Binding("r", "reload", "Reload", show=False, id="organizations.reload", tooltip="Load the organizations again"),
     ]
     WRITES = frozenset({"create_child", "edit", "delete_organization", "add_member", "remove_member"})
@@ -160,7 +163,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "make_current":
             return self.focused is not None and self.focused.id == "org-tree"
-        if action in self.WRITES:
+        if action in self.WRITES or action == "api_keys":
             return None if self.disabled_reason(action) else True
         return True
 
@@ -180,6 +183,8 @@ class OrganizationsScreen(ConsoleScreen[None]):
         return self.members[table.cursor_row]
 
     def disabled_reason(self, action: str) -> str | None:
+        if action == "api_keys":
+            return None if self.rules and self.rules.api_keys else "this server (JHE before v0.0.13) has no API keys"
         org = self.highlighted
         if org is None or self.rules is None:
             return "highlight an organization first"
@@ -231,6 +236,9 @@ class OrganizationsScreen(ConsoleScreen[None]):
         org, member = self.highlighted, self._member_under_cursor()
         if org is not None and member is not None and await actions.remove_member(self, org, member):
             await self._changed()
+
+    def action_api_keys(self) -> None:
+        self.app.push_screen(ApiKeysModal(self.console.client))
 
     async def _changed(self) -> None:
         """The tree and the user's roles changed: sign-in facts again, the current organization

@@ -120,3 +120,13 @@ def test_delete_study_preview(snap_compare, make_app, settle, size):
         await settle(pilot)
 
     assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
+
+
+@sizes
+def test_api_keys(snap_compare, make_app, settle, size):
+    async def run_before(pilot):
+        await _on(pilot, settle, 20003)
+        await pilot.press("K")
+        await settle(pilot)
+
+    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
