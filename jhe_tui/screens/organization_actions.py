@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from jhe_tui.api import JheClient, JheError, Member, Organization
+from jhe_tui.api import JheClient, Member, Organization
 from jhe_tui.api.admin_rules import MEMBER_ROLES
 from jhe_tui.dialogs.admin_form import AdminFormModal, Field
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
+from jhe_tui.screens import admin_steps
 
 if TYPE_CHECKING:
     from jhe_tui.screens.organizations import OrganizationsScreen
@@ -22,12 +23,10 @@ ROLE_CHOICES = [(role, role) for role in MEMBER_ROLES]
 
 
 async def _types(screen: OrganizationsScreen) -> list[tuple[str, str]] | None:
-    try:
-        types = await screen.console.client.organization_types()
-    except JheError as failure:
-        screen.notify(f"The organization types could not be loaded: {failure.message}", severity="error",
-                      markup=False)
+    found = await admin_steps.read(screen, screen.console.client.organization_types())
+    if found is None:
         return None
+    types = found[0]
     return [(label, code) for code, label in sorted(types.items(), key=lambda item: item[1].lower())]
 
 
@@ -71,27 +70,8 @@ async def edit_organization(screen: OrganizationsScreen, org: Organization) -> b
 
 async def delete_organization(screen: OrganizationsScreen, org: Organization) -> bool:
     client = screen.console.client
-    try:
-        impact = await client.organization_delete_impact(org.id)
-    except JheError as failure:
-        screen.notify(f"What the delete would take could not be worked out: {failure.message}", severity="error",
-                      markup=False)
-        return False
-    if impact.refusal:
-        screen.notify(f"{org.name} cannot be deleted: {impact.refusal}.", severity="warning", markup=False)
-        return False
-    answer = await screen.app.push_screen_wait(ConfirmModal(
-        f"Delete {org.name}?", impact.lines(), confirm_label="Delete", danger=True, type_word=str(org.id),
-        warning="This cannot be undone."))
-    if answer is None:
-        return False
-    try:
-        await client.delete_organization(org.id)
-    except JheError as failure:
-        screen.notify(failure.message, severity="error", markup=False)
-        return False
-    screen.notify(f"Deleted {org.name} and everything under it.", markup=False)
-    return True
+    return await admin_steps.delete_after_preview(
+        screen, org.name, org.id, client.organization_delete_impact(org.id), lambda: client.delete_organization(org.id))
 
 
 async def add_member(screen: OrganizationsScreen, org: Organization) -> Member | None:
@@ -136,12 +116,5 @@ async def remove_member(screen: OrganizationsScreen, org: Organization, member: 
         f"Remove {member.display_name} from {org.name}?",
         [f"{member.display_name} ({member.role}) loses their role in {org.name}.{you}",
          "Their account and what they did stay."], confirm_label="Remove", danger=True))
-    if answer is None:
-        return False
-    try:
-        await client.remove_member(org.id, member.id)
-    except JheError as failure:
-        screen.notify(failure.message, severity="error", markup=False)
-        return False
-    screen.notify(f"{member.display_name} is no longer a member of {org.name}.", markup=False)
-    return True
+    return answer is not None and await admin_steps.done(
+        screen, client.remove_member(org.id, member.id), f"{member.display_name} is no longer a member of {org.name}.")

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from jhe_tui.api import JheError, Organization, Study
+from jhe_tui.api import Organization, Study
 from jhe_tui.api.admin_rules import study_refusal
 from jhe_tui.dialogs.admin_form import AdminFormModal, Field
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
+from jhe_tui.screens import admin_steps
 
 if TYPE_CHECKING:
     from jhe_tui.screens.studies import StudiesScreen
@@ -62,28 +63,10 @@ async def edit_study(screen: StudiesScreen, study: Study) -> bool:
     return saved is not None
 
 
-async def _done(screen: StudiesScreen, call: Awaitable[Any], message: str) -> bool:
-    try:
-        await call
-    except JheError as failure:
-        screen.notify(failure.message, severity="error", markup=False)
-        return False
-    screen.notify(message, markup=False)
-    return True
-
-
 async def delete_study(screen: StudiesScreen, study: Study) -> bool:
     client = screen.console.client
-    try:
-        impact = await client.study_delete_impact(study.id)
-    except JheError as failure:
-        screen.notify(f"What the delete would take could not be worked out: {failure.message}", severity="error",
-                      markup=False)
-        return False
-    answer = await screen.app.push_screen_wait(ConfirmModal(
-        f"Delete {study.name}?", impact.lines(), confirm_label="Delete", danger=True, type_word=str(study.id),
-        warning="This cannot be undone."))
-    return answer is not None and await _done(screen, client.delete_study(study.id), f"Deleted {study.name}.")
+    return await admin_steps.delete_after_preview(
+        screen, study.name, study.id, client.study_delete_impact(study.id), lambda: client.delete_study(study.id))
 
 
 async def _toggle(screen: StudiesScreen, title: str, intro: str, items: Sequence[tuple[str, Any, bool]],
@@ -103,16 +86,15 @@ async def _toggle(screen: StudiesScreen, title: str, intro: str, items: Sequence
     if answer is None:
         return False
     call = remove(value) if linked else add(value)
-    return await _done(screen, call, f"{'Removed' if linked else 'Added'} {label}.")
+    return await admin_steps.done(screen, call, f"{'Removed' if linked else 'Added'} {label}.")
 
 
 async def data_types(screen: StudiesScreen, study: Study) -> bool:
     client = screen.console.client
-    try:
-        concepts, requested = await client.codeable_concepts(), await client.study_scope_requests(study.id)
-    except JheError as failure:
-        screen.notify(failure.message, severity="error", markup=False)
+    found = await admin_steps.read(screen, client.codeable_concepts(), client.study_scope_requests(study.id))
+    if found is None:
         return False
+    concepts, requested = found
     keys = {r.scope_code.key for r in requested}
     items = [(f"{c.display} ({c.coding_code})", c.id, c.key in keys) for c in concepts]
     return await _toggle(
@@ -124,11 +106,10 @@ async def data_types(screen: StudiesScreen, study: Study) -> bool:
 
 async def data_sources(screen: StudiesScreen, study: Study) -> bool:
     client = screen.console.client
-    try:
-        sources, linked = await client.data_sources(), await client.study_data_sources(study.id)
-    except JheError as failure:
-        screen.notify(failure.message, severity="error", markup=False)
+    found = await admin_steps.read(screen, client.data_sources(), client.study_data_sources(study.id))
+    if found is None:
         return False
+    sources, linked = found
     ids = {s.id for s in linked}
     items = [(f"{s.name} ({s.type or 'source'} {s.id})", s.id, s.id in ids) for s in sources]
     return await _toggle(
@@ -141,11 +122,10 @@ async def data_sources(screen: StudiesScreen, study: Study) -> bool:
 
 async def patient_apps(screen: StudiesScreen, study: Study) -> bool:
     client = screen.console.client
-    try:
-        apps, linked = await client.patient_apps(), await client.study_apps(study.id)
-    except JheError as failure:
-        screen.notify(failure.message, severity="error", markup=False)
+    found = await admin_steps.read(screen, client.patient_apps(), client.study_apps(study.id))
+    if found is None:
         return False
+    apps, linked = found
     ids = {a.id for a in linked}
     items = [(f"{a.name} (app {a.id})", a.id, a.id in ids) for a in apps]
     return await _toggle(

@@ -10,15 +10,13 @@ from textual.widgets import Input
 from jhe_tui.dialogs.admin_form import AdminFormModal
 from jhe_tui.dialogs.api_keys import ApiKeysModal
 from jhe_tui.dialogs.confirm import ConfirmModal
+from tests.ui.test_organizations_keys import open_organizations
 
 SIZE = (100, 30)
 
 
 async def open_keys(pilot, settle) -> ApiKeysModal:
-    await settle(pilot)
-    await pilot.press("f5")
-    await settle(pilot)
-    await settle(pilot)
+    await open_organizations(pilot, settle)
     await pilot.press("K")
     await settle(pilot)
     assert isinstance(pilot.app.screen, ApiKeysModal)

@@ -11,17 +11,9 @@ from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.screens.base import disabled_key_notice, screen_actions
 from jhe_tui.screens.organizations import OrganizationsScreen
+from tests.ui.test_organizations_keys import open_organizations
 
 SIZE = (100, 30)
-
-
-async def open_organizations(pilot, settle) -> OrganizationsScreen:
-    await settle(pilot)
-    await pilot.press("f5")
-    await settle(pilot)
-    await settle(pilot)
-    assert isinstance(pilot.app.screen, OrganizationsScreen)
-    return pilot.app.screen
 
 
 def node_of(screen: OrganizationsScreen, org_id: int):

@@ -1,14 +1,16 @@
 """The administration dialogs at 100x30 and 80x24: a new sub-organization, adding a member (with
-the server's refusal shown in place), a role change, and a delete with its preview. Review the
-SVGs after `pytest --snapshot-update`; never accept one unseen."""
+the server's refusal shown in place), a role change, an organization's and a study's delete with
+their previews, a new study, its data types and the new-data-type warning, the API keys. Review
+the SVGs after `pytest --snapshot-update`; never accept one unseen."""
 
 from __future__ import annotations
 
 import pytest
 from textual.widgets import DataTable, Input, Tree
 
+from tests.ui.test_data_snapshots import _fixed_seed, fixed_app  # noqa: F401  (fixtures: a seed at a fixed time)
+
 SIZES = {"100x30": (100, 30), "80x24": (80, 24)}
-sizes = pytest.mark.parametrize("size", list(SIZES))
 
 
 async def _on(pilot, settle, org_id: int) -> None:
@@ -27,106 +29,77 @@ async def _on(pilot, settle, org_id: int) -> None:
     await settle(pilot)
 
 
-@sizes
-def test_new_sub_organization(snap_compare, make_app, settle, size):
-    async def run_before(pilot):
-        await _on(pilot, settle, 20003)
-        await pilot.press("c")
-        await settle(pilot)
-        pilot.app.screen.query_one("#field-name", Input).value = "Sleep Lab"
-
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
-
-
-@sizes
-def test_add_member_refused(snap_compare, make_app, settle, size):
-    async def run_before(pilot):
-        await _on(pilot, settle, 20003)
-        await pilot.press("a")
-        await settle(pilot)
-        pilot.app.screen.query_one("#field-email", Input).value = "nobody@example.org"
-        await pilot.press("enter")
-        await settle(pilot)
-
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
-
-
-@sizes
-def test_change_role(snap_compare, make_app, settle, size):
-    async def run_before(pilot):
-        await _on(pilot, settle, 20003)
-        pilot.app.screen.query_one("#members", DataTable).focus()
-        await settle(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
-
-
-@sizes
-def test_delete_organization_preview(snap_compare, make_app, settle, size):
-    async def run_before(pilot):
-        await _on(pilot, settle, 20004)
-        await pilot.press("D")
-        await settle(pilot)
-
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
-
-
 async def _on_studies(pilot, settle) -> None:
     await settle(pilot)
     await pilot.press("f3")
     await settle(pilot)
 
 
-@sizes
-def test_new_study(snap_compare, make_app, settle, size):
+async def _press(pilot, settle, *keys: str) -> None:
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
+async def new_sub_organization(pilot, settle):
+    await _on(pilot, settle, 20003)
+    await _press(pilot, settle, "c")
+    pilot.app.screen.query_one("#field-name", Input).value = "Sleep Lab"
+
+
+async def add_member_refused(pilot, settle):
+    await _on(pilot, settle, 20003)
+    await _press(pilot, settle, "a")
+    pilot.app.screen.query_one("#field-email", Input).value = "nobody@example.org"
+    await _press(pilot, settle, "enter")
+
+
+async def change_role(pilot, settle):
+    await _on(pilot, settle, 20003)
+    pilot.app.screen.query_one("#members", DataTable).focus()
+    await settle(pilot)
+    await _press(pilot, settle, "e")
+
+
+async def delete_organization_preview(pilot, settle):
+    await _on(pilot, settle, 20004)
+    await _press(pilot, settle, "D")
+
+
+async def api_keys(pilot, settle):
+    await _on(pilot, settle, 20003)
+    await _press(pilot, settle, "K")
+
+
+async def new_study(pilot, settle):
+    await _on_studies(pilot, settle)
+    await _press(pilot, settle, "c")
+    pilot.app.screen.query_one("#field-name", Input).value = "Sleep Study"
+
+
+async def study_data_types(pilot, settle):
+    await _on_studies(pilot, settle)
+    await _press(pilot, settle, "t")
+
+
+async def study_new_data_type_warning(pilot, settle):
+    await _on_studies(pilot, settle)
+    await _press(pilot, settle, "t", "enter")  # the first one, not requested yet
+
+
+async def delete_study_preview(pilot, settle):
+    await _on_studies(pilot, settle)
+    await _press(pilot, settle, "D")
+
+
+SCENES = [new_sub_organization, add_member_refused, change_role, delete_organization_preview, api_keys, new_study,
+          study_data_types, study_new_data_type_warning, delete_study_preview]
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("scene", SCENES, ids=lambda scene: scene.__name__)
+def test_admin_dialog(snap_compare, fixed_app, settle, scene, size):  # noqa: F811
     async def run_before(pilot):
-        await _on_studies(pilot, settle)
-        await pilot.press("c")
-        await settle(pilot)
-        pilot.app.screen.query_one("#field-name", Input).value = "Sleep Study"
+        await scene(pilot, settle)
 
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
-
-
-@sizes
-def test_study_data_types(snap_compare, make_app, settle, size):
-    async def run_before(pilot):
-        await _on_studies(pilot, settle)
-        await pilot.press("t")
-        await settle(pilot)
-
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
-
-
-@sizes
-def test_study_new_data_type_warning(snap_compare, make_app, settle, size):
-    async def run_before(pilot):
-        await _on_studies(pilot, settle)
-        await pilot.press("t")
-        await settle(pilot)
-        await pilot.press("enter")  # the first one, not requested yet
-        await settle(pilot)
-
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
-
-
-@sizes
-def test_delete_study_preview(snap_compare, make_app, settle, size):
-    async def run_before(pilot):
-        await _on_studies(pilot, settle)
-        await pilot.press("D")
-        await settle(pilot)
-
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
-
-
-@sizes
-def test_api_keys(snap_compare, make_app, settle, size):
-    async def run_before(pilot):
-        await _on(pilot, settle, 20003)
-        await pilot.press("K")
-        await settle(pilot)
-
-    assert snap_compare(make_app(frozen=True), terminal_size=SIZES[size], run_before=run_before)
+    assert snap_compare(fixed_app(), terminal_size=SIZES[size], run_before=run_before)
