@@ -30,10 +30,10 @@ async def _types(screen: OrganizationsScreen) -> list[tuple[str, str]] | None:
     return [(label, code) for code, label in sorted(types.items(), key=lambda item: item[1].lower())]
 
 
-async def create_sub_organization(screen: OrganizationsScreen, parent: Organization) -> bool:
+async def create_sub_organization(screen: OrganizationsScreen, parent: Organization) -> Organization | None:
     client, types = screen.console.client, await _types(screen)
     if types is None:
-        return False
+        return None
 
     async def create(values: dict[str, str]) -> Organization:
         return await client.create_organization(values["name"], values["type"], parent.id)
@@ -43,11 +43,10 @@ async def create_sub_organization(screen: OrganizationsScreen, parent: Organizat
         f"It is created under {parent.name} (organization {parent.id}), and you become its manager.",
         [Field("name", "Name"), Field("type", "Type", value="team", choices=types)],
         confirm_label="Create", apply=create))
-    if created is None:
-        return False
-    screen.notify(f"Created {created.name} (organization {created.id}) under {parent.name}; you are its manager.",
-                  markup=False)
-    return True
+    if created is not None:
+        screen.notify(f"Created {created.name} (organization {created.id}) under {parent.name}; you are its manager.",
+                      markup=False)
+    return created
 
 
 async def edit_organization(screen: OrganizationsScreen, org: Organization) -> bool:

@@ -95,6 +95,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
         self.orgs: list[Organization] = []
         self.members: list[Member] = []
         self.highlighted: Organization | None = None
+        self.highlight_next: int | None = None  # the organization to highlight when the tree is in again
         self.rules: AdminRules | None = None  # the server's, once the tree is in
 
     def compose(self) -> ComposeResult:
@@ -136,6 +137,9 @@ class OrganizationsScreen(ConsoleScreen[None]):
             return
         tree.clear()
         current = self.console.organization
+        # After a change, the organization it concerned stays highlighted; otherwise the current one.
+        wanted = self.highlight_next if self.highlight_next is not None else (current.id if current else None)
+        self.highlight_next = None
         target = None
 
         def add(node, forest) -> None:
@@ -143,7 +147,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
             for org, kids in forest:
                 child = node.add(node_label(org, current is not None and org.id == current.id), data=org,
                                  expand=True, allow_expand=bool(kids))
-                if current is not None and org.id == current.id:
+                if org.id == wanted:
                     target = child
                 add(child, kids)
 
@@ -204,8 +208,9 @@ class OrganizationsScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group="admin", exit_on_error=False)
     async def action_create_child(self) -> None:
-        if self.highlighted is not None and await actions.create_sub_organization(self, self.highlighted):
-            await self._changed()
+        created = await actions.create_sub_organization(self, self.highlighted) if self.highlighted else None
+        if created is not None:
+            await self._changed(created.id)
 
     @work(exclusive=True, group="admin", exit_on_error=False)
     async def action_edit(self) -> None:
@@ -240,9 +245,10 @@ class OrganizationsScreen(ConsoleScreen[None]):
     def action_api_keys(self) -> None:
         self.app.push_screen(ApiKeysModal(self.console.client))
 
-    async def _changed(self) -> None:
+    async def _changed(self, highlight: int | None = None) -> None:
         """The tree and the user's roles changed: sign-in facts again, the current organization
-        followed (renamed, or gone), the tree again."""
+        followed (renamed, or gone), the tree again with ``highlight`` (else the same one) highlighted."""
+        self.highlight_next = highlight or (self.highlighted.id if self.highlighted else None)
         current = self.console.organization
         self.console.session = None
         try:

@@ -44,7 +44,7 @@ async def test_create_add_a_member_change_the_role_and_remove(make_app, settle, 
         created = next(o for o in await client.organizations() if o.name == "Sleep Lab")
         assert created.part_of == 20003 and any("you are its manager" in t for t in toasts)
         await settle(pilot)
-        await highlight(pilot, settle, screen, created.id)
+        assert screen.highlighted.id == created.id  # the new one is highlighted, ready for its members
         await pilot.press("a")
         await settle(pilot)
         form = app.screen
