@@ -101,3 +101,24 @@ async def test_a_viewer_sees_every_set_up_key_off_with_the_reason(make_app, sett
         await pilot.press("t")
         await settle(pilot)
         assert app.screen is screen
+
+
+async def test_a_new_sub_organization_made_current_is_followed_by_the_studies_screen(make_app, settle, client):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await open_studies(pilot, settle)  # the Studies screen lists the organizations as they were
+        async with client:
+            lab = await client.create_organization("Sleep Lab", "laboratory", 20003)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        app.session = None
+        await app.load_session()
+        app.organization = next(o for o in app.session.organizations if o.id == lab.id)
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StudiesScreen)
+        assert screen.query_one("#organization").value == lab.id
+        assert "Sleep Lab has no studies. c creates one" in str(screen.query_one("#study-info").render())
