@@ -12,8 +12,8 @@ import argparse
 from collections.abc import Sequence
 
 from jhe_tui import __version__
-from jhe_tui.commands import (completion, config, console, env, export, followup, import_patients, login, serve_demo,
-                              whoami)
+from jhe_tui.commands import (admin, completion, config, console, env, export, followup, import_patients, login,
+                              serve_demo, whoami)
 from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail
 
 __all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -30,6 +30,8 @@ commands:
   import        bulk-onboard patients from a CSV file
   export        export observations as CSV, NDJSON or a FHIR Bundle
   followup      who needs a follow-up (not connected, consent pending, went quiet...)
+  study create  create a study with its data types and data sources
+  member add    give a practitioner a role in an organization
   config path   where jhe-tui keeps its files
   completion    print a tab-completion script for bash, zsh or fish
 
@@ -51,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_options(parser)
     parser.set_defaults(handler=console.run)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in (serve_demo, login, whoami, env, import_patients, export, followup, config, completion):
+    for command in (serve_demo, login, whoami, env, import_patients, export, followup, admin, config, completion):
         command.register(sub)
     return parser
 

@@ -225,3 +225,28 @@ async def test_patients_of_a_foreign_organization_are_not_visible(client_for):
     async with client_for() as client:
         foreign = await _foreign_org_id(client)
         assert (await client.patients(organization_id=foreign)).count == 0
+
+
+async def test_set_up_a_study_then_onboard_into_it(client_for, demo_backend):
+    """What the web console's managers do before anyone is enrolled, then the guide's onboarding
+    in what they set up: a sub-organization, a colleague as member, a study with two data types
+    and a data source; the colleague onboards a patient with an invitation."""
+    async with client_for("manager") as manager:
+        lab = await manager.create_organization("Sleep Lab", "laboratory", 20003)
+        await manager.add_member(lab.id, "member@demo.jhe.example", "member")
+        study = await manager.create_study(lab.id, "Sleep Study", "Sleep and heart rate at home")
+        await manager.add_scope_request(study.id, "omh:heart-rate:2.0")
+        await manager.add_scope_request(study.id, "omh:blood-pressure:4.0")
+        await manager.add_study_data_source(study.id, 70004)
+    async with client_for("member") as member:
+        assert next(o for o in await member.my_organizations() if o.id == lab.id).current_user_role == "member"
+        patient = (await member.create_patient(lab.id, JOHN)).patient
+        assert (await member.enroll_patients(study.id, [patient.id])).enrolled == [patient.id]
+        invitation = await member.invitation_link(patient.id, send_email=True)
+        assert invitation.link in _outbox_bodies(demo_backend)
+        pending = next(s for s in (await member.consents(patient.id)).pending if s.id == study.id)
+        assert {c.code.coding_code for c in pending.scopes} == {"omh:heart-rate:2.0", "omh:blood-pressure:4.0"}
+        assert [s.name for s in await member.study_data_sources(study.id)] == ["Oura Ring"]
+    async with client_for("viewer") as viewer:
+        with pytest.raises(Forbidden):
+            await viewer.create_study(20003, "Viewer study", "refused")

@@ -9,18 +9,21 @@ server's 500s (duplicate e-mail, cross-organization enrolment, consent rows that
 from __future__ import annotations
 
 from .client_core import LARGE_PAGE, Scope, _parse, _parse_list, _reading, scope_key
+from .api_key_calls import ApiKeyCalls
 from .consent_calls import ConsentCalls
 from .invitations import InvitationCalls
 from .models import CodeableConcept, DataSource, Member, Organization, ScopeRequest, Study, UserProfile
 from .observation_calls import FhirFilters, ObservationCalls
 from .pages import DEFAULT_PAGE_SIZE, Page
+from .organization_admin_calls import OrganizationAdminCalls
 from .patient_calls import PatientCalls
 
 __all__ = ["LARGE_PAGE", "FhirFilters", "JheClient", "Scope", "scope_key"]
 
 
-class JheClient(PatientCalls, ConsentCalls, InvitationCalls, ObservationCalls):
-    """Every operation of the guide; the calls are grouped by subject in the base classes."""
+class JheClient(OrganizationAdminCalls, ApiKeyCalls, PatientCalls, ConsentCalls, InvitationCalls, ObservationCalls):
+    """Every operation of the guide, and administration; the calls are grouped by subject in the
+    base classes (``ApiKeyCalls`` stands on ``StudyAdminCalls``)."""
 
     # --- people and organizations ---------------------------------------------------------------
 

@@ -59,12 +59,15 @@ _LEGACY_PARAMS: dict[str, frozenset[str]] = {
     "patient_in_organization": frozenset({"organization_id"}),
     "invitation_link": frozenset({"send_email"}),
     "fhir_observations": frozenset({"patient", FHIR_STUDY, "patient.identifier", "code", "_count", "_page"}),
+    "data_sources": frozenset({"page", "page_size"}),
 }
 _CURRENT_PARAMS: dict[str, frozenset[str]] = {
     **_LEGACY_PARAMS,
     "fhir_observations": _LEGACY_PARAMS["fhir_observations"]
     | {"date", "_lastUpdated", "patient.organization", "identifier", "status", "_sort", "_summary"},
     "invitations": frozenset({"page", "page_size"}),
+    "clients": frozenset({"page", "page_size"}),
+    "practitioner_clients": frozenset({"page", "page_size"}),
 }
 
 

@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import Footer, Label, Select
+from textual.widgets.select import InvalidSelectValueError
 
 from jhe_tui.api import JheError, Organization
 from jhe_tui.console_app import console_app
@@ -207,9 +208,21 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
         current = self.console.organization
         if current is None or self.shown_organization in (None, current.id):
             return
-        with self.prevent(Select.Changed):
-            self.query_one("#organization", Select).value = current.id
+        self.choose_in_selector(current)
         self.take_organization(current)
+
+    def choose_in_selector(self, org: Organization) -> None:
+        """Show ``org`` in the `#organization` selector (no Select.Changed), listing the session's
+        organizations again when it is new since the selector was filled (made on Organizations)."""
+        select = self.query_one("#organization", Select)
+        with self.prevent(Select.Changed):
+            try:
+                select.value = org.id
+            except InvalidSelectValueError:
+                session = self.console.session
+                orgs = session.organizations if session else [org]
+                select.set_options([(o.name or f"Organization {o.id}", o.id) for o in orgs])
+                select.value = org.id
 
     def organization_picked(self, event: Select.Changed) -> Organization | None:
         """The organization the user picked in the `#organization` selector, if any."""

@@ -198,8 +198,7 @@ class ObservationsScreen(ConsoleScreen[None]):
         org = self.console.organization
         if self.query_ is None or org is None:
             return  # still signing in: load_session picks the organization up
-        with self.prevent(Select.Changed):
-            self.query_one("#organization", Select).value = org.id
+        self.choose_in_selector(org)
         self.take_organization(org)
 
     # --- filters ------------------------------------------------------------------------------

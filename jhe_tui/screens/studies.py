@@ -5,7 +5,9 @@ every study of the organization is listed (all pages), with its description, req
 and data sources, and a roster: each enrolled patient's consent answer per requested data type,
 when data of that type last arrived ("last data"), and a mark on patients silent for more than N
 days (3 by default; change it in the box at the top, f). Enroll (+, a searchable multi-select
-picker of the organization's patients) and remove (-) work from the roster.
+picker of the organization's patients) and remove (-) work from the roster. Studies are set up
+here too (``study_actions``): c creates one, e edits, D deletes, t and h choose its data types and
+data sources, A its patient apps (v0.0.13), each where JHE's permission table allows it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from jhe_tui.api import (
     ScopeRequest,
     Study,
 )
+from jhe_tui.api.admin_rules import AdminRules
 from jhe_tui.api.text import counted
+from jhe_tui.screens.study_actions import SET_UP, StudySetUp
 from jhe_tui.jobs.triage import RosterEntry, roster_entries
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.observations import ShowObservations
@@ -62,7 +66,7 @@ def consent_cell(consent: ScopeConsent | None, last: datetime | None, at: dateti
     return state + (f" · {ago(last, at)}" if last else "")
 
 
-class StudiesScreen(ConsoleScreen[None]):
+class StudiesScreen(StudySetUp, ConsoleScreen[None]):
     TITLE = "Studies"
     DEFAULT_CSS = """
     StudiesScreen #context > #silent-days { width: 6; margin-right: 1; background: $boost; }
@@ -80,6 +84,12 @@ class StudiesScreen(ConsoleScreen[None]):
         Binding("o", "pick('#organization')", "Organization", show=False, id="studies.organization", tooltip="Choose the organization"),
         Binding("f", "focus('#silent-days')", "Silent after", show=False, id="studies.silent_days", tooltip="Change the number of days without data after which a patient is marked silent"),
         Binding("r", "reload", "Reload", show=False, id="studies.reload", tooltip="Load the study and its roster again"),
+        Binding("c", "create_study", "New study", show=False, id="studies.create", tooltip="Create a study in this organization"),
+        Binding("e", "edit_study", "Edit study", show=False, id="studies.edit", tooltip="Change the study's name, description or icon"),
+        Binding("D", "delete_study", "Delete study", key_display="D", show=False, id="studies.delete", tooltip="Delete the study (shows what goes with it first)"),
+        Binding("t", "data_types", "Data types", id="studies.data_types", tooltip="Add or remove the data types the study requests"),
+        Binding("h", "data_sources", "Data sources", show=False, id="studies.data_sources", tooltip="Add or remove the study's data sources"),
+        Binding("A", "patient_apps", "Patient apps", key_display="A", show=False, id="studies.apps", tooltip="Add or remove the patient apps invitations are issued for (JHE v0.0.13)"),
     ]
 
     # The study whose roster is shown: enroll, remove, observations and silent-only need one.
@@ -93,6 +103,7 @@ class StudiesScreen(ConsoleScreen[None]):
         self.silent_days = DEFAULT_SILENT_DAYS
         self.only_silent = False
         self.entries: list[RosterEntry] = []
+        self.rules: AdminRules | None = None
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -119,6 +130,8 @@ class StudiesScreen(ConsoleScreen[None]):
         self.load_session()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in SET_UP:
+            return None if self._set_up_refusal(action) else True
         if action in WRITES and not self.console.can_write:
             return None
         if action in ("enroll", "unenroll", "observations", "only_silent") and self.study is None:
@@ -131,6 +144,8 @@ class StudiesScreen(ConsoleScreen[None]):
         return True
 
     def disabled_reason(self, action: str) -> str | None:
+        if action in SET_UP:
+            return self._set_up_refusal(action)
         if action in WRITES and not self.console.can_write:
             return self.console.read_only_reason
         if self.study is None:
@@ -143,6 +158,7 @@ class StudiesScreen(ConsoleScreen[None]):
     async def load_session(self) -> None:
         current = self.console.organization
         chosen = await self.load_organizations(current.id if current else None)
+        self.rules = await self.console.client.admin_rules()
         if chosen is not None:
             self.take_organization(chosen)
 
@@ -169,12 +185,15 @@ class StudiesScreen(ConsoleScreen[None]):
                           key=str(s.id))
         info = self.query_one("#study-info", Static)
         if not studies:
-            info.update(f"{org.name} has no studies. New studies are created by an organization manager.")
+            info.update(f"{org.name} has no studies. c creates one (a manager or member of {org.name}).")
             self.roster.display = False
             self.query_one("#roster-summary", Static).update("")
             return
         self.roster.display = True
-        self._open_study(studies[0])
+        # After a change to a study (or a reload) the same study stays open.
+        index = next((i for i, s in enumerate(studies) if self.study is not None and s.id == self.study.id), 0)
+        table.move_cursor(row=index)
+        self._open_study(studies[index])
 
     @on(DataTable.RowHighlighted, "#study-list")
     def _study_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -375,4 +394,3 @@ class StudiesScreen(ConsoleScreen[None]):
             return
         self.roster.selected.clear()
         self.load_roster()
-

@@ -63,14 +63,17 @@ def _parse_body(text: str | None) -> Any:
         return text
 
 
-def load_exchanges() -> list[Exchange]:
+ADMIN_RECORDINGS = {"jhe-v0.0.7-admin.jsonl": Generation.LEGACY, "jhe-v0.0.13-admin.jsonl": Generation.CURRENT}
+
+
+def load_exchanges(recordings: dict[str, Generation] = RECORDINGS) -> list[Exchange]:
     """Every exchange of both recordings, in file order; [] when the shared directory is absent."""
     exchanges = []
-    for filename, generation in RECORDINGS.items():
+    for filename, generation in recordings.items():
         path = RECORDED_DIR / filename
         if not path.exists():
             return []
-        version = filename.removeprefix("jhe-").removesuffix(".jsonl")
+        version = filename.removeprefix("jhe-").removesuffix(".jsonl").removesuffix("-admin")
         for line in path.read_text().splitlines():
             if not line.strip():
                 continue

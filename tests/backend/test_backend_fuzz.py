@@ -28,6 +28,7 @@ SLOT_IDS = {
     "study_id": st.sampled_from([30001, 30002, 30003, 30004]),
     "patient_id": st.integers(min_value=40001, max_value=40062),
     "observation_id": st.integers(min_value=60001, max_value=61000),
+    "key_id": st.sampled_from([1, 2]),
 }
 WEIRD = st.sampled_from(["", "abc", "-1", "0", "1e3", "9" * 30, "true", "null", "ge2026-01-01", "le2026-13-40",
                          "https://w3id.org/openmhealth|omh:heart-rate:2.0", "|", "Patient/40001", "%", "\u00e9\u2603",

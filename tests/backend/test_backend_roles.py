@@ -66,22 +66,25 @@ async def test_manager_manages_members(api) -> None:
     added = await api.post("/api/v1/organizations/20003/user",
                            json={"jheUserId": 10005, "organizationPartitionerRole": "viewer"})
     assert added.status_code == 201 and added.json()["role"] == "viewer"
-    changed = await api.post("/api/v1/organizations/20003/user", json={"jheUserId": 10005})
+    changed = await api.post("/api/v1/organizations/20003/user",
+                             json={"jheUserId": 10005, "organizationPartitionerRole": "member"})
     assert changed.status_code == 200 and changed.json()["role"] == "member"
     members = (await api.get("/api/v1/organizations/20003/users")).json()
     assert {"id": 10005, "email": "dana.brooks@demo.jhe.example", "firstName": "Dana", "lastName": "Brooks",
             "role": "member"} in members
     assert (await api.delete("/api/v1/organizations/20003/remove_user", json={"jheUserId": 10005})).status_code == 204
     assert 10005 not in {m["id"] for m in (await api.get("/api/v1/organizations/20003/users")).json()}
-    unknown = await api.post("/api/v1/organizations/20003/user", json={"jheUserId": 40001})
-    assert unknown.status_code == 404 and unknown.json() == {"detail": "No Practitioner matches the given query."}
+    unknown = await api.post("/api/v1/organizations/20003/user",
+                             json={"jheUserId": 40001, "organizationPartitionerRole": "member"})
+    assert unknown.status_code == 404 and unknown.json() == {"error": "Practitioner not found"}
     bad_role = await api.post("/api/v1/organizations/20003/user", json={"jheUserId": 10005,
                                                                         "organizationPartitionerRole": "boss"})
     assert bad_role.json() == {"organizationPartitionerRole": ['"boss" is not a valid choice.']}
 
 
 async def test_manager_cannot_manage_another_trees_members(api) -> None:
-    response = await api.post("/api/v1/organizations/20007/user", json={"jheUserId": 10005})
+    response = await api.post("/api/v1/organizations/20007/user",
+                              json={"jheUserId": 10005, "organizationPartitionerRole": "member"})
     assert response.status_code == 403
 
 

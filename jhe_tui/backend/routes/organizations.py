@@ -1,7 +1,7 @@
-"""Organizations, their tree, members and studies (contract section 2.2).
+"""Organizations, their tree, members and studies, as read (contract section 2.2).
 
 Every practitioner may read every organization, as in JHE; ``currentUserRole`` tells the caller
-where they have a role. Changing who belongs to an organization takes its manager.
+where they have a role. The writes are in ``organization_admin`` and ``members``.
 """
 
 from __future__ import annotations
@@ -12,12 +12,10 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import db
-from ..auth import MANAGERS, Caller
+from ..auth import Caller
 from ..casing import CamelJSONResponse
-from ..deps import Body, Conn, CurrentCaller
-from ..errors import not_found
-from ..inputs import Fields, integer, one_of, query_int
+from ..deps import Conn, CurrentCaller
+from ..inputs import query_int
 from ..pages import drf_page, page_of, slice_of
 from ..serializers import get_organization, organization
 
@@ -105,52 +103,3 @@ def studies(organization_id: int, conn: Conn, caller: CurrentCaller) -> Response
         (organization_id,),
     )
     return CamelJSONResponse([dict(row) for row in rows])
-
-
-def _practitioner(conn: sqlite3.Connection, user_id: int) -> sqlite3.Row:
-    row = conn.execute(
-        "SELECT id, email, first_name, last_name FROM jhe_user WHERE id = ? AND user_type = 'practitioner'",
-        (user_id,),
-    ).fetchone()
-    if row is None:
-        raise not_found("Practitioner")
-    return row
-
-
-@router.post("/api/v1/organizations/{organization_id:id}/user")
-def add_member(organization_id: int, conn: Conn, caller: CurrentCaller, body: Body) -> Response:
-    """Give a practitioner a role here (201), or change their role (200). Managers only."""
-    with db.transaction(conn):
-        org = get_organization(conn, organization_id)
-        caller.require(organization_id, MANAGERS)
-        fields = Fields(body)
-        user_id = fields.take("jhe_user_id", integer, required=True)
-        role = fields.take("organization_partitioner_role", one_of("manager", "member", "viewer"), default="member")
-        fields.check()
-        practitioner = _practitioner(conn, user_id)
-        existed = conn.execute(
-            "SELECT 1 FROM practitioner_organization WHERE user_id = ? AND organization_id = ?",
-            (user_id, organization_id),
-        ).fetchone()
-        conn.execute(
-            "INSERT INTO practitioner_organization VALUES (?, ?, ?)"
-            " ON CONFLICT (user_id, organization_id) DO UPDATE SET role = excluded.role",
-            (user_id, organization_id, role),
-        )
-    answer = {"organization": organization(org), "practitioner": dict(practitioner), "role": role}
-    return CamelJSONResponse(answer, 200 if existed else 201)
-
-
-@router.delete("/api/v1/organizations/{organization_id:id}/remove_user")
-def remove_member(organization_id: int, conn: Conn, caller: CurrentCaller, body: Body) -> Response:
-    """Take a practitioner's role away (204, also when they had none). Managers only."""
-    with db.transaction(conn):
-        get_organization(conn, organization_id)
-        caller.require(organization_id, MANAGERS)
-        fields = Fields(body)
-        user_id = fields.take("jhe_user_id", integer, required=True)
-        fields.check()
-        _practitioner(conn, user_id)
-        conn.execute("DELETE FROM practitioner_organization WHERE user_id = ? AND organization_id = ?",
-                     (user_id, organization_id))
-    return Response(status_code=204)
