@@ -8,7 +8,6 @@ organization's study while showing "All Studies").
 
 from __future__ import annotations
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -243,13 +242,8 @@ class PatientsScreen(ConsoleScreen[None]):
 
     def _show_page(self, count: int | None = None) -> None:
         shown = self.view.shown()
-        self.table.show_rows(shown, self.table.count if count is None else count)
-        data_table = self.table.data_table
-        for index, column in enumerate(data_table.ordered_columns[1:]):
-            label = self.view.header(index)
-            column.label = Text(label)
-            column.content_width = max(column.content_width, len(label))
-        data_table.refresh()
+        headers = [self.view.header(index) for index in range(len(COLUMNS))]
+        self.table.show_rows(shown, self.table.count if count is None else count, headers)
         described = self.view.describe(len(shown))
         self.query_one("#view", Static).update(described)
         box = self.query_one("#filter", Input)

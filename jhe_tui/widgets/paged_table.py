@@ -13,6 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -30,9 +34,40 @@ PAGE_SIZES = (20, 100, 500, 1000)
 PAGING = Binding.Group("Page")
 
 
-def _mark(selected: bool) -> Text:
-    """A ticked box that reads without colour (and as Text: "[x]" would parse as markup)."""
-    return Text("[x]" if selected else "[ ]")
+class Cell:
+    """One line of plain text in a table cell. A DataTable str cell would be parsed as markup
+    (names can hold "["); a Rich ``Text`` is wrapped and justified on every paint, which made
+    painting a page of 100 rows cost twice as much, for text that is always one line, padded or
+    cut to its column."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cell) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        width = cell_len(self.text)
+        return Measurement(width, width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Segment(set_cell_size(self.text, options.max_width))
+
+
+TICKED, UNTICKED = Cell("[x]"), Cell("[ ]")
+
+
+def _mark(selected: bool) -> Cell:
+    """A ticked box that reads without colour."""
+    return TICKED if selected else UNTICKED
 
 
 @dataclass(frozen=True)
@@ -43,16 +78,6 @@ class Row:
     key: str
     item: Any
     cells: tuple[str | Sensitive, ...]
-
-
-def _clear_with_widths(table: DataTable[Any]) -> None:
-    """Drop the rows and the columns' widths, keeping the columns (labels and keys, whichever the
-    screen set). A DataTable's auto widths only grow, so one long value (or a page of 1000) would
-    keep a column wide, and push the last ones off screen, for every later page."""
-    columns = [(column.label, column.key.value) for column in table.ordered_columns]
-    table.clear(columns=True)
-    for label, key in columns:
-        table.add_column(label, key=key)
 
 
 class _Rows(ConsoleTable[Any]):
@@ -158,8 +183,8 @@ class PagedTable(Vertical):
         self.rows_shown = 0
 
     @property
-    def data_table(self) -> DataTable[Any]:
-        return self.query_one("#rows", DataTable)
+    def data_table(self) -> ConsoleTable[Any]:
+        return self.query_one("#rows", _Rows)
 
     @property
     def pages(self) -> int:
@@ -179,19 +204,31 @@ class PagedTable(Vertical):
         self.set_reactive(PagedTable.page, 1)
         self._update_pager()
 
-    def show_rows(self, rows: Iterable[Row], count: int) -> None:
+    def show_rows(self, rows: Iterable[Row], count: int, headers: Sequence[str] | None = None) -> None:
+        """The page's rows (and, when given, new column titles after the selection mark). Each
+        column takes the width this page needs: a DataTable's own widths only grow, so one long
+        value (or a page of 1000) would keep a column wide, and push the last ones off screen,
+        for every later page."""
         table = self.data_table
         # A reload of the same page keeps the cursor where the user was; a new page starts at the top.
         cursor = table.cursor_row if self.page == self._shown_page else 0
         self._shown_page = self.page
         self._rows = {row.key: row for row in rows}
         self.count = count
+        columns = table.ordered_columns
+        if headers is not None:
+            for column, header in zip(columns[1:], headers, strict=True):
+                column.label = Text(header)
         masked = privacy.is_on(self)
-        _clear_with_widths(table)
-        for row in self._rows.values():
-            # Text, not str: DataTable parses str cells as markup and names can hold "[".
-            cells = (Text(privacy.shown(cell, masked)) for cell in row.cells)
-            table.add_row(_mark(row.key in self.selected), *cells, key=row.key)
+        lines = [
+            (row.key, [_mark(row.key in self.selected), *(Cell(privacy.shown(cell, masked)) for cell in row.cells)])
+            for row in self._rows.values()
+        ]
+        widths = [cell_len(column.label.plain) for column in columns]
+        for _, cells in lines:
+            widths = [max(width, cell_len(cell.text)) for width, cell in zip(widths, cells)]
+        table.clear()
+        table.add_measured_rows(lines, widths)
         if self._rows:
             table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))
         self.rows_shown = len(self._rows)
@@ -217,7 +254,7 @@ class PagedTable(Vertical):
         columns = table.ordered_columns[1:]  # after the selection mark
         for row, indexes in changes:
             for i in indexes:
-                table.update_cell(row.key, columns[i].key, Text(privacy.shown(row.cells[i], masked)), update_width=True)
+                table.update_cell(row.key, columns[i].key, Cell(privacy.shown(row.cells[i], masked)), update_width=True)
 
     def _update_pager(self) -> None:
         self.query_one("#page-input", Input).value = str(self.page)
