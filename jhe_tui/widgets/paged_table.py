@@ -9,7 +9,8 @@ them together) and which the screen clears when the filter changes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +25,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive, var
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Input, Label, Select
 
 from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
+from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.table import ConsoleTable
 
 PAGE_SIZES = (20, 100, 500, 1000)
@@ -101,6 +104,7 @@ class PagedTable(Vertical):
     PagedTable > #pager > #page-size { width: 16; height: 1; }
     PagedTable > #pager > #page-size > SelectCurrent { border: none; height: 1; padding: 0 1; }
     PagedTable > #pager > #selection { color: $text-accent; }
+    PagedTable > #pager > #wait { color: $text-warning; }
     """
 
     BINDINGS = [
@@ -111,7 +115,8 @@ class PagedTable(Vertical):
         Binding("space", "toggle_row", "Select", id="select.toggle", tooltip="Select or unselect the row, then move down"),
         Binding("m", "toggle_page", "Select page", show=False, id="select.page", tooltip="Select or unselect every row on this page"),
         Binding("u", "untick_all", "Unselect all", show=False, id="select.none", tooltip="Unselect every selected row, on every page"),
-        Binding("escape", "focus_table", "Back to table", show=False, id="page.back", tooltip="Leave the page box, back to the rows"),
+        Binding("escape", "back", "Back to table", show=False, id="page.back",
+                tooltip="Leave the page box, back to the rows; while a page loads, stop loading it"),
     ]
 
     page: reactive[int] = reactive(1, init=False)
@@ -127,6 +132,17 @@ class PagedTable(Vertical):
             self.table = table
             self.page = page
             self.page_size = page_size
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    class StopRequested(Message):
+        """Escape while a page loads: the screen stops loading it (and calls ``stopped``)."""
+
+        def __init__(self, table: PagedTable) -> None:
+            super().__init__()
+            self.table = table
 
         @property
         def control(self) -> PagedTable:
@@ -152,9 +168,11 @@ class PagedTable(Vertical):
         self.count = 0
         self._shown_page = 0
         self.selected: dict[str, Any] = {}
+        self.loading_page = False
+        self._table: _Rows | None = None
 
     def compose(self) -> ComposeResult:
-        table = _Rows(cursor_type="row", zebra_stripes=True, id="rows")
+        table = self._table = _Rows(cursor_type="row", zebra_stripes=True, id="rows")
         table.add_columns(*self._columns)
         yield table
         with Horizontal(id="pager"):
@@ -169,6 +187,32 @@ class PagedTable(Vertical):
                 id="page-size",
             )
             yield Label("", id="selection")
+            yield Label("", id="wait")
+
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """Around the fetch of a page: the pager says when it is slow (and that Escape stops
+        it). The rows on show stay readable meanwhile; only an empty table gets the indicator."""
+        self.loading_page = True
+        try:
+            with loading_after(self.data_table, cover=not self._rows, say=self._say_wait):
+                yield
+        finally:
+            self.loading_page = False
+
+    def _say_wait(self, text: str) -> None:
+        self.query_one("#wait", Label).update(f"· {text}" if text else "")
+
+    def stopped(self) -> None:
+        """The page asked for was not loaded: the pager goes back to the page on show."""
+        self.set_reactive(PagedTable.page, max(self._shown_page, 1))
+        self._update_pager()
+
+    def action_back(self) -> None:
+        if self.loading_page:
+            self.post_message(self.StopRequested(self))
+        else:
+            self.data_table.focus()
 
     def refresh_masks(self) -> None:
         """Re-render the cells privacy mode masks (it has just changed); nothing is fetched again."""
@@ -184,7 +228,10 @@ class PagedTable(Vertical):
 
     @property
     def data_table(self) -> ConsoleTable[Any]:
-        return self.query_one("#rows", _Rows)
+        """The rows (kept, not looked up: every key asks the screen's checks, which read them)."""
+        if self._table is None:
+            raise NoMatches("the table is not composed yet")
+        return self._table
 
     @property
     def pages(self) -> int:
@@ -282,9 +329,6 @@ class PagedTable(Vertical):
 
     def action_jump(self) -> None:
         self.query_one("#page-input", Input).focus()
-
-    def action_focus_table(self) -> None:
-        self.data_table.focus()
 
     def action_next_page_size(self) -> None:
         index = PAGE_SIZES.index(self.page_size) if self.page_size in PAGE_SIZES else -1
