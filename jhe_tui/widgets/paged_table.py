@@ -104,7 +104,8 @@ class PagedTable(Vertical):
     PagedTable > #pager > #page-size { width: 16; height: 1; }
     PagedTable > #pager > #page-size > SelectCurrent { border: none; height: 1; padding: 0 1; }
     PagedTable > #pager > #selection { color: $text-accent; }
-    PagedTable > #pager > #wait { color: $text-warning; }
+    PagedTable > #pager > #wait { color: $text-warning; display: none; }
+    PagedTable > #pager > #wait.shown { display: block; }
     """
 
     BINDINGS = [
@@ -201,7 +202,9 @@ class PagedTable(Vertical):
             self.loading_page = False
 
     def _say_wait(self, text: str) -> None:
-        self.query_one("#wait", Label).update(f"· {text}" if text else "")
+        label = self.query_one("#wait", Label)
+        label.update(f"· {text}" if text else "")
+        label.set_class(bool(text), "shown")
 
     def stopped(self) -> None:
         """The page asked for was not loaded: the pager goes back to the page on show."""
