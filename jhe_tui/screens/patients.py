@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 
-from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
+from jhe_tui.api import JheError, NotFound, Organization, Patient, Study, UserProfile
 from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.observations import ShowObservations
@@ -131,7 +131,14 @@ class PatientsScreen(ConsoleScreen[None]):
     @work(exclusive=True, group="session", exit_on_error=False)
     async def load_session(self) -> None:
         current = self.console.organization
-        chosen = await self.load_organizations(current.id if current else None)
+
+        def first_page_early(user: UserProfile) -> None:
+            """The remembered organization's first page, fetched while the organization list comes."""
+            remembered = current.id if current else user.settings.get("currentOrganizationId")
+            if isinstance(remembered, int):
+                self.ahead.start(PageKey(remembered, None, 1, self.table.page_size))
+
+        chosen = await self.load_organizations(current.id if current else None, first_page_early)
         if chosen is None:
             self.table.display = False
             return
@@ -147,7 +154,7 @@ class PatientsScreen(ConsoleScreen[None]):
         self._show_role()
         self._page_done.clear()
         self.load_studies(org)
-        self.load_patients()
+        self.load_patients(moved=True)  # its first page may be on its way already
 
     @work(exclusive=True, group="studies", exit_on_error=False)
     async def load_studies(self, org: Organization) -> None:
@@ -190,8 +197,7 @@ class PatientsScreen(ConsoleScreen[None]):
         self.notify("Stopped loading that page; the rows on show are as they were (r loads again).")
 
     def key_escape(self) -> None:
-        """Escape with the focus away from the table (an empty table under the loading
-        indicator): stop the page as the table's own Escape does; or leave the filter box."""
+        """Escape away from the table (under the loading indicator) stops the page; or leaves the filter."""
         if self.table.loading_page:
             self.table.action_back()
             return

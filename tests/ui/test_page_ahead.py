@@ -6,6 +6,7 @@ slow server is a transport that holds chosen requests until the test lets them g
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 
 import httpx
@@ -133,3 +134,34 @@ async def test_a_slow_page_says_it_waits_and_escape_stops_it(backend, settle, mo
         await pilot.press("n")  # and the page can be asked for again
         await settle(pilot)
         assert screen.table.page == 2 and server.answered[(2, 20)] == 1
+
+
+class RememberingServer(HeldPages):
+    """Holds the organization list until ``release``; the profile carries the organization the
+    server remembers for the user, as v0.0.13's does (the demo keeps no such setting)."""
+
+    remembered = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v1/organizations":
+            await self.release.wait()
+        response = await super().handle_async_request(request)
+        if request.url.path != "/api/v1/users/profile":
+            return response
+        profile = json.loads(await response.aread())
+        profile["settings"] = {"currentOrganizationId": self.remembered}
+        return httpx.Response(response.status_code, json=profile)
+
+
+async def test_the_first_page_is_asked_for_while_the_organization_list_comes(backend, client, settle):
+    """The first page of the organization the server remembers need not wait for the list."""
+    server = RememberingServer(ASGITransport(app=backend.app))
+    server.remembered = (await client.my_organizations())[-1].id
+    app = JheApp(JheClient(backend.site_url, backend.token_for("manager"), transport=server), demo=True)
+    async with app.run_test(size=SIZE) as pilot:
+        assert await eventually(pilot, lambda: server.answered[(1, 20)] == 1)
+        assert app.session is None  # the organization list is still held
+        server.release.set()
+        await settle(pilot)
+        assert app.organization.id == server.remembered
+        assert server.asked[(1, 20)] == 1 and app.screen.table.data_table.row_count > 0
