@@ -42,6 +42,7 @@ NEEDS_ROW = frozenset({"edit", "remove", "enroll", "unenroll", "observations"})
 
 class PatientsScreen(ConsoleScreen[None]):
     TITLE = "Patients"
+    AUTO_FOCUS = "#rows"  # not the first chooser: the first page may be covered by its indicator at once
     DEFAULT_CSS = """
     PatientsScreen #view-bar { height: auto; margin: 1 1 0 1; display: none; }
     PatientsScreen #view-bar.shown { display: block; }
@@ -94,7 +95,6 @@ class PatientsScreen(ConsoleScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        self.table.data_table.focus()
         self.load_session()
 
     # --- what is allowed -------------------------------------------------------------------

@@ -32,19 +32,21 @@ def loading_after(
     had_focus = False
     waited = SLOW
     ticking: Timer | None = None
+    covered = False
 
     def show() -> None:
-        nonlocal had_focus
+        nonlocal had_focus, covered
         if say is not None:
             say("loading…")
         if cover:
-            had_focus = widget.has_focus
+            had_focus = widget.app.focused is widget
+            covered = True
             widget.loading = True
 
     def tick() -> None:
         nonlocal waited
         assert say is not None
-        say(f"waiting for the server: {waited:.0f} s; Esc stops")
+        say(f"waiting {waited:.0f} s for the server · Esc stops")
         waited += 1
 
     def start_ticking() -> None:
@@ -64,5 +66,5 @@ def loading_after(
         if say is not None:
             say("")
         widget.loading = False
-        if had_focus and widget.is_attached:
+        if covered and had_focus and widget.is_attached:
             widget.focus()

@@ -104,8 +104,7 @@ class PagedTable(Vertical):
     PagedTable > #pager > #page-size { width: 16; height: 1; }
     PagedTable > #pager > #page-size > SelectCurrent { border: none; height: 1; padding: 0 1; }
     PagedTable > #pager > #selection { color: $text-accent; }
-    PagedTable > #pager > #wait { color: $text-warning; display: none; }
-    PagedTable > #pager > #wait.shown { display: block; }
+    PagedTable > #pager > #page-count.waiting { color: $text-warning; }
     """
 
     BINDINGS = [
@@ -171,6 +170,7 @@ class PagedTable(Vertical):
         self.selected: dict[str, Any] = {}
         self.loading_page = False
         self._table: _Rows | None = None
+        self._waiting_text = ""
 
     def compose(self) -> ComposeResult:
         table = self._table = _Rows(cursor_type="row", zebra_stripes=True, id="rows")
@@ -188,7 +188,6 @@ class PagedTable(Vertical):
                 id="page-size",
             )
             yield Label("", id="selection")
-            yield Label("", id="wait")
 
     @contextmanager
     def waiting(self) -> Iterator[None]:
@@ -202,9 +201,9 @@ class PagedTable(Vertical):
             self.loading_page = False
 
     def _say_wait(self, text: str) -> None:
-        label = self.query_one("#wait", Label)
-        label.update(f"· {text}" if text else "")
-        label.set_class(bool(text), "shown")
+        """While a page loads, the pager's count gives way to the wait (it fits at 80 columns)."""
+        self._waiting_text = text
+        self._update_count()  # not the page box: the user may be typing in it
 
     def stopped(self) -> None:
         """The page asked for was not loaded: the pager goes back to the page on show."""
@@ -308,10 +307,15 @@ class PagedTable(Vertical):
 
     def _update_pager(self) -> None:
         self.query_one("#page-input", Input).value = str(self.page)
-        noun = self._noun if self.count == 1 else f"{self._noun}s"
-        self.query_one("#page-count", Label).update(f"of {self.pages:,} · {self.count:,} {noun}")
+        self._update_count()
         chosen = len(self.selected)
         self.query_one("#selection", Label).update(f"· {chosen:,} selected" if chosen else "")
+
+    def _update_count(self) -> None:
+        noun = self._noun if self.count == 1 else f"{self._noun}s"
+        count = self.query_one("#page-count", Label)
+        count.update(f"of {self.pages:,} · {self._waiting_text or f'{self.count:,} {noun}'}")
+        count.set_class(bool(self._waiting_text), "waiting")
 
     def _request(self, page: int) -> None:
         self.set_reactive(PagedTable.page, page)
