@@ -238,12 +238,21 @@ class JheApp(PrivateCrashApp[None]):
         else:
             self.exit()
 
-    async def load_session(self) -> Session:
-        """Who we are and where we may act; fetched once, shared by every screen."""
+    async def load_session(self, on_profile: Callable[[UserProfile], None] | None = None) -> Session:
+        """Who we are and where we may act; fetched once, shared by every screen. ``on_profile``
+        hears the profile as soon as it is in, while the organization list may still be coming
+        (the patient list starts on the page of the organization the server remembers)."""
+
+        async def profile() -> UserProfile:
+            user = await self.client.profile()
+            if on_profile is not None:
+                on_profile(user)
+            return user
+
         async with self._session_lock:
             if self.session is None:
                 info, user, organizations = await asyncio.gather(
-                    self.client.server_info(), self.client.profile(), self.client.my_organizations()
+                    self.client.server_info(), profile(), self.client.my_organizations()
                 )
                 version = f", JHE {info.version}" if info.version and not info.demo else ""
                 self.session = Session(info, user, organizations, f"{self.server_label}{version}")

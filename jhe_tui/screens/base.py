@@ -8,7 +8,7 @@ shows up in both without a second list to keep in step.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Generic, TypeVar
 
@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label, Select
 from textual.widgets.select import InvalidSelectValueError
 
-from jhe_tui.api import JheError, Organization
+from jhe_tui.api import JheError, Organization, UserProfile
 from jhe_tui.console_app import console_app
 from jhe_tui.textual_shims import bindings_of
 from jhe_tui.widgets.error_panel import ErrorPanel
@@ -157,7 +157,9 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
         if isinstance(widget, Select):
             widget.action_show_overlay()
 
-    async def load_organizations(self, wanted: int | None) -> Organization | None:
+    async def load_organizations(
+        self, wanted: int | None, on_profile: Callable[[UserProfile], None] | None = None
+    ) -> Organization | None:
         """Sign-in facts, then the `#organization` selector filled with the organizations where
         the user has a role, `wanted` chosen, else the one the web console (v0.0.13) remembers
         server-side for this user, else the first. On failure, or for a user with no
@@ -166,7 +168,7 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
         error = self.query_one("#error", ErrorPanel)
         error.hide()
         try:
-            session = await self.console.load_session()
+            session = await self.console.load_session(on_profile)
         except JheError as failure:
             error.show("Signing in", failure.message)
             return None

@@ -8,15 +8,15 @@ organization's study while showing "All Studies").
 
 from __future__ import annotations
 
-from rich.text import Text
+import asyncio
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Select, Static
 
-from jhe_tui.api import JheError, NotFound, Organization, Patient, Study
-from jhe_tui.privacy import Sensitive
+from jhe_tui.api import JheError, NotFound, Organization, Patient, Study, UserProfile
 from jhe_tui.dialogs.add_patient import AddPatientModal
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.observations import ShowObservations
@@ -31,45 +31,18 @@ from jhe_tui.screens.patient_flows import (
     studies_to_change,
 )
 from jhe_tui.widgets.error_panel import ErrorPanel
-from jhe_tui.widgets.loading import loading_after
+from jhe_tui.widgets.page_ahead import PageAhead
 from jhe_tui.widgets.page_view import PageView
-from jhe_tui.widgets.paged_table import PagedTable, Row
+from jhe_tui.widgets.paged_table import PagedTable
+from jhe_tui.widgets.patient_rows import COLUMNS, PageKey, PatientPage, fetch_page, patient_matches
 
-# External ids early (clinics search by their own record number, as in the web console);
-# the long e-mail last, so a narrow terminal cuts the column that stays recognisable.
-COLUMNS = ("ID", "External ID", "Family name", "Given name", "Birth date", "Phone", "E-mail")
 WRITES = frozenset({"add", "edit", "remove", "enroll", "unenroll"})
 NEEDS_ROW = frozenset({"edit", "remove", "enroll", "unenroll", "observations"})
 
 
-def patient_matches(patient: Patient, words: list[str]) -> bool:
-    """Every typed word is in the name, the e-mail or the external ids, in any order and case."""
-    text = " ".join(
-        part
-        for part in (patient.name_family, patient.name_given, patient.telecom_email, patient.external_ids)
-        if part
-    ).casefold()
-    return all(word in text for word in words)
-
-
-def patient_row(patient: Patient) -> Row:
-    return Row(
-        key=str(patient.id),
-        item=patient,
-        cells=(
-            str(patient.id),
-            Sensitive(patient.external_ids, "identifier"),
-            Sensitive(patient.name_family or "", "name"),
-            Sensitive(patient.name_given or "", "name"),
-            Sensitive(patient.birth_date.isoformat() if patient.birth_date else "", "birth_date"),
-            Sensitive(patient.telecom_phone or "", "phone"),
-            Sensitive(patient.telecom_email or "", "email"),
-        ),
-    )
-
-
 class PatientsScreen(ConsoleScreen[None]):
     TITLE = "Patients"
+    AUTO_FOCUS = "#rows"  # not the first chooser: the first page may be covered by its indicator at once
     DEFAULT_CSS = """
     PatientsScreen #view-bar { height: auto; margin: 1 1 0 1; display: none; }
     PatientsScreen #view-bar.shown { display: block; }
@@ -99,6 +72,9 @@ class PatientsScreen(ConsoleScreen[None]):
         self.study_id: int | None = None
         self.studies: list[Study] = []
         self.view = PageView(COLUMNS, patient_matches, "patient id")
+        self._table = PagedTable(COLUMNS, noun="patient", id="patients")  # kept: its keys ask for it at every key
+        self._page_done = asyncio.Event()  # a first page of the organization shown (or failed)
+        self.ahead: PageAhead[PageKey, PatientPage] = PageAhead(self, lambda key: fetch_page(self.console.client, key))
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
@@ -109,17 +85,16 @@ class PatientsScreen(ConsoleScreen[None]):
             yield Input(placeholder="filter this page: name, e-mail, external id", id="filter", compact=True)
             yield Static("", id="view", markup=False)
         yield Static("", id="empty", markup=False)
-        yield PagedTable(COLUMNS, noun="patient", id="patients")
+        yield self._table
         yield ErrorPanel(id="error")
         yield from self.compose_footer()
 
     @property
     def table(self) -> PagedTable:
-        return self.query_one("#patients", PagedTable)
+        return self._table
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        self.table.data_table.focus()
         self.load_session()
 
     # --- what is allowed -------------------------------------------------------------------
@@ -127,9 +102,10 @@ class PatientsScreen(ConsoleScreen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in WRITES and not self.console.can_write:
             return None
-        tables = self.query(PagedTable)
-        if action in NEEDS_ROW and tables and tables.first().cursor_item is None and not tables.first().selected:
-            return None
+        if action in NEEDS_ROW and self.is_mounted:  # asked for every binding at every key: no DOM query
+            table = self.table
+            if table.cursor_item is None and not table.selected:
+                return None
         return True
 
     def disabled_reason(self, action: str) -> str | None:
@@ -155,7 +131,14 @@ class PatientsScreen(ConsoleScreen[None]):
     @work(exclusive=True, group="session", exit_on_error=False)
     async def load_session(self) -> None:
         current = self.console.organization
-        chosen = await self.load_organizations(current.id if current else None)
+
+        def first_page_early(user: UserProfile) -> None:
+            """The remembered organization's first page, fetched while the organization list comes."""
+            remembered = current.id if current else user.settings.get("currentOrganizationId")
+            if isinstance(remembered, int):
+                self.ahead.start(PageKey(remembered, None, 1, self.table.page_size))
+
+        chosen = await self.load_organizations(current.id if current else None, first_page_early)
         if chosen is None:
             self.table.display = False
             return
@@ -169,11 +152,14 @@ class PatientsScreen(ConsoleScreen[None]):
         study_select.prompt = "All studies"
         self.table.reset()
         self._show_role()
+        self._page_done.clear()
         self.load_studies(org)
-        self.load_patients()
+        self.load_patients(moved=True)  # its first page may be on its way already
 
     @work(exclusive=True, group="studies", exit_on_error=False)
     async def load_studies(self, org: Organization) -> None:
+        """After the first page: the page is what the user waits for, the study list can follow."""
+        await self._page_done.wait()
         try:
             studies = await self.console.client.studies(org.id)
         except JheError as failure:
@@ -201,21 +187,56 @@ class PatientsScreen(ConsoleScreen[None]):
 
     @on(PagedTable.PageRequested)
     def _page_requested(self) -> None:
-        self.load_patients()
+        self.load_patients(moved=True)
+
+    @on(PagedTable.StopRequested)
+    def _stop_loading(self) -> None:
+        self.workers.cancel_group(self, "patients")
+        self.ahead.drop()
+        self.table.stopped()
+        self.notify("Stopped loading that page; the rows on show are as they were (r loads again).")
+
+    def key_escape(self) -> None:
+        """Escape away from the table (under the loading indicator) stops the page; or leaves the filter."""
+        if self.table.loading_page:
+            self.table.action_back()
+            return
+        box = self.query_one("#filter", Input)
+        if box.has_focus:
+            box.value = ""
+            box.display = False
+            self._show_page()
+            self.table.data_table.focus()
+
+    def on_screen_suspend(self) -> None:
+        self.ahead.drop()  # the user went elsewhere: by the time they are back it may be stale
+
+    def _page_key(self) -> PageKey | None:
+        org = self.console.organization
+        return None if org is None else PageKey(org.id, self.study_id, self.table.page, self.table.page_size)
 
     @work(exclusive=True, group="patients", exit_on_error=False)
-    async def load_patients(self) -> None:
-        org = self.console.organization
-        if org is None:
+    async def load_patients(self, moved: bool = False) -> None:
+        """``moved``: the user moved to another page or page size, which may have been fetched
+        ahead; any other load (a reload, after a change) fetches afresh."""
+        try:
+            await self._load_patients(moved)
+        finally:
+            self._page_done.set()
+
+    async def _load_patients(self, moved: bool) -> None:
+        org, key = self.console.organization, self._page_key()
+        if org is None or key is None:
             return
         table, error = self.table, self.query_one("#error", ErrorPanel)
         error.hide()
         table.display = True
         try:
-            with loading_after(table.data_table):
-                page = await self.console.client.patients(
-                    organization_id=org.id, study_id=self.study_id, page=table.page, page_size=table.page_size
-                )
+            with table.waiting():
+                fetched = await self.ahead.take(key) if moved else None
+                if fetched is None:
+                    self.ahead.drop()
+                    fetched = await fetch_page(self.console.client, key)
         except JheError as failure:
             if isinstance(failure, NotFound) and table.page > 1:
                 table.reset()  # v0.0.13 answers 404 past the last page, e.g. after removals
@@ -224,12 +245,15 @@ class PatientsScreen(ConsoleScreen[None]):
             table.display = False
             error.show("Loading patients", failure.message)
             return
+        page = fetched.page
         if not page.items and page.count and table.page > 1:
             table.page = page.page_count  # the last page emptied under us: show the new last page
             self.load_patients()
             return
-        self.view.rows = [patient_row(p) for p in page.items]
+        self.view.rows = fetched.rows
         self._show_page(page.count)
+        if key.page < table.pages:
+            self.ahead.start(key.next())
         empty = self.query_one("#empty", Static)
         if page.count:
             empty.update("")
@@ -243,13 +267,8 @@ class PatientsScreen(ConsoleScreen[None]):
 
     def _show_page(self, count: int | None = None) -> None:
         shown = self.view.shown()
-        self.table.show_rows(shown, self.table.count if count is None else count)
-        data_table = self.table.data_table
-        for index, column in enumerate(data_table.ordered_columns[1:]):
-            label = self.view.header(index)
-            column.label = Text(label)
-            column.content_width = max(column.content_width, len(label))
-        data_table.refresh()
+        headers = [self.view.header(index) for index in range(len(COLUMNS))]
+        self.table.show_rows(shown, self.table.count if count is None else count, headers)
         described = self.view.describe(len(shown))
         self.query_one("#view", Static).update(described)
         box = self.query_one("#filter", Input)
@@ -269,14 +288,6 @@ class PatientsScreen(ConsoleScreen[None]):
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
         self.table.data_table.focus()
-
-    def key_escape(self) -> None:
-        box = self.query_one("#filter", Input)
-        if box.has_focus:
-            box.value = ""
-            box.display = False
-            self._show_page()
-            self.table.data_table.focus()
 
     def action_sort(self, step: int) -> None:
         self.view.step_sort(step)

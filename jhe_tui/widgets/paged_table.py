@@ -9,10 +9,15 @@ them together) and which the screen clears when the filter changes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len, set_cell_size
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -20,19 +25,52 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive, var
+from textual.css.query import NoMatches
 from textual.widgets import DataTable, Input, Label, Select
 
 from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
+from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.table import ConsoleTable
 
 PAGE_SIZES = (20, 100, 500, 1000)
 PAGING = Binding.Group("Page")
 
 
-def _mark(selected: bool) -> Text:
-    """A ticked box that reads without colour (and as Text: "[x]" would parse as markup)."""
-    return Text("[x]" if selected else "[ ]")
+class Cell:
+    """One line of plain text in a table cell. A DataTable str cell would be parsed as markup
+    (names can hold "["); a Rich ``Text`` is wrapped and justified on every paint, which made
+    painting a page of 100 rows cost twice as much, for text that is always one line, padded or
+    cut to its column."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Cell) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        width = cell_len(self.text)
+        return Measurement(width, width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield Segment(set_cell_size(self.text, options.max_width))
+
+
+TICKED, UNTICKED = Cell("[x]"), Cell("[ ]")
+
+
+def _mark(selected: bool) -> Cell:
+    """A ticked box that reads without colour."""
+    return TICKED if selected else UNTICKED
 
 
 @dataclass(frozen=True)
@@ -43,16 +81,6 @@ class Row:
     key: str
     item: Any
     cells: tuple[str | Sensitive, ...]
-
-
-def _clear_with_widths(table: DataTable[Any]) -> None:
-    """Drop the rows and the columns' widths, keeping the columns (labels and keys, whichever the
-    screen set). A DataTable's auto widths only grow, so one long value (or a page of 1000) would
-    keep a column wide, and push the last ones off screen, for every later page."""
-    columns = [(column.label, column.key.value) for column in table.ordered_columns]
-    table.clear(columns=True)
-    for label, key in columns:
-        table.add_column(label, key=key)
 
 
 class _Rows(ConsoleTable[Any]):
@@ -76,6 +104,7 @@ class PagedTable(Vertical):
     PagedTable > #pager > #page-size { width: 16; height: 1; }
     PagedTable > #pager > #page-size > SelectCurrent { border: none; height: 1; padding: 0 1; }
     PagedTable > #pager > #selection { color: $text-accent; }
+    PagedTable > #pager > #page-count.waiting { color: $text-warning; }
     """
 
     BINDINGS = [
@@ -86,7 +115,8 @@ class PagedTable(Vertical):
         Binding("space", "toggle_row", "Select", id="select.toggle", tooltip="Select or unselect the row, then move down"),
         Binding("m", "toggle_page", "Select page", show=False, id="select.page", tooltip="Select or unselect every row on this page"),
         Binding("u", "untick_all", "Unselect all", show=False, id="select.none", tooltip="Unselect every selected row, on every page"),
-        Binding("escape", "focus_table", "Back to table", show=False, id="page.back", tooltip="Leave the page box, back to the rows"),
+        Binding("escape", "back", "Back to table", show=False, id="page.back",
+                tooltip="Leave the page box, back to the rows; while a page loads, stop loading it"),
     ]
 
     page: reactive[int] = reactive(1, init=False)
@@ -102,6 +132,17 @@ class PagedTable(Vertical):
             self.table = table
             self.page = page
             self.page_size = page_size
+
+        @property
+        def control(self) -> PagedTable:
+            return self.table
+
+    class StopRequested(Message):
+        """Escape while a page loads: the screen stops loading it (and calls ``stopped``)."""
+
+        def __init__(self, table: PagedTable) -> None:
+            super().__init__()
+            self.table = table
 
         @property
         def control(self) -> PagedTable:
@@ -127,9 +168,12 @@ class PagedTable(Vertical):
         self.count = 0
         self._shown_page = 0
         self.selected: dict[str, Any] = {}
+        self.loading_page = False
+        self._table: _Rows | None = None
+        self._waiting_text = ""
 
     def compose(self) -> ComposeResult:
-        table = _Rows(cursor_type="row", zebra_stripes=True, id="rows")
+        table = self._table = _Rows(cursor_type="row", zebra_stripes=True, id="rows")
         table.add_columns(*self._columns)
         yield table
         with Horizontal(id="pager"):
@@ -145,6 +189,33 @@ class PagedTable(Vertical):
             )
             yield Label("", id="selection")
 
+    @contextmanager
+    def waiting(self) -> Iterator[None]:
+        """Around the fetch of a page: the pager says when it is slow (and that Escape stops
+        it). The rows on show stay readable meanwhile; only an empty table gets the indicator."""
+        self.loading_page = True
+        try:
+            with loading_after(self.data_table, cover=not self._rows, say=self._say_wait):
+                yield
+        finally:
+            self.loading_page = False
+
+    def _say_wait(self, text: str) -> None:
+        """While a page loads, the pager's count gives way to the wait (it fits at 80 columns)."""
+        self._waiting_text = text
+        self._update_count()  # not the page box: the user may be typing in it
+
+    def stopped(self) -> None:
+        """The page asked for was not loaded: the pager goes back to the page on show."""
+        self.set_reactive(PagedTable.page, max(self._shown_page, 1))
+        self._update_pager()
+
+    def action_back(self) -> None:
+        if self.loading_page:
+            self.post_message(self.StopRequested(self))
+        else:
+            self.data_table.focus()
+
     def refresh_masks(self) -> None:
         """Re-render the cells privacy mode masks (it has just changed); nothing is fetched again."""
         self._update_cells((row, [i for i, cell in enumerate(row.cells) if isinstance(cell, Sensitive)])
@@ -158,8 +229,11 @@ class PagedTable(Vertical):
         self.rows_shown = 0
 
     @property
-    def data_table(self) -> DataTable[Any]:
-        return self.query_one("#rows", DataTable)
+    def data_table(self) -> ConsoleTable[Any]:
+        """The rows (kept, not looked up: every key asks the screen's checks, which read them)."""
+        if self._table is None:
+            raise NoMatches("the table is not composed yet")
+        return self._table
 
     @property
     def pages(self) -> int:
@@ -179,19 +253,31 @@ class PagedTable(Vertical):
         self.set_reactive(PagedTable.page, 1)
         self._update_pager()
 
-    def show_rows(self, rows: Iterable[Row], count: int) -> None:
+    def show_rows(self, rows: Iterable[Row], count: int, headers: Sequence[str] | None = None) -> None:
+        """The page's rows (and, when given, new column titles after the selection mark). Each
+        column takes the width this page needs: a DataTable's own widths only grow, so one long
+        value (or a page of 1000) would keep a column wide, and push the last ones off screen,
+        for every later page."""
         table = self.data_table
         # A reload of the same page keeps the cursor where the user was; a new page starts at the top.
         cursor = table.cursor_row if self.page == self._shown_page else 0
         self._shown_page = self.page
         self._rows = {row.key: row for row in rows}
         self.count = count
+        columns = table.ordered_columns
+        if headers is not None:
+            for column, header in zip(columns[1:], headers, strict=True):
+                column.label = Text(header)
         masked = privacy.is_on(self)
-        _clear_with_widths(table)
-        for row in self._rows.values():
-            # Text, not str: DataTable parses str cells as markup and names can hold "[".
-            cells = (Text(privacy.shown(cell, masked)) for cell in row.cells)
-            table.add_row(_mark(row.key in self.selected), *cells, key=row.key)
+        lines = [
+            (row.key, [_mark(row.key in self.selected), *(Cell(privacy.shown(cell, masked)) for cell in row.cells)])
+            for row in self._rows.values()
+        ]
+        widths = [cell_len(column.label.plain) for column in columns]
+        for _, cells in lines:
+            widths = [max(width, cell_len(cell.text)) for width, cell in zip(widths, cells)]
+        table.clear()
+        table.add_measured_rows(lines, widths)
         if self._rows:
             table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))
         self.rows_shown = len(self._rows)
@@ -217,14 +303,19 @@ class PagedTable(Vertical):
         columns = table.ordered_columns[1:]  # after the selection mark
         for row, indexes in changes:
             for i in indexes:
-                table.update_cell(row.key, columns[i].key, Text(privacy.shown(row.cells[i], masked)), update_width=True)
+                table.update_cell(row.key, columns[i].key, Cell(privacy.shown(row.cells[i], masked)), update_width=True)
 
     def _update_pager(self) -> None:
         self.query_one("#page-input", Input).value = str(self.page)
-        noun = self._noun if self.count == 1 else f"{self._noun}s"
-        self.query_one("#page-count", Label).update(f"of {self.pages:,} · {self.count:,} {noun}")
+        self._update_count()
         chosen = len(self.selected)
         self.query_one("#selection", Label).update(f"· {chosen:,} selected" if chosen else "")
+
+    def _update_count(self) -> None:
+        noun = self._noun if self.count == 1 else f"{self._noun}s"
+        count = self.query_one("#page-count", Label)
+        count.update(f"of {self.pages:,} · {self._waiting_text or f'{self.count:,} {noun}'}")
+        count.set_class(bool(self._waiting_text), "waiting")
 
     def _request(self, page: int) -> None:
         self.set_reactive(PagedTable.page, page)
@@ -245,9 +336,6 @@ class PagedTable(Vertical):
 
     def action_jump(self) -> None:
         self.query_one("#page-input", Input).focus()
-
-    def action_focus_table(self) -> None:
-        self.data_table.focus()
 
     def action_next_page_size(self) -> None:
         index = PAGE_SIZES.index(self.page_size) if self.page_size in PAGE_SIZES else -1

@@ -36,6 +36,7 @@ def _steady(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # No loading indicator: it shows only on a slow page, so on a loaded machine it would come
     # and go at random (tests/ui/test_loading.py covers it).
     monkeypatch.setattr(loading, "DELAY", 3600)
+    monkeypatch.setattr(loading, "SLOW", 3600)  # nor the pager's "waiting for the server" line
     monkeypatch.setenv("JHE_TUI_HOME", str(tmp_path / "home"))
 
 
