@@ -9,11 +9,12 @@ such. The target must be a regular file, or not exist: renaming over a device, a
 (``/dev/stdout``) would replace it with patient data. A stream (the command's ``-o -``, the
 standard output) is written as it comes instead.
 
-CSV rows are tidy, one per observation, with the column names jupyterhealth-client's
-``tidy_observation`` gives (``effective_time_frame_date_time``, ``blood_glucose_value``,
-``blood_glucose_unit``, ...), so notebooks written for it read ours. Text cells that a spreadsheet
-would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) get a
-leading apostrophe; numbers are written as numbers.
+CSV rows are one per observation. ``tidy`` columns (the default, ``jobs.tidy_csv``) are the ones
+jupyterhealth-client's ``tidy_observation`` gives, those with data only; ``wide`` ones are a fixed
+set (``COLUMNS``) whatever the data types. With ``spreadsheet_safe`` (the default) text cells that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return) get a leading apostrophe; numbers are written as numbers, never touched. The Bundle and the
+``Patient.ndjson`` written beside an NDJSON export are ``jobs.fhir_bundle``'s.
 
 No Textual here; patient data never goes to the log.
 """
@@ -39,10 +40,14 @@ from jhe_tui.api.fhir import decode_attachment
 from jhe_tui.api.omh import decode
 
 from .data_types import with_known_code
+from .fhir_bundle import BundleWriter, PatientsSeen, patients_of, write_patients
+from .tidy_csv import TidyCsvWriter
 from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources, with_effective
 
 FORMATS = ("csv", "ndjson", "fhir")
+CSV_COLUMNS = ("tidy", "wide")
 PARTIAL_SUFFIX = ".partial"
+PATIENTS_FILE = "Patient.ndjson"  # beside an NDJSON export, named as FHIR bulk data names its files
 
 # Body keys holding an OMH unit-value, in the order their columns appear.
 VALUE_KEYS = (
@@ -96,10 +101,21 @@ class ExportFailed(Exception):
 
 
 @dataclass(frozen=True)
+class OutputOptions:
+    """How the file looks, apart from its format: CSV columns, spreadsheet protection, patients."""
+
+    columns: str = "tidy"  # or "wide" (CSV only)
+    spreadsheet_safe: bool = True  # CSV only
+    with_patients: bool = False  # NDJSON to a file only: Patient.ndjson beside it
+
+
+@dataclass(frozen=True)
 class ExportResult:
     path: Path | None  # None: written to the stream given instead of a file
     count: int
     seconds: float
+    patients_path: Path | None = None  # Patient.ndjson, when asked for
+    patients: int = 0
 
     @property
     def rate(self) -> float:
@@ -137,8 +153,12 @@ def _patient(resource: dict[str, Any]) -> str:
     return reference.removeprefix("Patient/") if isinstance(reference, str) else ""
 
 
-def csv_row(resource: dict[str, Any]) -> list[Any]:
-    """One tidy row from a FHIR Observation resource (its OMH attachment decoded here)."""
+def _as_is(cell: Any) -> Any:
+    return cell
+
+
+def csv_row(resource: dict[str, Any], cell: Callable[[Any], Any] = neutralize) -> list[Any]:
+    """One wide row from a FHIR Observation resource (its OMH attachment decoded here)."""
     codings = (resource.get("code") or {}).get("coding") or [{}]
     coding = codings[0] if isinstance(codings[0], dict) else {}
     payload = decode_attachment((resource.get("valueAttachment") or {}).get("data"))
@@ -178,7 +198,7 @@ def csv_row(resource: dict[str, Any]) -> list[Any]:
             row += [_number(item.get("value")), item.get("unit") if isinstance(item.get("unit"), str) else ""]
         else:
             row += [_number(item), ""]
-    return [neutralize(cell) for cell in row]
+    return list(map(cell, row))
 
 
 class _Writer:
@@ -197,12 +217,16 @@ class _Writer:
 class _CsvWriter(_Writer):
     texts = False
 
+    def __init__(self, stream: io.TextIOBase, cell: Callable[[Any], Any]) -> None:
+        super().__init__(stream)
+        self.cell = cell
+
     def start(self) -> None:
         self.csv = csv.writer(self.stream, lineterminator="\n")
         self.csv.writerow(COLUMNS)
 
     def page(self, items: list[dict[str, Any]]) -> None:
-        self.csv.writerows(csv_row(o) for o in items)
+        self.csv.writerows(csv_row(o, self.cell) for o in items)
 
 
 # One encoder for the resources that come as dicts (a server without a FHIR search for the whole
@@ -223,26 +247,26 @@ class _NdjsonWriter(_Writer):
             self.stream.write("\n")  # apart: appending it would copy the page's megabyte again
 
 
-class _BundleWriter(_Writer):
-    """One ``collection`` Bundle, written entry by entry (never held whole in memory)."""
-
-    def start(self) -> None:
-        self.first = True
-        self.stream.write('{"resourceType":"Bundle","type":"collection","entry":[\n')
-
-    def page(self, items: list[dict[str, Any]]) -> None:
-        if items:
-            # Written in parts, like the NDJSON line break: joined, each would copy the megabyte again.
-            self.stream.write('{"resource":' if self.first else ',\n{"resource":')
-            self.stream.write('},\n{"resource":'.join(_texts(items)))
-            self.stream.write("}")
-            self.first = False
-
-    def finish(self) -> None:
-        self.stream.write("\n]}\n")
+def _writer(fmt: str, stream: io.TextIOBase, options: OutputOptions, client: JheClient, output: Any) -> Any:
+    """The writer of ``fmt`` as ``options`` shape it; a tidy CSV spools its rows beside the file."""
+    if fmt == "fhir":
+        return BundleWriter(stream, client.base_url)
+    if fmt == "ndjson":
+        return PatientsSeen(stream) if options.with_patients else _NdjsonWriter(stream)
+    cell = neutralize if options.spreadsheet_safe else _as_is
+    if options.columns == "wide":
+        return _CsvWriter(stream, cell)
+    return TidyCsvWriter(stream, cell, output.parent if isinstance(output, Path) else None)
 
 
-WRITERS: dict[str, type[_Writer]] = {"csv": _CsvWriter, "ndjson": _NdjsonWriter, "fhir": _BundleWriter}
+def check_options(fmt: str, options: OutputOptions, *, to_stream: bool) -> None:
+    if fmt not in FORMATS:
+        raise ExportRefused(f"Unknown format {fmt!r}; use csv, ndjson or fhir.")
+    if options.columns not in CSV_COLUMNS:
+        raise ExportRefused(f"Unknown CSV columns {options.columns!r}; use tidy or wide.")
+    if options.with_patients and (fmt != "ndjson" or to_stream):
+        raise ExportRefused(f"--with-patients writes {PATIENTS_FILE} beside an NDJSON file: "
+                            "use it with --format ndjson and -o FILE.")
 
 
 def check_output(output: Path, *, force: bool) -> None:
@@ -290,6 +314,7 @@ async def export_observations(
     window: int = 6,
     write_in_thread: bool = True,
     chosen: Sequence[FhirObservation] | None = None,
+    options: OutputOptions = OutputOptions(),
 ) -> ExportResult:
     """Write every observation matching ``query`` to ``output`` in ``fmt`` (csv, ndjson, fhir):
     a file (through a ``.partial`` one), or a text stream, written as it comes and flushed.
@@ -303,19 +328,20 @@ async def export_observations(
     ``chosen`` (the rows ticked on the screen, already fetched) is written instead of the query's
     matches; ``query`` then only names what they were chosen from.
     """
-    if fmt not in WRITERS:
-        raise ExportRefused(f"Unknown format {fmt!r}; use csv, ndjson or fhir.")
     to_file = isinstance(output, (str, os.PathLike))
+    check_options(fmt, options, to_stream=not to_file)
     if to_file:
         output = Path(output)
         check_output(output, force=force)
+        if options.with_patients:
+            check_output(output.parent / PATIENTS_FILE, force=force)
     if chosen is None:
         query.check()
         await check_study(client, query)
         query = await with_known_code(client, query)
     started = time.perf_counter()
     stream, partial = _open_partial(output) if to_file else (output, None)
-    writer = WRITERS[fmt](stream)
+    writer = _writer(fmt, stream, options, client, output)
     count = 0
     try:
         writer.start()
@@ -332,6 +358,8 @@ async def export_observations(
         writer.finish()
         stream.flush()
     except (JheError, OSError) as error:
+        if isinstance(writer, TidyCsvWriter) and isinstance(error, JheError):
+            writer.finish()  # the rows so far, from its spool, into what is kept
         raise _stopped(error, count, stream, partial) from None
     except BaseException:
         if partial is not None:
@@ -342,7 +370,26 @@ async def export_observations(
         return ExportResult(None, count, time.perf_counter() - started)
     stream.close()
     os.replace(partial, output)
+    if isinstance(writer, PatientsSeen):
+        return await _with_patients(client, query, writer.patient_ids, output, count, started)
     return ExportResult(output, count, time.perf_counter() - started)
+
+
+async def _with_patients(client: JheClient, query: ObservationQuery, patient_ids: set[int], output: Path,
+                         count: int, started: float) -> ExportResult:
+    """``Patient.ndjson`` beside the observations: their patients, through a ``.partial`` file too."""
+    target = output.parent / PATIENTS_FILE
+    try:
+        patients = await patients_of(client, query, patient_ids)
+        stream, partial = _open_partial(target)
+        with stream:
+            written = write_patients(stream, patients)
+        os.replace(partial, target)
+    except (JheError, OSError) as error:
+        reason = error.message if isinstance(error, JheError) else error.strerror or str(error)
+        raise ExportFailed(f"The {count:,} observations are in {output}, but {PATIENTS_FILE} could not be "
+                           f"written ({reason.rstrip('.')[:1].lower()}{reason.rstrip('.')[1:]}).") from None
+    return ExportResult(output, count, time.perf_counter() - started, target, written)
 
 
 async def _chosen_pages(chosen: Sequence[FhirObservation]) -> AsyncIterator[tuple[list[Any], int]]:
