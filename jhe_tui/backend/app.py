@@ -14,11 +14,12 @@ from .casing import QueryNamesMiddleware
 from .db import Pool
 from .deps import Settings
 from .errors import ApiError, CatchAllMiddleware, api_error_handler, http_error_handler
-from .routes import (consents, data_sources, fhir, invitations, oauth, observations, organizations, patients,
-                     practitioner_clients, server, studies, users)
+from .routes import (consents, data_sources, fhir, fhir_discovery, invitations, oauth, observations, organizations,
+                     patients, practitioner_clients, server, studies, users)
 
 ROUTERS = tuple(module.router for module in (server, oauth, users, organizations, studies, patients, invitations,
-                                             consents, observations, data_sources, fhir, practitioner_clients))
+                                             consents, observations, data_sources, fhir, fhir_discovery,
+                                             practitioner_clients))
 
 
 def create_app(settings: Settings, *, own_loop: bool = False) -> FastAPI:
