@@ -14,11 +14,11 @@ from .casing import QueryNamesMiddleware
 from .db import Pool
 from .deps import Settings
 from .errors import ApiError, CatchAllMiddleware, api_error_handler, http_error_handler
-from .routes import (consents, data_sources, fhir, fhir_discovery, invitations, oauth, observations, organizations,
+from .routes import (consents, data_sources, fhir, fhir_patients, invitations, oauth, observations, organizations,
                      patients, practitioner_clients, server, studies, users)
 
 ROUTERS = tuple(module.router for module in (server, oauth, users, organizations, studies, patients, invitations,
-                                             consents, observations, data_sources, fhir, fhir_discovery,
+                                             consents, observations, data_sources, fhir, fhir_patients,
                                              practitioner_clients))
 
 
