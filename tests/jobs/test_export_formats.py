@@ -135,3 +135,16 @@ def test_cli_flags_and_json_summary(tmp_path, capsys):
     assert main([*args, "--format", "csv", "--with-patients", "-o", str(tmp_path / "p.csv")]) == 2
     failed = capsys.readouterr()
     assert json.loads(failed.out)["status"] == "usage" and "with-patients" in failed.err
+
+
+def test_import_json_summary_is_the_last_stdout_line(tmp_path, capsys):
+    from jhe_tui.cli import main
+
+    source = tmp_path / "p.csv"
+    source.write_text("email,last_name,first_name,dob,phone,external_id\n"
+                      "json.summary@example.org,Summary,Jay,1980-02-03,,\nnot-an-email,X,Y,1980-02-03,,\n")
+    report = tmp_path / "r.csv"
+    assert main(["import", str(source), "--demo", "--org", str(ORG), "--report", str(report), "--json"]) == 1
+    line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert line["command"] == "import" and line["exit"] == 1 and line["status"] == "failed"
+    assert line["rows"] == 2 and line["created"] == 1 and line["invalid"] == 1 and line["report"] == str(report)
