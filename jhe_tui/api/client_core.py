@@ -107,6 +107,11 @@ class ClientCore:
         """When the client tries a request again; jobs retrying whole calls wait as it does."""
         return self._session.retry
 
+    @property
+    def base_url(self) -> str:
+        """The server's address, as the client was given it (without a trailing slash)."""
+        return self._session.base_url
+
     def use_auth(self, auth: Auth) -> None:
         """Sign the following requests with ``auth`` (after a new sign-in)."""
         self._session.auth = auth

@@ -43,6 +43,15 @@ def register(sub) -> None:
     exp.add_argument("--resume", action="store_true",
                      help="carry on an interrupted export of the same query and format to FILE")
     exp.add_argument("--quiet", action="store_true", help="no progress bar")
+    exp.add_argument("--columns", choices=["tidy", "wide"], default="tidy",
+                     help="CSV columns: tidy (default) as jupyterhealth-client's tidy_observation, only those "
+                     "with data; wide, a fixed set for every data type")
+    exp.add_argument("--no-spreadsheet-safe", dest="spreadsheet_safe", action="store_false",
+                     help="CSV: no apostrophe before text a spreadsheet would run as a formula (for pandas)")
+    exp.add_argument("--with-patients", action="store_true",
+                     help="NDJSON: also write Patient.ndjson (FHIR Patients) beside the file")
+    exp.add_argument("--json", action="store_true",
+                     help="end with a one-line JSON summary on stdout (on stderr with -o -)")
     add_server_options(exp)
     exp.set_defaults(handler=run)
 
@@ -86,19 +95,36 @@ def run(args: argparse.Namespace) -> int:
         again = "" if _to_stdout(args) else "; the same command with --resume carries on from the last page written"
         return fail(f"interrupted{again}.", EXIT_FAILED)
     except ExportRefused as problem:
-        return fail(str(problem), EXIT_USAGE)
+        return _summary(args, EXIT_USAGE, error=str(problem)) or fail(str(problem), EXIT_USAGE)
     except InvalidInput as problem:
-        return fail(problem.message, EXIT_USAGE)
+        return _summary(args, EXIT_USAGE, error=problem.message) or fail(problem.message, EXIT_USAGE)
     except ExportFailed as problem:
         if _to_stdout(args):
             _drop_unwritten_output()
-        again = " Run the same command with --resume to carry on from there." if problem.partial else ""
-        return fail(f"{problem}{again}", EXIT_FAILED)
+        again = " Run the same command with --resume to carry on from there." if problem.resumable else ""
+        partial = str(problem.partial) if problem.partial else None
+        return (_summary(args, EXIT_FAILED, error=str(problem), partial=partial)
+                or fail(f"{problem}{again}", EXIT_FAILED))
     noun = "observation" if result.count == 1 else "observations"
     where = result.path or "the standard output"
     print(shown(f"Exported {result.count:,} {noun} to {where} in {result.seconds:.1f} s ({result.rate:,.0f}/s)."),
           file=sys.stderr)
+    _summary(args, EXIT_OK, count=result.count, file=str(result.path) if result.path else "-",
+             patients_file=str(result.patients_path) if result.patients_path else None,
+             patients=result.patients, seconds=round(result.seconds, 3))
     return EXIT_OK
+
+
+def _summary(args: argparse.Namespace, code: int, **fields) -> None:
+    """With --json, one line for scripts: on stdout, or on stderr when stdout carries the data.
+    Returns None so a failure's sentence still follows on stderr."""
+    if getattr(args, "json", False):
+        import json
+
+        status = {EXIT_OK: "ok", EXIT_FAILED: "failed", EXIT_USAGE: "usage"}[code]
+        line = json.dumps({"command": "export", "status": status, "exit": code, "format": args.format, **fields},
+                          ensure_ascii=False)
+        print(shown(line), file=sys.stderr if _to_stdout(args) else sys.stdout, flush=True)
 
 
 def _to_stdout(args: argparse.Namespace) -> bool:
@@ -124,17 +150,19 @@ def _drop_unwritten_output() -> None:
 
 
 async def _export(client, query, args):
-    from jhe_tui.jobs.export import export_observations
+    from jhe_tui.jobs.export import OutputOptions, export_observations
     from jhe_tui.jobs.pacing import Pacing
 
     output = _stdout() if _to_stdout(args) else args.output
     pacing = Pacing(retry=client.retry)
+    options = OutputOptions(columns=args.columns, spreadsheet_safe=args.spreadsheet_safe,
+                            with_patients=args.with_patients)
 
     async def run(progress):
         # Nothing else runs on this event loop: writing on it is cheaper than in a thread.
         return await export_observations(
             client, query, args.format, output, force=args.force, progress=progress, write_in_thread=False,
-            pacing=pacing, resume=args.resume, keep_interrupted=not _to_stdout(args),
+            pacing=pacing, resume=args.resume, keep_interrupted=not _to_stdout(args), options=options,
         )
 
     async with client:

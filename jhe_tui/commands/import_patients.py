@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jhe_tui.commands.common import EXIT_FAILED, EXIT_USAGE, add_server_options, fail, shown, target
+from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, shown, target
 
 if TYPE_CHECKING:
     from jhe_tui.jobs.imports import Checkpoint, ImportRun
@@ -55,6 +55,8 @@ def register(sub) -> None:
                      help="send again the invitations an interrupted run may already have sent, where the server "
                           "cannot tell (each new link cancels the earlier one)")
     imp.add_argument("--dry-run", action="store_true", help="check and look up every row, change nothing")
+    imp.add_argument("--json", action="store_true",
+                     help="end with a one-line JSON summary on stdout (counts per outcome, report, exit status)")
     imp.add_argument("--concurrency", type=int, default=4, metavar="N", help="rows in flight at most (default 4, 1-32); fewer while the server slows down")
     imp.add_argument("--journal", type=Path, metavar="FILE", help="journal file (default: user data directory)")
     imp.add_argument("--report", type=Path, metavar="FILE",
@@ -191,7 +193,24 @@ async def _run(args: argparse.Namespace, checkpoint: Checkpoint | None) -> int:
     if summary.invalid:
         print("Invalid rows are explained in the report; fix them in the file and run the same command again.",
               file=err)
-    return summary.exit_code if run.report_problem is None else max(summary.exit_code, EXIT_FAILED)
+    code = summary.exit_code if run.report_problem is None else max(summary.exit_code, EXIT_FAILED)
+    if args.json:
+        _json_summary(args, run, summary, code)
+    return code
+
+
+def _json_summary(args: argparse.Namespace, run: ImportRun, summary, code: int) -> None:
+    """The closing line for scripts: stdout holds nothing else, the progress and sentences go to stderr."""
+    import json
+
+    from jhe_tui.jobs.imports.outcomes import Outcome
+
+    line = {"command": "import", "status": "ok" if code == EXIT_OK else "failed", "exit": code,
+            "file": str(args.file), "dry_run": args.dry_run, "rows": len(summary.results),
+            **{outcome.value.replace(" ", "_"): summary.count(outcome) for outcome in Outcome},
+            "report": None if run.report_problem else str(run.report_path),
+            "journal": str(run.journal_path) if run.journal_path else None, "seconds": round(summary.elapsed, 3)}
+    print(shown(json.dumps(line, ensure_ascii=False)), flush=True)
 
 
 def _print_report(run: ImportRun) -> None:

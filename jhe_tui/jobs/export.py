@@ -11,11 +11,12 @@ exist: renaming over a device, a FIFO or a link (``/dev/stdout``) would replace 
 data. A stream (the command's ``-o -``, the
 standard output) is written as it comes instead.
 
-CSV rows are tidy, one per observation, with the column names jupyterhealth-client's
-``tidy_observation`` gives (``effective_time_frame_date_time``, ``blood_glucose_value``,
-``blood_glucose_unit``, ...), so notebooks written for it read ours. Text cells that a spreadsheet
-would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) get a
-leading apostrophe; numbers are written as numbers.
+CSV rows are one per observation. ``tidy`` columns (the default, ``jobs.tidy_csv``) are the ones
+jupyterhealth-client's ``tidy_observation`` gives, those with data only; ``wide`` ones are a fixed
+set (``COLUMNS``) whatever the data types. With ``spreadsheet_safe`` (the default) text cells that a
+spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
+return) get a leading apostrophe; numbers are written as numbers, never touched. The Bundle and the
+``Patient.ndjson`` written beside an NDJSON export are ``jobs.fhir_bundle``'s.
 
 No Textual here; patient data never goes to the log.
 """
@@ -38,14 +39,20 @@ from typing import Any, TextIO
 from jhe_tui.api import FhirObservation, JheClient, JheError
 from jhe_tui.api.fhir import decode_attachment
 from jhe_tui.api.omh import decode
+from jhe_tui.local import paths
 
 from . import export_resume
 from .data_types import with_known_code
 from .export_resume import CannotResume
+from .fhir_bundle import BundleWriter, PatientsSeen, patients_of, write_patients
+from .tidy_csv import TidyCsvWriter
 from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources, with_effective
 from .pacing import Pacing
 
 FORMATS = ("csv", "ndjson", "fhir")
+CSV_COLUMNS = ("tidy", "wide")
+PARTIAL_SUFFIX = ".partial"
+PATIENTS_FILE = "Patient.ndjson"  # beside an NDJSON export, named as FHIR bulk data names its files
 
 # Body keys holding an OMH unit-value, in the order their columns appear.
 VALUE_KEYS = (
@@ -96,6 +103,16 @@ class ExportFailed(Exception):
     def __init__(self, message: str, partial: Path | None = None) -> None:
         super().__init__(message)
         self.partial = partial
+        self.resumable = False  # whether --resume can carry on from ``partial``
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """How the file looks, apart from its format: CSV columns, spreadsheet protection, patients."""
+
+    columns: str = "tidy"  # or "wide" (CSV only)
+    spreadsheet_safe: bool = True  # CSV only
+    with_patients: bool = False  # NDJSON to a file only: Patient.ndjson beside it
 
 
 @dataclass(frozen=True)
@@ -103,6 +120,8 @@ class ExportResult:
     path: Path | None  # None: written to the stream given instead of a file
     count: int
     seconds: float
+    patients_path: Path | None = None  # Patient.ndjson, when asked for
+    patients: int = 0
 
     @property
     def rate(self) -> float:
@@ -140,8 +159,12 @@ def _patient(resource: dict[str, Any]) -> str:
     return reference.removeprefix("Patient/") if isinstance(reference, str) else ""
 
 
-def csv_row(resource: dict[str, Any]) -> list[Any]:
-    """One tidy row from a FHIR Observation resource (its OMH attachment decoded here)."""
+def _as_is(cell: Any) -> Any:
+    return cell
+
+
+def csv_row(resource: dict[str, Any], cell: Callable[[Any], Any] = neutralize) -> list[Any]:
+    """One wide row from a FHIR Observation resource (its OMH attachment decoded here)."""
     codings = (resource.get("code") or {}).get("coding") or [{}]
     coding = codings[0] if isinstance(codings[0], dict) else {}
     payload = decode_attachment((resource.get("valueAttachment") or {}).get("data"))
@@ -181,7 +204,7 @@ def csv_row(resource: dict[str, Any]) -> list[Any]:
             row += [_number(item.get("value")), item.get("unit") if isinstance(item.get("unit"), str) else ""]
         else:
             row += [_number(item), ""]
-    return [neutralize(cell) for cell in row]
+    return list(map(cell, row))
 
 
 class _Writer:
@@ -203,6 +226,10 @@ class _Writer:
 class _CsvWriter(_Writer):
     texts = False
 
+    def __init__(self, stream: io.TextIOBase, cell: Callable[[Any], Any]) -> None:
+        super().__init__(stream)
+        self.cell = cell
+
     def start(self) -> None:
         self.resume(0)
         self.csv.writerow(COLUMNS)
@@ -211,7 +238,7 @@ class _CsvWriter(_Writer):
         self.csv = csv.writer(self.stream, lineterminator="\n")
 
     def page(self, items: list[dict[str, Any]]) -> None:
-        self.csv.writerows(csv_row(o) for o in items)
+        self.csv.writerows(csv_row(o, self.cell) for o in items)
 
 
 # One encoder for the resources that come as dicts (a server without a FHIR search for the whole
@@ -232,29 +259,35 @@ class _NdjsonWriter(_Writer):
             self.stream.write("\n")  # apart: appending it would copy the page's megabyte again
 
 
-class _BundleWriter(_Writer):
-    """One ``collection`` Bundle, written entry by entry (never held whole in memory)."""
-
-    def start(self) -> None:
-        self.resume(0)
-        self.stream.write('{"resourceType":"Bundle","type":"collection","entry":[\n')
-
-    def resume(self, written: int) -> None:
-        self.first = written == 0
-
-    def page(self, items: list[dict[str, Any]]) -> None:
-        if items:
-            # Written in parts, like the NDJSON line break: joined, each would copy the megabyte again.
-            self.stream.write('{"resource":' if self.first else ',\n{"resource":')
-            self.stream.write('},\n{"resource":'.join(_texts(items)))
-            self.stream.write("}")
-            self.first = False
-
-    def finish(self) -> None:
-        self.stream.write("\n]}\n")
+def _writer(fmt: str, stream: io.TextIOBase, options: OutputOptions, client: JheClient, output: Any) -> Any:
+    """The writer of ``fmt`` as ``options`` shape it; a tidy CSV spools its rows beside the file."""
+    if fmt == "fhir":
+        return BundleWriter(stream, client.base_url)
+    if fmt == "ndjson":
+        return PatientsSeen(stream) if options.with_patients else _NdjsonWriter(stream)
+    cell = neutralize if options.spreadsheet_safe else _as_is
+    if options.columns == "wide":
+        return _CsvWriter(stream, cell)
+    return TidyCsvWriter(stream, cell, output.parent if isinstance(output, Path) else None)
 
 
-WRITERS: dict[str, type[_Writer]] = {"csv": _CsvWriter, "ndjson": _NdjsonWriter, "fhir": _BundleWriter}
+def resumable(fmt: str, options: OutputOptions) -> bool:
+    """Whether an interrupted export can go on where it stopped: not a tidy CSV, whose columns are
+    known only once every row is in, nor one whose ``Patient.ndjson`` needs every page's patients."""
+    return not (fmt == "csv" and options.columns == "tidy") and not options.with_patients
+
+
+def check_options(fmt: str, options: OutputOptions, *, to_stream: bool, resume: bool = False) -> None:
+    if resume and not resumable(fmt, options):
+        raise ExportRefused("--resume carries on an NDJSON, FHIR or --columns wide CSV export without "
+                            "--with-patients; a tidy CSV's columns are known only at the end, so run it again.")
+    if fmt not in FORMATS:
+        raise ExportRefused(f"Unknown format {fmt!r}; use csv, ndjson or fhir.")
+    if options.columns not in CSV_COLUMNS:
+        raise ExportRefused(f"Unknown CSV columns {options.columns!r}; use tidy or wide.")
+    if options.with_patients and (fmt != "ndjson" or to_stream):
+        raise ExportRefused(f"--with-patients writes {PATIENTS_FILE} beside an NDJSON file: "
+                            "use it with --format ndjson and -o FILE.")
 
 
 def check_output(output: Path, *, force: bool) -> None:
@@ -285,6 +318,11 @@ def check_output(output: Path, *, force: bool) -> None:
         raise ExportRefused(f"The directory {output.parent} does not exist.")
 
 
+def _open_partial(output: Path) -> tuple[io.TextIOWrapper, Path]:
+    fd, partial = paths.create_beside(output, PARTIAL_SUFFIX)
+    return open(fd, "w", encoding="utf-8", newline=""), partial
+
+
 async def export_observations(
     client: JheClient,
     query: ObservationQuery,
@@ -299,6 +337,7 @@ async def export_observations(
     keep_interrupted: bool = False,
     write_in_thread: bool = True,
     chosen: Sequence[FhirObservation] | None = None,
+    options: OutputOptions = OutputOptions(),
 ) -> ExportResult:
     """Write every observation matching ``query`` to ``output`` in ``fmt`` (csv, ndjson, fhir):
     a file (through a ``.partial`` one), or a text stream, written as it comes and flushed.
@@ -317,24 +356,26 @@ async def export_observations(
     ``chosen`` (the rows ticked on the screen, already fetched) is written instead of the query's
     matches; ``query`` then only names what they were chosen from.
     """
-    if fmt not in WRITERS:
-        raise ExportRefused(f"Unknown format {fmt!r}; use csv, ndjson or fhir.")
     to_file = isinstance(output, (str, os.PathLike))
+    check_options(fmt, options, to_stream=not to_file, resume=resume)
     if to_file:
         output = Path(output)
         check_output(output, force=force)
+        if options.with_patients:
+            check_output(output.parent / PATIENTS_FILE, force=force)
     if chosen is None:
         query.check()
         await check_study(client, query)
         query = await with_known_code(client, query)
     started = time.perf_counter()
+    track = chosen is None and resumable(fmt, options)
     try:
         stream, partial, state = (export_resume.open_target(output, query, fmt, page_size, resume=resume,
-                                                            track=chosen is None)
+                                                            track=track)
                                   if to_file else (output, None, None))
     except CannotResume as refusal:
         raise ExportRefused(str(refusal)) from None
-    writer = WRITERS[fmt](stream)
+    writer = _writer(fmt, stream, options, client, output)
     resumed = state is not None and state.pages > 0
     count = state.count if state is not None else 0
     try:
@@ -370,7 +411,10 @@ async def export_observations(
         stream.close()
         raise ExportRefused(str(refusal)) from None
     except (JheError, OSError) as error:
+        if isinstance(writer, TidyCsvWriter) and isinstance(error, JheError):
+            writer.finish()  # the rows so far, from its spool, into what is kept
         failed = _stopped(error, count, stream, partial)
+        failed.resumable = state is not None and failed.partial is not None
         if state is not None:
             state.keep() if failed.partial else state.drop()
         raise failed from None
@@ -390,7 +434,26 @@ async def export_observations(
     os.replace(partial, output)
     if state is not None:
         state.drop()
+    if isinstance(writer, PatientsSeen):
+        return await _with_patients(client, query, writer.patient_ids, output, count, started)
     return ExportResult(output, count, time.perf_counter() - started)
+
+
+async def _with_patients(client: JheClient, query: ObservationQuery, patient_ids: set[int], output: Path,
+                         count: int, started: float) -> ExportResult:
+    """``Patient.ndjson`` beside the observations: their patients, through a ``.partial`` file too."""
+    target = output.parent / PATIENTS_FILE
+    try:
+        patients = await patients_of(client, query, patient_ids)
+        stream, partial = _open_partial(target)
+        with stream:
+            written = write_patients(stream, patients)
+        os.replace(partial, target)
+    except (JheError, OSError) as error:
+        reason = error.message if isinstance(error, JheError) else error.strerror or str(error)
+        raise ExportFailed(f"The {count:,} observations are in {output}, but {PATIENTS_FILE} could not be "
+                           f"written ({reason.rstrip('.')[:1].lower()}{reason.rstrip('.')[1:]}).") from None
+    return ExportResult(output, count, time.perf_counter() - started, target, written)
 
 
 async def _chosen_pages(chosen: Sequence[FhirObservation]) -> AsyncIterator[tuple[list[Any], int | None]]:

@@ -21,10 +21,13 @@ from api_recordings import MISSING_REASON, load_exchanges  # noqa: E402
 from jhe_tui.api import Generation, JheClient, MockTransport  # noqa: E402
 from jhe_tui.api.fhir import decode_attachment  # noqa: E402
 from jhe_tui.cli import main  # noqa: E402
-from jhe_tui.jobs.export import COLUMNS, ExportFailed, ExportRefused, export_observations, neutralize  # noqa: E402
+from jhe_tui.jobs.export import (  # noqa: E402
+    COLUMNS, ExportFailed, ExportRefused, OutputOptions, export_observations, neutralize,
+)
 from jhe_tui.jobs.observations import ObservationQuery, matching  # noqa: E402
 
 ORG, STUDY = 20003, 30001
+WIDE = OutputOptions(columns="wide")
 
 
 def check_fhir_observation(resource: dict) -> dict:
@@ -54,7 +57,7 @@ async def test_csv_values_match_the_decoded_observations(client_for, tmp_path):
     query = ObservationQuery(ORG, study_id=STUDY, since=date(2000, 1, 1))
     out = tmp_path / "study.csv"
     async with client_for() as client:
-        result = await export_observations(client, query, "csv", out)
+        result = await export_observations(client, query, "csv", out, options=WIDE)
         wanted = await expected(client, query)
     assert result.count == len(wanted) > 100
     assert mode(out) == 0o600
@@ -107,7 +110,7 @@ async def test_refuses_to_overwrite_without_force(client_for, tmp_path):
             await export_observations(client, query, "csv", out)
         assert out.read_text() == "keep me"
         await export_observations(client, query, "csv", out, force=True)
-    assert out.read_text().startswith("id,") and mode(out) == 0o600
+    assert out.read_text().startswith("resource_type,code,") and mode(out) == 0o600
 
 
 def test_formula_cells_are_neutralized_numbers_are_not():
@@ -159,7 +162,7 @@ async def test_a_server_error_mid_export_leaves_a_partial_file(tmp_path):
 async def test_an_unreadable_payload_is_exported_raw_not_a_crash(tmp_path):
     payloads = [{"body": {"heart_rate": {"value": 61, "unit": "beats/min"}}}, {"body": "not an omh body"}]
     async with JheClient("http://jhe.test", "t", transport=MockTransport(fhir_handler(payloads))) as client:
-        await export_observations(client, ObservationQuery(ORG), "csv", tmp_path / "x.csv", page_size=1)
+        await export_observations(client, ObservationQuery(ORG), "csv", tmp_path / "x.csv", page_size=1, options=WIDE)
         await export_observations(client, ObservationQuery(ORG), "ndjson", tmp_path / "x.ndjson", page_size=1)
     rows = list(csv.DictReader((tmp_path / "x.csv").open(newline="")))
     assert rows[0]["heart_rate_value"] == "61" and rows[1]["value_text"] == "(unreadable payload)"

@@ -11,12 +11,14 @@ import os
 import stat
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from jhe_tui.api import JheClient, MockTransport
 from jhe_tui.cli import main
+from jhe_tui.jobs import fhir_bundle
 from jhe_tui.jobs.export import ExportFailed, export_observations
 from jhe_tui.jobs.imports import write_report
 from jhe_tui.jobs.observations import ObservationQuery
@@ -42,6 +44,7 @@ def victim(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("fmt", ["csv", "ndjson", "fhir"])
 def test_dash_streams_the_export_to_stdout_with_progress_only_on_stderr(fmt, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(fhir_bundle, "utc_now", lambda: datetime(2026, 1, 31, 8, 15, tzinfo=timezone.utc))
     assert main([*EXPORT, "--format", fmt, "-o", str(tmp_path / "file")]) == 0
     capsys.readouterr()
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # so the progress bar is drawn
@@ -64,7 +67,7 @@ def test_dash_to_a_reader_that_stops_early_is_one_sentence_not_a_traceback(tmp_p
     command = [sys.executable, "-m", "jhe_tui", "export", "observations", "--demo", "--org", str(ORG),
                "--format", "csv", "-o", "-"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as proc:
-        assert proc.stdout.readline().startswith(b"id,patient_id,")
+        assert proc.stdout.readline().startswith(b"resource_type,code,")
         proc.stdout.close()
         err = proc.stderr.read().decode()
         code = proc.wait()
@@ -139,7 +142,7 @@ async def test_a_link_planted_at_the_partial_name_is_never_followed(client_for, 
         result = await export_observations(client, ObservationQuery(ORG, patient_id=PATIENT), "csv", out)
     assert target.read_text() == "not yours to overwrite\n" and mode(target) == 0o644
     assert planted.is_symlink() and os.readlink(planted) == str(target)
-    assert result.count > 0 and out.read_text().startswith("id,") and mode(out) == 0o600
+    assert result.count > 0 and out.read_text().startswith("resource_type,") and mode(out) == 0o600
     assert not out.is_symlink()
 
 
