@@ -110,7 +110,7 @@ async def test_other_organizations_study_is_forbidden(api) -> None:
 
 
 @pytest.mark.parametrize("path", ["/api/v1/patients/", "/api/v1/nothing", "/o/token", "/api/v1/patients/abc",
-                                  "/api/v1/patients/1234567890123456789012", "/fhir/r5/Patient"])
+                                  "/api/v1/patients/1234567890123456789012", "/fhir/r5/Encounter"])
 async def test_unknown_urls_are_json_404(api, path: str) -> None:
     response = await api.get(path)
     assert response.status_code == 404

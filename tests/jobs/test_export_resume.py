@@ -13,11 +13,27 @@ import pytest
 
 from jhe_tui.api import ASGITransport, JheClient, RetryPolicy
 from jhe_tui.cli import main
-from jhe_tui.jobs.export import ExportFailed, ExportRefused, export_observations
+from jhe_tui.jobs.export import ExportFailed, ExportRefused, OutputOptions
+from jhe_tui.jobs.export import export_observations as _export_observations
 from jhe_tui.jobs.observations import ObservationQuery
 from jhe_tui.jobs.pacing import Pacing
 
 from .conftest import no_sleep
+
+
+@pytest.fixture(autouse=True)
+def _fixed_bundle_time(monkeypatch):
+    """The Bundle's timestamp is when its first part was written: the same for both runs here."""
+    from datetime import datetime, timezone
+
+    from jhe_tui.jobs import fhir_bundle
+
+    monkeypatch.setattr(fhir_bundle, "utc_now", lambda: datetime(2026, 1, 31, 8, 15, tzinfo=timezone.utc))
+
+
+def export_observations(*args, **kwargs):
+    """A CSV resumes with the wide columns (a tidy CSV's columns are known only at the end)."""
+    return _export_observations(*args, options=OutputOptions(columns="wide"), **kwargs)
 
 ORG, STUDY = 20003, 30001
 QUERY = ObservationQuery(ORG, study_id=STUDY, since=date(2000, 1, 1))
@@ -182,6 +198,14 @@ def test_the_command_refuses_resume_to_the_standard_output(capsys):
 
 def test_the_command_resumes_and_says_how_after_a_failure(tmp_path, capsys):
     out = tmp_path / "o.csv"
-    code = main(["export", "observations", "--demo", "--org", str(ORG), "--format", "csv", "-o", str(out), "--resume"])
+    code = main(["export", "observations", "--demo", "--org", str(ORG), "--format", "csv", "--columns", "wide", "-o", str(out), "--resume"])
     err = capsys.readouterr().err
     assert code == 2 and "no interrupted export" in err and "\n" not in err.strip()
+
+
+async def test_a_tidy_csv_or_an_export_with_patients_is_not_resumed_but_run_again(backend, tmp_path):
+    async with JheClient(backend.site_url, backend.token_for("manager"), transport=ASGITransport(app=backend.app)) as c:
+        for fmt, options in (("csv", OutputOptions()), ("ndjson", OutputOptions(with_patients=True))):
+            with pytest.raises(ExportRefused, match="run it again"):
+                await _export_observations(c, QUERY, fmt, tmp_path / f"x.{fmt}", options=options, resume=True)
+    assert list(tmp_path.glob("x.*")) == []
