@@ -18,7 +18,6 @@ from api_replay import Scenario, Support, expect, raw
 
 from jhe_tui.api import Generation, InvalidInput, JheClient, JheError, NotFound
 from jhe_tui.api.admin_rules import MEMBER_ROLES
-from jhe_tui.api.session import path_template
 
 # The invitation and sign-in part of each file (the API-key part starts after it).
 INVITATION_PART = {Generation.LEGACY: range(103, 111), Generation.CURRENT: range(107, 132)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 from datetime import timedelta
 
-from textual.widgets import Input, OptionList, Select, Static
+from textual.widgets import Input, Select, Static
 
 from jhe_tui.dialogs.chart import ChartModal
 from jhe_tui.dialogs.export import ExportModal
