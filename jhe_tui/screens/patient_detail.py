@@ -50,7 +50,7 @@ from jhe_tui.widgets.patient_form import identifiers_text
 from jhe_tui.widgets.table import ConsoleTable
 
 WRITES = frozenset({"edit", "remove", "invite", "consent", "enroll", "unenroll"})
-NO_LINK = "No link generated in this session. Press i to generate one (then copy it, or e-mail it too)."
+NO_LINK = "No link yet: i generates one."
 
 
 def when(moment: datetime | None) -> str:
