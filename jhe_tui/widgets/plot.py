@@ -119,7 +119,7 @@ class ReadingsPlot(PlotextPlot):
         plt.yticks(ticks, [f"{format_number(t)} {unit}".strip() for t in ticks])
         days = (self.end - self.start).total_seconds() / DAY
         plt.xlim(0, days)
-        plt.xticks(*date_ticks(self.start, self.end, max(2, min(6, self.size.width // 14))))
+        plt.xticks(*date_ticks(self.start, self.end, max(2, min(6, self.size.width // 20))))
         return super().render()
 
     def _colour(self, name: str) -> tuple[int, int, int]:
