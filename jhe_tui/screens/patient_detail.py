@@ -192,7 +192,11 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         if self.focused is None or self.focused.id not in ("pending", "answered"):
             # Start where the consent keys act: pending answers first, they need follow-up.
             first = "pending" if any(row.scope.consented is None for row in self.consent_rows.values()) else "answered"
-            self.query_one(f"#{first}", DataTable).focus()
+            table = self.query_one(f"#{first}", DataTable)
+            table.focus(scroll_visible=False)
+            # Brought into view once laid out with what was just shown (the history above it
+            # changes its place), not against the layout before.
+            self.call_after_refresh(table.scroll_visible, animate=False)
 
     def _show_patient(self, patient: Patient) -> None:
         masked = privacy.is_on(self)
