@@ -16,7 +16,7 @@ from typing import Any
 
 from .fhir_pages import bundle_resources
 from .models import FhirObservation
-from .omh import decode
+from .omh import decode, parse_time
 from .pages import Page
 
 
@@ -34,15 +34,6 @@ def decode_attachment(data: Any) -> Any:
     return None
 
 
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _patient_id(subject: Any) -> int | None:
     reference = subject.get("reference") if isinstance(subject, dict) else None
     if isinstance(reference, str) and reference.startswith("Patient/"):
@@ -57,7 +48,7 @@ def observation_from_resource(resource: dict[str, Any]) -> FhirObservation:
     attachment = resource.get("valueAttachment") or {}
     payload = decode_attachment(attachment.get("data"))
     period = resource.get("effectivePeriod") or {}
-    start = _time(resource.get("effectiveDateTime")) or _time(period.get("start"))
+    start = parse_time(resource.get("effectiveDateTime")) or parse_time(period.get("start"))
     return FhirObservation(
         id=str(resource.get("id", "")),
         status=resource.get("status"),
@@ -66,8 +57,8 @@ def observation_from_resource(resource: dict[str, Any]) -> FhirObservation:
         coding_display=coding.get("display"),
         subject_patient_id=_patient_id(resource.get("subject")),
         effective_start=start,
-        effective_end=_time(period.get("end")),
-        last_updated=_time((resource.get("meta") or {}).get("lastUpdated")),
+        effective_end=parse_time(period.get("end")),
+        last_updated=parse_time((resource.get("meta") or {}).get("lastUpdated")),
         payload=payload,
         value=decode(payload, coding.get("code")),
         resource=resource,

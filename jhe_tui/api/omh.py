@@ -100,7 +100,8 @@ def _duration_text(minutes: float) -> str:
     return f"{hours} h" if hours else f"{rest} min"
 
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
+    """An ISO 8601 time as servers and OMH payloads write it, or None for anything else."""
     if not isinstance(value, str):
         return None
     try:
@@ -114,12 +115,12 @@ def effective_time(frame: Any) -> tuple[datetime | None, datetime | None]:
     if not isinstance(frame, dict):
         return None, None
     if "date_time" in frame:
-        return _parse_time(frame["date_time"]), None
+        return parse_time(frame["date_time"]), None
     interval = frame.get("time_interval")
     if not isinstance(interval, dict):
         return None, None
-    start = _parse_time(interval.get("start_date_time"))
-    end = _parse_time(interval.get("end_date_time"))
+    start = parse_time(interval.get("start_date_time"))
+    end = parse_time(interval.get("end_date_time"))
     length = _quantity(interval.get("duration"))
     minutes = _minutes(*length) if length else None
     if minutes is not None and (start is None) != (end is None):

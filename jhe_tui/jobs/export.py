@@ -13,7 +13,7 @@ standard output) is written as it comes instead.
 
 CSV rows are one per observation. ``tidy`` columns (the default, ``jobs.tidy_csv``) are the ones
 jupyterhealth-client's ``tidy_observation`` gives, those with data only; ``wide`` ones are a fixed
-set (``COLUMNS``) whatever the data types. With ``spreadsheet_safe`` (the default) text cells that a
+set (``jobs.wide_csv``) whatever the data types. With ``spreadsheet_safe`` (the default) text cells that a
 spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage
 return) get a leading apostrophe; numbers are written as numbers, never touched. The Bundle and the
 ``Patient.ndjson`` written beside an NDJSON export are ``jobs.fhir_bundle``'s.
@@ -24,7 +24,6 @@ No Textual here; patient data never goes to the log.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import json
 import os
@@ -32,13 +31,10 @@ import stat
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
 from jhe_tui.api import FhirObservation, JheClient, JheError
-from jhe_tui.api.fhir import decode_attachment
-from jhe_tui.api.omh import decode
 from jhe_tui.local import paths
 
 from . import export_resume
@@ -46,6 +42,7 @@ from .data_types import with_known_code
 from .export_resume import CannotResume
 from .fhir_bundle import BundleWriter, PatientsSeen, patients_of, write_patients
 from .tidy_csv import TidyCsvWriter
+from .wide_csv import WideCsvWriter, as_is, neutralize
 from .observations import LARGE_PAGE, ObservationQuery, check_study, matching_resources, with_effective
 from .pacing import Pacing
 
@@ -53,44 +50,6 @@ FORMATS = ("csv", "ndjson", "fhir")
 CSV_COLUMNS = ("tidy", "wide")
 PARTIAL_SUFFIX = ".partial"
 PATIENTS_FILE = "Patient.ndjson"  # beside an NDJSON export, named as FHIR bulk data names its files
-
-# Body keys holding an OMH unit-value, in the order their columns appear.
-VALUE_KEYS = (
-    "blood_glucose",
-    "systolic_blood_pressure",
-    "diastolic_blood_pressure",
-    "heart_rate",
-    "oxygen_saturation",
-    "respiratory_rate",
-    "body_temperature",
-    "body_weight",
-    "step_count",
-    "sleep_duration",
-    "total_sleep_time",
-    "distance",
-    "kcal_burned",
-    "rr_interval",
-)
-BASE_COLUMNS = (
-    "id",
-    "patient_id",
-    "subject_reference",
-    "code_coding_0_system",
-    "code_coding_0_code",
-    "schema_id_name",
-    "effective_time_frame_date_time",
-    "effective_time_frame_time_interval_start_date_time",
-    "effective_time_frame_time_interval_end_date_time",
-    "meta_lastUpdated",
-    "value",
-    "unit",
-    "value_text",
-    "temporal_relationship_to_meal",
-    "activity_name",
-)
-COLUMNS = BASE_COLUMNS + tuple(f"{key}_{part}" for key in VALUE_KEYS for part in ("value", "unit"))
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
 
 class ExportRefused(Exception):
     """Bad usage (exit 2): an existing file without --force, a target that is not a regular file,
@@ -131,116 +90,6 @@ class ExportResult:
 Progress = Callable[[int, int | None], None]
 
 
-def neutralize(cell: Any) -> Any:
-    """A text cell a spreadsheet would evaluate gets a leading apostrophe; numbers stay numbers."""
-    if isinstance(cell, str) and cell.startswith(_FORMULA_START):
-        try:
-            float(cell)
-        except ValueError:
-            return "'" + cell
-    return cell
-
-
-def _time(moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return ""
-    return int(value) if float(value).is_integer() else value
-
-
-def _patient(resource: dict[str, Any]) -> str:
-    reference = (resource.get("subject") or {}).get("reference")
-    return reference.removeprefix("Patient/") if isinstance(reference, str) else ""
-
-
-def _as_is(cell: Any) -> Any:
-    return cell
-
-
-def csv_row(resource: dict[str, Any], cell: Callable[[Any], Any] = neutralize) -> list[Any]:
-    """One wide row from a FHIR Observation resource (its OMH attachment decoded here)."""
-    codings = (resource.get("code") or {}).get("coding") or [{}]
-    coding = codings[0] if isinstance(codings[0], dict) else {}
-    payload = decode_attachment((resource.get("valueAttachment") or {}).get("data"))
-    payload = payload if isinstance(payload, dict) else {}
-    body = payload.get("body") if isinstance(payload.get("body"), dict) else {}
-    header = payload.get("header") if isinstance(payload.get("header"), dict) else {}
-    schema = header.get("schema_id") if isinstance(header.get("schema_id"), dict) else {}
-    value = decode(payload, coding.get("code"))
-    period = resource.get("effectivePeriod") or {}
-    if value is not None and value.effective_start is not None:
-        start, end = _time(value.effective_start), _time(value.effective_end)
-    else:
-        start, end = resource.get("effectiveDateTime") or period.get("start") or "", period.get("end") or ""
-    patient = _patient(resource)
-    meal = body.get("temporal_relationship_to_meal")
-    activity = body.get("activity_name")
-    row: list[Any] = [
-        resource.get("id", ""),
-        patient,
-        f"Patient/{patient}" if patient else "",
-        coding.get("system") or "",
-        coding.get("code") or "",
-        schema.get("name") or (value.name if value else ""),
-        "" if end else start,
-        start if end else "",
-        end,
-        (resource.get("meta") or {}).get("lastUpdated") or "",
-        _number(value.value) if value and value.value is not None else "",
-        (value.unit or "") if value else "",
-        value.text if value else "(unreadable payload)",
-        meal if isinstance(meal, str) else "",
-        activity if isinstance(activity, str) else "",
-    ]
-    for key in VALUE_KEYS:
-        item = body.get(key)
-        if isinstance(item, dict):
-            row += [_number(item.get("value")), item.get("unit") if isinstance(item.get("unit"), str) else ""]
-        else:
-            row += [_number(item), ""]
-    return list(map(cell, row))
-
-
-class _Writer:
-    texts = True  # takes each resource as its JSON text (a str) where the client writes them
-
-    def __init__(self, stream: io.TextIOBase) -> None:
-        self.stream = stream
-
-    def start(self) -> None: ...
-
-    def resume(self, written: int) -> None:
-        """Go on writing a file whose start and first ``written`` resources are there already."""
-
-    def page(self, items: list[dict[str, Any]]) -> None: ...
-
-    def finish(self) -> None: ...
-
-
-class _CsvWriter(_Writer):
-    texts = False
-
-    def __init__(self, stream: io.TextIOBase, cell: Callable[[Any], Any]) -> None:
-        super().__init__(stream)
-        self.cell = cell
-
-    def start(self) -> None:
-        self.resume(0)
-        self.csv.writerow(COLUMNS)
-
-    def resume(self, written: int) -> None:
-        self.csv = csv.writer(self.stream, lineterminator="\n")
-
-    def page(self, items: list[dict[str, Any]]) -> None:
-        self.csv.writerows(csv_row(o, self.cell) for o in items)
-
-
 # One encoder for the resources that come as dicts (a server without a FHIR search for the whole
 # query): ``json.dumps`` with options builds a new one per call.
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
@@ -252,7 +101,21 @@ def _texts(items: list[Any]) -> list[str]:
     return items if isinstance(items[0], str) else list(map(_encode, items))
 
 
-class _NdjsonWriter(_Writer):
+class _NdjsonWriter:
+    """One resource a line, each written as it comes: nothing to open, close or hold back."""
+
+    texts = True  # takes each resource as its JSON text (a str) where the client writes them
+
+    def __init__(self, stream: io.TextIOBase) -> None:
+        self.stream = stream
+
+    def start(self) -> None: ...
+
+    def resume(self, written: int) -> None:
+        """Go on writing a file whose first ``written`` lines are there already: nothing to do."""
+
+    def finish(self) -> None: ...
+
     def page(self, items: list[dict[str, Any]]) -> None:
         if items:
             self.stream.write("\n".join(_texts(items)))
@@ -265,9 +128,9 @@ def _writer(fmt: str, stream: io.TextIOBase, options: OutputOptions, client: Jhe
         return BundleWriter(stream, client.base_url)
     if fmt == "ndjson":
         return PatientsSeen(stream) if options.with_patients else _NdjsonWriter(stream)
-    cell = neutralize if options.spreadsheet_safe else _as_is
+    cell = neutralize if options.spreadsheet_safe else as_is
     if options.columns == "wide":
-        return _CsvWriter(stream, cell)
+        return WideCsvWriter(stream, cell)
     return TidyCsvWriter(stream, cell, output.parent if isinstance(output, Path) else None)
 
 

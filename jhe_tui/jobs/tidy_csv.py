@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from jhe_tui.api.fhir import decode_attachment
+from jhe_tui.api.omh import parse_time
 
 _UTC_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 _LOCAL_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
@@ -45,15 +46,6 @@ def flatten(value: dict | list, prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = item
     return flat
-
-
-def _moment(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
 
 
 def _utc(moment: datetime) -> str:
@@ -79,11 +71,11 @@ def tidy_record(resource: dict[str, Any]) -> dict[str, Any]:
             record.update(flatten(part))
     for key in list(record):
         if key.endswith("date_time"):
-            moment = _moment(record[key])
+            moment = parse_time(record[key])
             if moment is not None:
                 record[key] = _utc(moment)
                 record[key + "_local"] = moment.replace(tzinfo=None).strftime(_LOCAL_FORMAT)
-    updated = _moment(record.get("meta_lastUpdated"))
+    updated = parse_time(record.get("meta_lastUpdated"))
     if updated is not None:
         record["meta_lastUpdated"] = _utc(updated)
     return record

@@ -22,9 +22,10 @@ from jhe_tui.api import Generation, JheClient, MockTransport  # noqa: E402
 from jhe_tui.api.fhir import decode_attachment  # noqa: E402
 from jhe_tui.cli import main  # noqa: E402
 from jhe_tui.jobs.export import (  # noqa: E402
-    COLUMNS, ExportFailed, ExportRefused, OutputOptions, export_observations, neutralize,
+    ExportFailed, ExportRefused, OutputOptions, export_observations,
 )
 from jhe_tui.jobs.observations import ObservationQuery, matching  # noqa: E402
+from jhe_tui.jobs.wide_csv import COLUMNS, neutralize  # noqa: E402
 
 ORG, STUDY = 20003, 30001
 WIDE = OutputOptions(columns="wide")
