@@ -31,6 +31,21 @@ def test_bash_completes_commands_and_each_commands_options():
     assert complete("jhe-tui --profile clinic who") == ["whoami"]
 
 
+def test_bash_completes_the_commands_below_a_command_and_their_options():
+    assert complete("jhe-tui study ") == ["--help", "create"]
+    assert complete("jhe-tui config p") == ["path"]
+    assert complete("jhe-tui study create --de") == ["--demo", "--description"]
+    assert complete("jhe-tui member add --org 20003 --r") == ["--role"]
+    # A file argument ends the command words: the options are still the command's.
+    assert complete("jhe-tui import patients.csv --dry") == ["--dry-run"]
+
+
+def test_fish_offers_a_commands_own_commands_only_below_it():
+    text = script("fish")
+    assert "-n '__fish_seen_subcommand_from study; and not __fish_seen_subcommand_from create' -a create" in text
+    assert "-n '__fish_seen_subcommand_from study; and __fish_seen_subcommand_from create' -l description" in text
+
+
 @pytest.mark.parametrize("shell", ["zsh", "fish"])
 def test_zsh_and_fish_scripts_name_every_command(shell):
     text = script(shell)
@@ -39,3 +54,14 @@ def test_zsh_and_fish_scripts_name_every_command(shell):
     checker = shutil.which(shell)
     if checker:  # the shell itself, where installed, parses it
         subprocess.run([checker, "-n" if shell == "zsh" else "--no-execute", "-c", text], check=True)
+
+
+def test_zsh_script_registers_itself_in_a_bare_zsh(tmp_path):
+    """Without a .zshrc that ran compinit, the script loads it rather than failing on compdef."""
+    text = script("zsh")
+    assert text.startswith("(( $+functions[compdef] )) || { autoload -U +X compinit && compinit; }\n")
+    if shutil.which("zsh"):  # where installed, a bare zsh takes it
+        (tmp_path / "c.zsh").write_text(text)
+        done = subprocess.run(["zsh", "-f", "-c", f"source {tmp_path / 'c.zsh'} && (( $+_comps[jhe-tui] ))"],
+                              capture_output=True, text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+        assert done.returncode == 0 and "command not found" not in done.stderr, done.stderr

@@ -22,37 +22,48 @@ def register(sub) -> None:
     completion.set_defaults(handler=run)
 
 
-def _words(parser: argparse.ArgumentParser) -> tuple[list[str], dict[str, list[str]], list[str]]:
-    """The top-level options, each command's options, and the options that take a value."""
-    valued: set[str] = set()
+def _walk(parser: argparse.ArgumentParser, name: str, commands: dict[str, list[str]], valued: set[str]) -> None:
+    """Record ``parser``'s options under ``name`` and recurse into its commands (``study create``).
 
-    def options(p: argparse.ArgumentParser) -> list[str]:
-        found = [(s, action) for action in p._actions for s in action.option_strings if s.startswith("--")]
-        valued.update(s for s, action in found if action.nargs != 0)
-        return sorted(s for s, _ in found)
-
-    commands: dict[str, list[str]] = {}
-    top = options(parser)
+    argparse has no public way to list what a parser holds: its ``_actions`` are read here, as the
+    completion generators built on argparse (shtab, argcomplete) read them."""
+    found = [(s, action) for action in parser._actions for s in action.option_strings if s.startswith("--")]
+    valued.update(s for s, action in found if action.nargs != 0)
+    words = sorted(s for s, _ in found)
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
-            for name, command in action.choices.items():
-                commands[name] = options(command)
-    return top, commands, sorted(valued)
+            for command, subparser in action.choices.items():
+                words.append(command)
+                _walk(subparser, f"{name} {command}".strip(), commands, valued)
+    commands[name] = words
+
+
+def _words(parser: argparse.ArgumentParser) -> tuple[dict[str, list[str]], list[str]]:
+    """Every command's words (its options, and its own commands), ``""`` for the top level, by the
+    words that name it (``"study create"``); and the options that take a value."""
+    commands: dict[str, list[str]] = {}
+    valued: set[str] = set()
+    _walk(parser, "", commands, valued)
+    return commands, sorted(valued)
 
 
 def bash(parser: argparse.ArgumentParser) -> str:
-    top, commands, valued = _words(parser)
-    cases = "\n".join(f'        {name}) opts="{" ".join(opts)}" ;;' for name, opts in sorted(commands.items()))
+    commands, valued = _words(parser)
+    cases = "\n".join(f'        "{name}") opts="{" ".join(words)}" ;;'
+                      for name, words in sorted(commands.items()) if name)
     return f'''_jhe_tui() {{
     local cur="${{COMP_WORDS[COMP_CWORD]}}" command="" word skip="" opts
     for word in "${{COMP_WORDS[@]:1:COMP_CWORD-1}}"; do
         if [[ -n "$skip" ]]; then skip=""; continue; fi
         case " {" ".join(valued)} " in *" $word "*) skip=1; continue ;; esac
-        case "$word" in -*) ;; *) command="$word"; break ;; esac
+        case "$word" in
+            -*) ;;
+            *) case "|{"|".join(sorted(commands))}|" in *"|${{command:+$command }}$word|"*) command="${{command:+$command }}$word" ;; *) break ;; esac ;;
+        esac
     done
     case "$command" in
 {cases}
-        *) opts="{" ".join(sorted(commands))} {" ".join(top)}" ;;
+        *) opts="{" ".join(commands[""])}" ;;
     esac
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     if [[ ${{#COMPREPLY[@]}} -eq 0 && "$cur" != -* ]]; then COMPREPLY=($(compgen -f -- "$cur")); fi
@@ -61,14 +72,24 @@ complete -o default -F _jhe_tui jhe-tui
 '''
 
 
+def _fish_condition(name: str, commands: dict[str, list[str]]) -> str:
+    """True in fish when the command line is at ``name`` (its words seen, none of its commands)."""
+    if not name:
+        return "__fish_use_subcommand"
+    seen = " and ".join(f"__fish_seen_subcommand_from {word}" for word in name.split())
+    below = [word for word in commands[name] if not word.startswith("-")]
+    if below:
+        seen += " and not __fish_seen_subcommand_from " + " ".join(below)
+    return seen.replace(" and ", "; and ")
+
+
 def fish(parser: argparse.ArgumentParser) -> str:
-    top, commands, _ = _words(parser)
+    commands, _ = _words(parser)
     lines = ["complete -c jhe-tui -f"]
-    for name in sorted(commands):
-        lines.append(f"complete -c jhe-tui -n __fish_use_subcommand -a {name}")
-    lines += [f"complete -c jhe-tui -n __fish_use_subcommand -l {option[2:]}" for option in top]
-    for name, opts in sorted(commands.items()):
-        lines += [f"complete -c jhe-tui -n '__fish_seen_subcommand_from {name}' -l {o[2:]}" for o in opts]
+    for name, words in sorted(commands.items()):
+        condition = _fish_condition(name, commands)
+        lines += [f"complete -c jhe-tui -n '{condition}' -l {word[2:]}" if word.startswith("--")
+                  else f"complete -c jhe-tui -n '{condition}' -a {word}" for word in words]
     lines += ["complete -c jhe-tui -n '__fish_seen_subcommand_from import' -F"]
     return "\n".join(lines) + "\n"
 
@@ -80,7 +101,9 @@ def run(args: argparse.Namespace) -> int:
     if args.shell == "fish":
         print(fish(parser), end="")
     elif args.shell == "zsh":
-        print("autoload -U +X bashcompinit && bashcompinit\n" + bash(parser), end="")
+        # bash's script through zsh's bashcompinit, which needs compinit (loaded here if .zshrc did not)
+        print("(( $+functions[compdef] )) || { autoload -U +X compinit && compinit; }\n"
+              "autoload -U +X bashcompinit && bashcompinit\n" + bash(parser), end="")
     else:
         print(bash(parser), end="")
     return EXIT_OK
