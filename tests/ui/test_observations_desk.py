@@ -13,27 +13,10 @@ from jhe_tui.dialogs.chart import ChartModal
 from jhe_tui.dialogs.export import ExportModal
 from jhe_tui.dialogs.find_patient import FindPatientModal
 from jhe_tui.jobs.observations import source_of
-from jhe_tui.screens.observations import ObservationsScreen
 from jhe_tui.widgets.clock import now
+from tests.ui.test_data_screens import open_observations, set_input
 
 SIZE = (100, 30)
-
-
-async def open_observations(pilot, settle) -> ObservationsScreen:
-    await settle(pilot)
-    await pilot.press("f4")
-    await settle(pilot)
-    screen = pilot.app.screen
-    assert isinstance(screen, ObservationsScreen)
-    return screen
-
-
-async def set_input(pilot, settle, screen, selector: str, value: str) -> None:
-    box = screen.query_one(selector, Input)
-    box.focus()
-    box.value = value
-    await pilot.press("enter")
-    await settle(pilot)
 
 
 async def test_a_rejected_page_number_does_not_stay_in_the_page_box(make_app, settle, toasts):
