@@ -26,8 +26,9 @@ from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.jobs.followup import Desk, Queue, follow_up
 from jhe_tui.jobs.followup_files import write_csv
 from jhe_tui.jobs.imports.report import write_safe_csv
+from jhe_tui.jobs.invitation_issue import issue_invitation
 from jhe_tui.local import paths
-from jhe_tui.local.invitation_log import LoggedInvitation, invitations_for, record_invitation
+from jhe_tui.local.invitation_log import invitations_for
 from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
@@ -268,16 +269,15 @@ class FollowUpScreen(ConsoleScreen[None]):
 
     async def _reissue(self, patients: list, *, emailed: bool) -> None:
         client, session = self.console.client, self.console.session
-        practitioner = session.user.email if session else ""
+        practitioner = session.user.email or "" if session else ""
         links, failed = [], []
         for patient in patients:
             try:
-                invitation = await client.invitation_link(patient.id, send_email=emailed)
+                invitation = await issue_invitation(client, patient.id, send_email=emailed, practitioner=practitioner,
+                                                    clock=now)
             except JheError as failure:
                 failed.append(f"{patient.id}: {failure.message}")
                 continue
-            record_invitation(LoggedInvitation(now(), practitioner, client.server_url, patient.id,
-                                               invitation.client_name or "", emailed))
             links.append([patient.id, patient.telecom_email or "", invitation.link])
         done = f"E-mailed new links to {counted(len(links), 'patient')}" if emailed else ""
         if not emailed and links:
