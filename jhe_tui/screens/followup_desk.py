@@ -4,12 +4,15 @@ Five queues, each a tab with its count (`jobs.followup`): not connected, consent
 quiet, expiring soon, never invited. Tick rows (space) and act on them all: re-issue their
 invitations (e-mailed, or the new links collected into a private file for another channel),
 enroll them in a study, open a record, copy their e-mail addresses, or export the queue as CSV for phone follow-up.
+The hours and days after which a patient counts as not connected or quiet
+(`h`, `d`) are those of `jhe-tui followup --hours/--days`; a change computes the queues again.
 Every action that writes asks first and follows the organization's role. Where the server keeps
 no invitations (v0.0.7), the queues say they rely on this workstation's log.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC
 from pathlib import Path
 
@@ -17,13 +20,13 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Select, Static, Tab, Tabs
+from textual.widgets import Input, Label, Select, Static, Tab, Tabs
 
 from jhe_tui.api import JheError, Organization, Study
 from jhe_tui.api.text import counted
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
-from jhe_tui.jobs.followup import Desk, Queue, follow_up
+from jhe_tui.jobs.followup import Desk, Queue, Rules, follow_up, rule_text
 from jhe_tui.jobs.followup_files import write_csv
 from jhe_tui.jobs.imports.report import write_safe_csv
 from jhe_tui.jobs.invitation_issue import issue_invitation
@@ -43,6 +46,16 @@ ON_ROWS = frozenset({"reissue", "enroll", "copy_emails", "export_queue"})
 # Short, so the five tabs fit 80 columns; the line under them gives the queue's full name.
 TAB_NAMES = {Queue.NOT_CONNECTED: "Not connected", Queue.PENDING: "Pending", Queue.QUIET: "Quiet",
              Queue.EXPIRING: "Expiring", Queue.NEVER: "Never invited"}
+# The thresholds a coordinator may change: (the Rules field, its unit, the largest value).
+THRESHOLDS = {"hours": ("Hours", 8760), "days": ("Days", 3650)}
+
+
+def threshold_problem(text: str, unit: str, largest: int) -> str | None:
+    """Why ``text`` is no threshold, in a sentence; None when it is one."""
+    value = text.strip()
+    if value.isdigit() and 1 <= int(value) <= largest:
+        return None
+    return f"{unit}: a whole number from 1 to {largest}."
 
 
 def export_dir() -> Path:
@@ -54,6 +67,11 @@ class FollowUpScreen(ConsoleScreen[None]):
     DEFAULT_CSS = """
     FollowUpScreen #queues { margin: 0 1; }
     FollowUpScreen #queue-note { margin: 0 1; height: auto; color: $text-accent; }
+    FollowUpScreen #rules { height: auto; margin: 0 1; }
+    FollowUpScreen #rules > Label { padding: 0 1 0 0; }
+    FollowUpScreen #rules > .rule-name { text-style: bold; }
+    FollowUpScreen #rules > Input { width: 6; margin-right: 1; background: $boost; }
+    FollowUpScreen #rules > #rules-problem { width: 1fr; color: $text-error; }
     """
     BINDINGS = [
         Binding("i", "reissue", "Re-issue", id="desk.reissue", tooltip="Issue new invitations to the ticked patients (or the one under the cursor): e-mailed, or the links collected into a private file"),
@@ -64,6 +82,8 @@ class FollowUpScreen(ConsoleScreen[None]):
         Binding("right_square_bracket", "queue(1)", "Next queue", key_display="]", show=False, id="desk.next", tooltip="The queue to the right"),
         Binding("o", "pick('#organization')", "Organization", show=False, id="desk.organization", tooltip="Choose the organization"),
         Binding("s", "pick('#study')", "Study", show=False, id="desk.study", tooltip="Only the patients of one study"),
+        Binding("h", "focus('#hours')", "Hours", show=False, id="desk.hours", tooltip="Change after how many hours an invited patient who has not connected is listed (default 48)"),
+        Binding("d", "focus('#days')", "Days", show=False, id="desk.days", tooltip="Change after how many days without data a consented patient has gone quiet (default 3)"),
         Binding("r", "reload", "Reload", show=False, id="desk.reload", tooltip="Compute the queues again"),
     ]
 
@@ -72,11 +92,20 @@ class FollowUpScreen(ConsoleScreen[None]):
         self.desk: Desk | None = None
         self.queue = Queue.NOT_CONNECTED
         self.studies: list[Study] = []
+        self.rules = Rules()
 
     def compose(self) -> ComposeResult:
         yield from self.compose_header()
         with Horizontal(id="context"):
             yield from self.compose_selectors()
+        with Horizontal(id="rules"):
+            yield Label("Not connected after", classes="rule-name")
+            yield Input(str(self.rules.hours), id="hours", type="integer", compact=True, max_length=4)
+            yield Label("h ·")
+            yield Label("quiet after", classes="rule-name")
+            yield Input(str(self.rules.days), id="days", type="integer", compact=True, max_length=4)
+            yield Label("d")
+            yield Static("", id="rules-problem", markup=False)
         yield Tabs(*(Tab(f"{TAB_NAMES[q]} (…)", id=f"queue-{q.value}") for q in Queue), id="queues")
         yield Static("", id="queue-note", markup=False)
         yield PagedTable(("ID", "Patient", "Why", "E-mail"), noun="patient", id="desk")
@@ -147,7 +176,7 @@ class FollowUpScreen(ConsoleScreen[None]):
         try:
             with loading_after(self.table.data_table):
                 log = [] if await client.keeps_invitations() else invitations_for(client.server_url)
-                desk = await follow_up(client, org.id, study_id, now=now(), local_log=log)
+                desk = await follow_up(client, org.id, study_id, now=now(), rules=self.rules, local_log=log)
         except JheError as failure:
             error.show("Filling the follow-up desk", failure.message)
             return
@@ -157,6 +186,24 @@ class FollowUpScreen(ConsoleScreen[None]):
             tabs.query_one(f"#queue-{queue.value}", Tab).label = f"{TAB_NAMES[queue]} ({desk.count(queue)})"
         self.table.selected.clear()
         self.show_queue()
+
+    @on(Input.Changed, "#hours, #days")
+    def _threshold_changed(self, event: Input.Changed) -> None:
+        """A valid value recomputes the queues; an invalid one is said beside the fields, and the
+        queues stay those of the last valid values."""
+        name = event.input.id or ""
+        unit, largest = THRESHOLDS[name]
+        problem = threshold_problem(event.value, unit, largest)
+        other = next(n for n in THRESHOLDS if n != name)
+        other_problem = threshold_problem(self.query_one(f"#{other}", Input).value, *THRESHOLDS[other])
+        self.query_one("#rules-problem", Static).update(problem or other_problem or "")
+        if problem is None and int(event.value) != getattr(self.rules, name):
+            self.rules = replace(self.rules, **{name: int(event.value)})
+            self.fill()
+
+    @on(Input.Submitted, "#hours, #days")
+    def _threshold_done(self) -> None:
+        self.table.data_table.focus()
 
     # --- the queue shown --------------------------------------------------------------------------
 
@@ -183,8 +230,8 @@ class FollowUpScreen(ConsoleScreen[None]):
             str(r.id), Sensitive(r.patient.display_name, "name"), r.reason,
             Sensitive(r.patient.telecom_email or "", "email"))) for r in rows[start:start + table.page_size]], len(rows))
         note = desk.notes.get(self.queue, "")
-        summary = (f"{self.queue.title}: {counted(len(rows), 'patient')} of {desk.patients}. Space ticks, i re-issues "
-                   "invitations, y copies e-mails, x exports, Enter opens the record.")
+        summary = (f"{self.queue.title} ({rule_text(self.queue, desk.rules)}): {counted(len(rows), 'patient')} of "
+                   f"{desk.patients}. Space ticks, i re-issues, y copies e-mails, x exports.")
         self.query_one("#queue-note", Static).update(summary + (f"\n{note}" if note else ""))
         self.refresh_bindings()
 
