@@ -215,9 +215,11 @@ class FollowUpScreen(ConsoleScreen[None]):
         self.show_queue()
 
     def action_queue(self, step: int) -> None:
-        order = list(Queue)
-        wanted = order[(order.index(self.queue) + step) % len(order)]
-        self.query_one("#queues", Tabs).active = f"queue-{wanted.value}"
+        """From the tab last asked for, not the queue shown: a second key pressed before the first
+        tab's change arrives moves on again instead of asking for the same tab twice."""
+        tabs, order = self.query_one("#queues", Tabs), list(Queue)
+        current = Queue(tabs.active.removeprefix("queue-")) if tabs.active else self.queue
+        tabs.active = f"queue-{order[(order.index(current) + step) % len(order)].value}"
 
     @on(PagedTable.PageRequested, "#desk")
     def show_queue(self) -> None:

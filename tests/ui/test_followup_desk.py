@@ -74,6 +74,21 @@ async def test_the_tabs_count_what_the_job_finds_and_each_queue_lists_its_patien
             await pilot.pause()
 
 
+async def test_two_quick_presses_move_two_queues(desk_backend, settle):
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        screen.action_queue(1)
+        screen.action_queue(1)  # before the first tab's change has arrived
+        await settle(pilot)
+        assert screen.queue is Queue.QUIET
+        screen.action_queue(-1)
+        screen.action_queue(-1)
+        screen.action_queue(-1)
+        await settle(pilot)
+        assert screen.queue is Queue.NEVER
+
+
 def tab_counts(screen: FollowUpScreen) -> list[str]:
     return [str(tab.label) for tab in screen.query_one("#queues", Tabs).query("Tab")]
 
