@@ -13,7 +13,7 @@ no invitations (v0.0.7), the queues say they rely on this workstation's log.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 
 from textual import on, work
@@ -26,7 +26,7 @@ from jhe_tui.api import JheError, Organization, Study
 from jhe_tui.api.text import counted
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
-from jhe_tui.jobs.followup import Desk, Queue, Rules, follow_up, rule_text
+from jhe_tui.jobs.followup import Desk, Queue, Row as DeskRow, Rules, follow_up, rule_text
 from jhe_tui.jobs.followup_files import write_csv
 from jhe_tui.jobs.imports.report import write_safe_csv
 from jhe_tui.jobs.invitation_issue import issue_invitation
@@ -36,7 +36,7 @@ from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import enroll_in_a_study, writable_studies
-from jhe_tui.widgets.clock import now
+from jhe_tui.widgets.clock import ago, now
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.paged_table import PagedTable, Row
@@ -56,6 +56,14 @@ def threshold_problem(text: str, unit: str, largest: int) -> str | None:
     if value.isdigit() and 1 <= int(value) <= largest:
         return None
     return f"{unit}: a whole number from 1 to {largest}."
+
+
+def last_data(row: DeskRow, at: datetime) -> str:
+    """For one who went quiet after sending data, the last data per type ("never" for a type that
+    never came): it tells a device that stopped from a patient who did."""
+    if not any(row.last_data.values()):
+        return ""
+    return ", ".join(f"{name} {ago(moment, at)}" for name, moment in row.last_data.items())
 
 
 def export_dir() -> Path:
@@ -108,7 +116,7 @@ class FollowUpScreen(ConsoleScreen[None]):
             yield Static("", id="rules-problem", markup=False)
         yield Tabs(*(Tab(f"{TAB_NAMES[q]} (…)", id=f"queue-{q.value}") for q in Queue), id="queues")
         yield Static("", id="queue-note", markup=False)
-        yield PagedTable(("ID", "Patient", "Why", "E-mail"), noun="patient", id="desk")
+        yield PagedTable(("ID", "Patient", "Why", "E-mail", "Last data"), noun="patient", id="desk")
         yield ErrorPanel(id="error")
         yield from self.compose_footer()
 
@@ -230,7 +238,7 @@ class FollowUpScreen(ConsoleScreen[None]):
         start = (table.page - 1) * table.page_size
         table.show_rows([Row(key=str(r.id), item=r.patient, cells=(
             str(r.id), Sensitive(r.patient.display_name, "name"), r.reason,
-            Sensitive(r.patient.telecom_email or "", "email"))) for r in rows[start:start + table.page_size]], len(rows))
+            Sensitive(r.patient.telecom_email or "", "email"), last_data(r, desk.now))) for r in rows[start:start + table.page_size]], len(rows))
         note = desk.notes.get(self.queue, "")
         summary = (f"{self.queue.title} ({rule_text(self.queue, desk.rules)}): {counted(len(rows), 'patient')} of "
                    f"{desk.patients}. Space ticks, i re-issues, y copies e-mails, x exports.")

@@ -16,9 +16,9 @@ from jhe_tui.app import JheApp
 from jhe_tui.backend import DemoBackend
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
-from jhe_tui.jobs.followup import Queue, Rules, follow_up
+from jhe_tui.jobs.followup import Queue, Row, Rules, follow_up
 from jhe_tui.local.invitation_log import log_path
-from jhe_tui.screens.followup_desk import TAB_NAMES, FollowUpScreen
+from jhe_tui.screens.followup_desk import TAB_NAMES, FollowUpScreen, last_data
 from tests.ui.test_data_snapshots import SEEDED_AT, _fixed_seed  # noqa: F401  (the fixture)
 
 SIZE = (100, 30)
@@ -72,6 +72,20 @@ async def test_the_tabs_count_what_the_job_finds_and_each_queue_lists_its_patien
             assert shown == [row.id for row in expected.queues[queue]][:screen.table.page_size]
             await pilot.press("right_square_bracket")
             await pilot.pause()
+
+
+def test_a_quiet_row_says_the_last_data_of_each_type():
+    import datetime as dt
+
+    from jhe_tui.api import Patient
+
+    patient = Patient(id=1, name_family="Larsen", name_given="Tariq")
+    seen = SEEDED_AT - dt.timedelta(days=16)
+    row = Row(Queue.QUIET, patient, "last data 16 days ago", seen,
+              last_data={"Blood glucose": seen, "Blood pressure": None})
+    assert last_data(row, SEEDED_AT) == "Blood glucose 16 d ago, Blood pressure never"
+    never = Row(Queue.QUIET, patient, "no data since consenting", None, last_data={"Blood glucose": None})
+    assert last_data(never, SEEDED_AT) == ""
 
 
 async def test_two_quick_presses_move_two_queues(desk_backend, settle):
