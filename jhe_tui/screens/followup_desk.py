@@ -32,6 +32,7 @@ from jhe_tui.jobs.imports.report import write_safe_csv
 from jhe_tui.jobs.invitation_issue import issue_invitation
 from jhe_tui.local import paths
 from jhe_tui.local.invitation_log import invitations_for
+from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
@@ -337,6 +338,8 @@ class FollowUpScreen(ConsoleScreen[None]):
                 continue
             links.append([patient.id, patient.telecom_email or "", invitation.link])
         done = f"E-mailed new links to {counted(len(links), 'patient')}" if emailed else ""
+        if emailed and len(links) == 1 and links[0][1]:  # the one address, as the record says it
+            done = f"E-mailed a new link to {privacy.email(links[0][1], privacy.is_on(self))}"
         if not emailed and links:
             path = export_dir() / f"invitation-links-{now().astimezone(UTC):%Y%m%dT%H%M%SZ}.csv"
             write_safe_csv(path, ["patient_id", "email", "invitation_link"], links)

@@ -168,6 +168,21 @@ async def test_reissue_asks_names_what_dies_and_collects_links_into_a_private_fi
         desk_backend.site_url, "")
 
 
+async def test_reissuing_one_by_e_mail_says_the_address_it_went_to(desk_backend, settle, toasts):
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        await first_queue_with_rows(pilot, screen)
+        patient = screen.table.cursor_item
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("enter")  # e-mail each patient
+        await pilot.pause()
+        await pilot.press("ctrl+j")
+        await settle(pilot)
+    assert f"E-mailed a new link to {patient.telecom_email}." in toasts
+
+
 async def test_enroll_the_ticked_patients_in_a_study(desk_backend, settle):
     import sqlite3
 
