@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input, Label, Select, Static, Tab, Tabs
 
+from jhe_tui import privacy
 from jhe_tui.api import JheError, Organization, Study
 from jhe_tui.api.text import counted
 from jhe_tui.dialogs.choice import ChoiceModal
@@ -32,7 +33,6 @@ from jhe_tui.jobs.imports.report import write_safe_csv
 from jhe_tui.jobs.invitation_issue import issue_invitation
 from jhe_tui.local import paths
 from jhe_tui.local.invitation_log import invitations_for
-from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
@@ -47,7 +47,7 @@ ON_ROWS = frozenset({"reissue", "enroll", "copy_emails", "export_queue"})
 # Short, so the five tabs fit 80 columns; the line under them gives the queue's full name.
 TAB_NAMES = {Queue.NOT_CONNECTED: "Not connected", Queue.PENDING: "Pending", Queue.QUIET: "Quiet",
              Queue.EXPIRING: "Expiring", Queue.NEVER: "Never invited"}
-# The thresholds a coordinator may change: (the Rules field, its unit, the largest value).
+# The thresholds a coordinator may change, by Rules field (and field id): their name, their largest value.
 THRESHOLDS = {"hours": ("Hours", 8760), "days": ("Days", 3650)}
 
 
