@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import UTC, datetime
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -43,6 +44,15 @@ def add_server_options(parser: argparse.ArgumentParser, *, top: bool = False) ->
         help="do not verify TLS certificates (not advised)",
         **default,
     )
+
+
+def moment(value: str) -> datetime:
+    """``--now``: an ISO 8601 time, ``Z`` allowed, UTC when it names no zone."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--now must be a time like 2026-12-01T09:00Z (got {value!r}).") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _seconds(value: str) -> float:

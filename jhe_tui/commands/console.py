@@ -6,13 +6,16 @@ import argparse
 import os
 import sys
 
-from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, target
+from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, moment, target
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", metavar="NAME",
                         help="the console's theme for this run, such as high-contrast or textual-light "
                              "(default: the one last picked with ctrl+p, \"theme\")")
+    parser.add_argument("--now", metavar="TIME",
+                        help="with --demo only: the console's clock starts at TIME (ISO 8601, e.g. "
+                             "2026-12-05T09:00Z) and runs on from it, to see the follow-up desk days later")
 
 
 def look(theme: str | None):
@@ -55,12 +58,29 @@ def idle_minutes() -> float:
         raise ConfigurationError(str(exc)) from None
 
 
+def _start_clock(value: str | None, demo: bool) -> None:
+    """``--now``, for demonstrations: never against a real server, whose records it would misdate
+    on screen (links shown expired, patients quiet) for someone who forgot it."""
+    from jhe_tui.commands.connect import ConfigurationError
+    from jhe_tui.widgets import clock
+
+    if value is None:
+        return
+    if not demo:
+        raise ConfigurationError("--now works only with the demo (--demo); `jhe-tui followup --now` takes it anywhere.")
+    try:
+        clock.start_at(moment(value))
+    except ValueError as problem:
+        raise ConfigurationError(str(problem)) from None
+
+
 def run(args: argparse.Namespace) -> int:
     from jhe_tui.commands.connect import open_client, token_store
     from jhe_tui.api.signin import SignIn
 
     theme, keymap = look(getattr(args, "theme", None))  # first: a typo there changes nothing
     where = target(args, save_profile=True)
+    _start_clock(getattr(args, "now", None), where.is_demo)
     minutes = idle_minutes()
     client = open_client(where, require_token=False)
     sign_in = None

@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, shown, target
+from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_server_options, fail, moment, shown, target
 
 QUEUES = ("not-connected", "pending", "quiet", "expiring", "never")
 
@@ -43,13 +43,7 @@ def register(sub) -> None:
 
 
 def _now(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"--now must be a time like 2026-12-01T09:00Z (got {value!r}).") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.now(UTC) if value is None else moment(value)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from jhe_tui.api import CodeableConcept, JheClient, Patient, PatientConsents
+from jhe_tui.api.text import counted
 from jhe_tui.api.invitations import GUIDE_LIFETIME, OUTSTANDING, IssuedInvitation
 from jhe_tui.local.invitation_log import WHERE, LoggedInvitation
 
@@ -107,6 +108,15 @@ class Desk:
     @property
     def empty(self) -> bool:
         return not any(self.queues.values())
+
+
+def rule_text(queue: Queue, rules: Rules) -> str:
+    """Who the queue lists under these rules, in a few words, beside its title and count."""
+    return {Queue.NOT_CONNECTED: f"invited more than {counted(rules.hours, 'hour')} ago",
+            Queue.PENDING: "a requested data type unanswered",
+            Queue.QUIET: f"consented, no data for more than {counted(rules.days, 'day')}",
+            Queue.EXPIRING: f"unused links expiring within {counted(rules.expiring_days, 'day')}",
+            Queue.NEVER: "in a study, no invitation known"}[queue]
 
 
 def ago(moment: datetime | None, now: datetime) -> str:

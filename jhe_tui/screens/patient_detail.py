@@ -41,7 +41,8 @@ from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
 from jhe_tui.screens.record_studies import enroll_from_record, unenroll_from_record
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
-from jhe_tui.local.invitation_log import LoggedInvitation, invitations_for, record_invitation
+from jhe_tui.jobs.invitation_issue import issue_invitation
+from jhe_tui.local.invitation_log import invitations_for
 from jhe_tui.widgets.clock import now, utc_text
 from jhe_tui.widgets.invitation_history import SessionLink, history_text, outstanding
 from jhe_tui.widgets.error_panel import ErrorPanel
@@ -321,7 +322,9 @@ class PatientDetailScreen(ConsoleScreen[bool]):
                 if chosen is None:
                     return
                 client_id = chosen.id
-            invitation = await self._client.invitation_link(self.patient_id, send_email=send, client_id=client_id)
+            session = self.console.session
+            invitation = await issue_invitation(self._client, self.patient_id, send_email=send, client_id=client_id,
+                                                practitioner=session.user.email or "" if session else "", clock=now)
         except JheError as failure:
             status.update(f"⚠ {failure.message}")
             return
@@ -329,9 +332,6 @@ class PatientDetailScreen(ConsoleScreen[bool]):
         self.query_one("#link", TextArea).text = invitation.link
         address = self.patient.telecom_email if invitation.sent_by_email and self.patient else None
         self.console.guard.links[self.patient_id] = SessionLink(invitation.link, now(), address, invitation.client_name)
-        session = self.console.session
-        record_invitation(LoggedInvitation(now(), session.user.email if session else "", self._client.server_url,
-                                           self.patient_id, invitation.client_name or "", invitation.sent_by_email))
         app_name = f" for {invitation.client_name}" if invitation.client_name else ""
         mailed = f" and e-mailed to {privacy.email(address, privacy.is_on(self))}" if address else ""
         self.action_copy(f"New link{app_name} generated{mailed}; earlier links no longer work. ")

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+_ahead = timedelta(0)  # set by `jhe-tui --demo --now`
 
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _ahead
+
+
+def start_at(moment: datetime) -> None:
+    """Take ``moment`` as now and run on from it: a demonstration of what the console shows days
+    later (who has not connected after 48 hours, who went quiet), without waiting for them."""
+    global _ahead
+    _ahead = moment - datetime.now(UTC)
 
 
 def utc_text(moment: datetime | None) -> str:

@@ -9,16 +9,16 @@ import csv
 import stat
 
 import pytest
-from textual.widgets import OptionList, Tabs
+from textual.widgets import Input, OptionList, Static, Tabs
 
 from jhe_tui.api import ASGITransport, JheClient
 from jhe_tui.app import JheApp
 from jhe_tui.backend import DemoBackend
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
-from jhe_tui.jobs.followup import Queue, follow_up
+from jhe_tui.jobs.followup import Queue, Row, Rules, follow_up
 from jhe_tui.local.invitation_log import log_path
-from jhe_tui.screens.followup_desk import TAB_NAMES, FollowUpScreen
+from jhe_tui.screens.followup_desk import TAB_NAMES, FollowUpScreen, last_data
 from tests.ui.test_data_snapshots import SEEDED_AT, _fixed_seed  # noqa: F401  (the fixture)
 
 SIZE = (100, 30)
@@ -74,6 +74,70 @@ async def test_the_tabs_count_what_the_job_finds_and_each_queue_lists_its_patien
             await pilot.pause()
 
 
+def test_a_quiet_row_says_the_last_data_of_each_type():
+    import datetime as dt
+
+    from jhe_tui.api import Patient
+
+    patient = Patient(id=1, name_family="Larsen", name_given="Tariq")
+    seen = SEEDED_AT - dt.timedelta(days=16)
+    row = Row(Queue.QUIET, patient, "last data 16 days ago", seen,
+              last_data={"Blood glucose": seen, "Blood pressure": None})
+    assert last_data(row, SEEDED_AT) == "Blood glucose 16 d ago, Blood pressure never"
+    never = Row(Queue.QUIET, patient, "no data since consenting", None, last_data={"Blood glucose": None})
+    assert last_data(never, SEEDED_AT) == ""
+
+
+async def test_two_quick_presses_move_two_queues(desk_backend, settle):
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        screen.action_queue(1)
+        screen.action_queue(1)  # before the first tab's change has arrived
+        await settle(pilot)
+        assert screen.queue is Queue.QUIET
+        screen.action_queue(-1)
+        screen.action_queue(-1)
+        screen.action_queue(-1)
+        await settle(pilot)
+        assert screen.queue is Queue.NEVER
+
+
+def tab_counts(screen: FollowUpScreen) -> list[str]:
+    return [str(tab.label) for tab in screen.query_one("#queues", Tabs).query("Tab")]
+
+
+async def test_the_hours_and_days_change_the_queues_and_a_bad_value_is_said_beside_them(desk_backend, settle):
+    async with JheClient(desk_backend.site_url, desk_backend.token_for("manager"),
+                         transport=ASGITransport(app=desk_backend.app)) as client:
+        default = await follow_up(client, 20003, now=SEEDED_AT)
+        changed = await follow_up(client, 20003, now=SEEDED_AT, rules=Rules(hours=1, days=400))
+    assert default.count(Queue.QUIET) != changed.count(Queue.QUIET)
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        await pilot.press("d")  # the field's text is selected: typing replaces it
+        assert app.focused is screen.query_one("#days", Input)
+        await pilot.press("4", "0", "0")
+        await settle(pilot)
+        await pilot.press("enter", "h", "1", "enter")
+        await settle(pilot)
+        assert screen.rules == Rules(hours=1, days=400) and screen.desk.rules == screen.rules
+        assert tab_counts(screen) == [f"{TAB_NAMES[q]} ({changed.count(q)})" for q in Queue]
+        assert "more than 1 hour ago" in str(screen.query_one("#queue-note", Static).render())
+        assert app.focused is screen.table.data_table
+
+        await pilot.press("d", "0")
+        await settle(pilot)
+        assert str(screen.query_one("#rules-problem", Static).render()) == "Days: a whole number from 1 to 3650."
+        assert screen.rules.days == 400 and tab_counts(screen) == [f"{TAB_NAMES[q]} ({changed.count(q)})"
+                                                                   for q in Queue]
+        await pilot.press("backspace", "3")
+        await settle(pilot)
+        assert str(screen.query_one("#rules-problem", Static).render()) == ""
+        assert screen.desk.rules == Rules(hours=1, days=3)
+
+
 async def test_reissue_asks_names_what_dies_and_collects_links_into_a_private_file(desk_backend, settle):
     app = app_for(desk_backend)
     async with app.run_test(size=SIZE) as pilot:
@@ -102,6 +166,21 @@ async def test_reissue_asks_names_what_dies_and_collects_links_into_a_private_fi
     logged = log_path().read_text()
     assert logged.count("\n") == 2 and "cloud_sharing" not in logged and "http" not in logged.replace(
         desk_backend.site_url, "")
+
+
+async def test_reissuing_one_by_e_mail_says_the_address_it_went_to(desk_backend, settle, toasts):
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_desk(pilot, settle)
+        await first_queue_with_rows(pilot, screen)
+        patient = screen.table.cursor_item
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("enter")  # e-mail each patient
+        await pilot.pause()
+        await pilot.press("ctrl+j")
+        await settle(pilot)
+    assert f"E-mailed a new link to {patient.telecom_email}." in toasts
 
 
 async def test_enroll_the_ticked_patients_in_a_study(desk_backend, settle):
@@ -149,6 +228,16 @@ def test_desk_snapshot(snap_compare, desk_backend, settle, size):
     async def run_before(pilot):
         await open_desk(pilot, settle)
         await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+
+    assert snap_compare(app_for(desk_backend), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["100x30", "80x24"])
+def test_desk_threshold_problem_snapshot(snap_compare, desk_backend, settle, size):
+    async def run_before(pilot):
+        await open_desk(pilot, settle)
+        await pilot.press("h", "0")
         await settle(pilot)
 
     assert snap_compare(app_for(desk_backend), terminal_size=size, run_before=run_before)

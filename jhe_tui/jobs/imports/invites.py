@@ -16,6 +16,10 @@ may have acted:
 
 Within a run the same rule holds for a call whose answer was lost (a dropped connection, a 5xx):
 the server is asked before anything is sent again.
+
+Each link issued is noted in this workstation's invitation log (``jobs.invitation_issue``), as the
+record's and the desk's are, so that on a server without invitation history the follow-up desk
+knows the import invited them.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from jhe_tui.api import Invitation, JheClient, JheError, NetworkFailure, ServerF
 from jhe_tui.api.generation import Adapter
 from jhe_tui.api.invitations import IssuedInvitation
 
+from ..invitation_issue import issue_invitation
 from .journal import RowState
 
 UNSURE = ("an invitation may already have been sent: the server's answer never arrived and this server "
@@ -52,8 +57,9 @@ class Invited:
 
 class Inviter:
     def __init__(self, client: JheClient, adapter: Adapter, *, send_email: bool, reinvite: bool,
-                 retrying: Retrying, checkpoint: Callable[[str], None]) -> None:
+                 retrying: Retrying, checkpoint: Callable[[str], None], practitioner: str = "") -> None:
         self.client = client
+        self.practitioner = practitioner  # for this workstation's invitation log
         self.adapter = adapter
         self.send_email = send_email
         self.reinvite = reinvite
@@ -81,7 +87,8 @@ class Inviter:
             return await self._sent_since(patient_id, after)
 
         try:
-            answer = await self._retrying(lambda: self.client.invitation_link(patient_id, send_email=send),
+            answer = await self._retrying(lambda: issue_invitation(self.client, patient_id, send_email=send,
+                                                                   practitioner=self.practitioner),
                                           verify=sent_after_all if send else None)
         except _Unsure:
             return Invited(UNSURE, unsure=True)

@@ -110,8 +110,9 @@ class ImportJob:
             if not options.dry_run and adapter.create_refuses_known_email:
                 self._members = {p.telecom_email.lower(): p for p in listed if p.telecom_email}
             self._holders = {i.value: p for p in listed for i in p.identifiers}
+        practitioner = (await self.client.profile()).email or "" if options.invite and not options.dry_run else ""
         self._inviter = Inviter(self.client, adapter, send_email=options.send_email, reinvite=options.reinvite,
-                                retrying=self.pace.retrying, checkpoint=self.checkpoint)
+                                retrying=self.pace.retrying, checkpoint=self.checkpoint, practitioner=practitioner)
 
     async def _list_members(self) -> list[Patient] | None:
         """The organization's patients, when there are few enough to list.
