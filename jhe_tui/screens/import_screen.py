@@ -79,6 +79,7 @@ class ImportScreen(ConsoleScreen[None]):
     ImportScreen #import-file:focus { background: $primary-muted; }
     ImportScreen #import-options > Select { width: 1fr; margin-right: 2; }
     ImportScreen #import-options SelectCurrent { border: none; height: 1; padding: 0 1; }
+    ImportScreen #import-switches { margin-top: 0; }
     ImportScreen #import-summary { margin: 1 1 0 1; height: auto; }
     ImportScreen #import-table { margin-top: 1; height: 1fr; }
     ImportScreen #import-detail { margin: 0 1; height: 1; color: $text-muted; }
@@ -132,6 +133,7 @@ class ImportScreen(ConsoleScreen[None]):
             yield from self.compose_organization()
             yield Label("Study", classes="context-label")
             yield Select[int]([], prompt="No study", allow_blank=True, id="import-study")
+        with Horizontal(id="import-switches", classes="import-row"):  # own row: the choosers keep their width
             yield StateCheckbox("Invite", id="import-invite")
             yield StateCheckbox("E-mail", id="import-email")
             yield StateCheckbox("Re-invite", id="import-reinvite", tooltip=REINVITE_TIP)

@@ -21,3 +21,13 @@ async def test_the_import_screens_study_chooser_opens_at_80_columns(make_app, se
         await pilot.press("escape")
         await settle(pilot)
     assert app.return_code in (None, 0)
+
+
+async def test_the_import_screens_choosers_show_what_is_chosen_at_80_columns(make_app, settle, tmp_path):
+    """The three options have a row of their own, so the choosers are wide enough to read."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_import(pilot, settle, cohort(tmp_path))
+        for chooser in screen.query(Select):
+            assert chooser.size.width >= 20, chooser.id
+        assert "Cardiometabolic" in str(screen.query_one("#organization #label").render())
