@@ -62,6 +62,19 @@ def observation_count(url: str, token: str, org: int, study: int | None = None) 
     return int(_get(url, token, f"/fhir/r5/Observation?{query}")["total"])  # type: ignore[index]
 
 
+def largest_study(url: str, token: str, orgs: list[int] | None = None,
+                  wanted: int | None = None) -> tuple[int, int, int]:
+    """(observations, study, organization) of the largest study of ``orgs`` (default: mine), or of ``wanted``."""
+    if orgs is None:
+        listing = _get(url, token, "/api/v1/organizations?page_size=1000")["results"]  # type: ignore[index]
+        orgs = [o["id"] for o in listing if o.get("currentUserRole")]
+    studies = []
+    for org in orgs:
+        for study in _get(url, token, f"/api/v1/studies?organization_id={org}&page_size=1000")["results"]:  # type: ignore[index]
+            studies.append((observation_count(url, token, org, study["id"]), study["id"], org))
+    return max(studies) if not wanted else next(s for s in studies if s[1] == wanted)
+
+
 def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
     """(wall seconds, peak RSS in MB, exit code, stderr) of a child process."""
     started = time.perf_counter()
@@ -196,9 +209,9 @@ def main() -> None:
     if args.url and args.token:
         url, token = args.url.rstrip("/"), args.token
     else:
-        from bench_console import serve_scale
+        from processes import serve_demo
 
-        server, url, token = serve_scale(args.scale_data)
+        server, url, token = serve_demo("--scale", "--data", str(args.scale_data))
     try:
         run(url, token, args)
     finally:
@@ -235,11 +248,7 @@ def run(url: str, token: str, args: argparse.Namespace) -> None:
               f"peak RSS {peak:.0f} MB [target < 200 MB]")
 
     print("\n2. Same study: jhe-tui export (NDJSON) vs jupyterhealth-client list_observations(limit=None)")
-    studies = []
-    for org in orgs:
-        for study in _get(url, token, f"/api/v1/studies?organization_id={org}&page_size=1000")["results"]:  # type: ignore[index]
-            studies.append((observation_count(url, token, org, study["id"]), study["id"], org))
-    size, study, org = max(studies) if not args.study else next(s for s in studies if s[1] == args.study)
+    size, study, org = largest_study(url, token, orgs, args.study)
     ours, theirs = [], []
     for round_ in range(1, args.repeat + 1):  # alternated, and medians taken: the machine is shared and noisy
         seconds, rss = export(url, token, org, "ndjson", work / "study.ndjson", study)
