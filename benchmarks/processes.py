@@ -8,26 +8,22 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 
-def serve_demo(*options: str, plain: bool = False) -> tuple[subprocess.Popen[str], str, str]:
+def serve_demo(*options: str) -> tuple[subprocess.Popen[str], str, str]:
     """`jhe-tui serve-demo OPTIONS` on a free loopback port, once /health answers: (process, URL,
     token). Building a scale data set happens before the two lines it prints, so only the wait
-    after them, for the server to answer, is bounded. ``plain``: as if uvloop and httptools were
-    not installed (uvicorn then picks asyncio's loop and h11), in the server and its workers."""
+    after them, for the server to answer, is bounded."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # its two lines arrive before uvicorn runs
-    if plain:
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [_without_speedups(), env.get("PYTHONPATH")]))
     server = subprocess.Popen(
         [sys.executable, "-m", "jhe_tui", "serve-demo", *options, "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # its two lines arrive before uvicorn runs
     )
     assert server.stdout is not None
     printed: dict[str, str] = {}
@@ -48,16 +44,6 @@ def serve_demo(*options: str, plain: bool = False) -> tuple[subprocess.Popen[str
                 server.kill()
                 raise SystemExit("serve-demo did not answer on loopback") from None
             time.sleep(0.1)
-
-
-def _without_speedups() -> str:
-    """A directory whose ``uvloop`` and ``httptools`` fail to import, put first on the path: what
-    uvicorn's "auto" choices (and serve-demo's protocol) meet where they are not installed."""
-    stubs = Path(tempfile.gettempdir()) / "jhe-bench-no-speedups"
-    stubs.mkdir(exist_ok=True)
-    for name in ("uvloop", "httptools"):
-        (stubs / f"{name}.py").write_text(f"raise ImportError('{name}: left out by the benchmark')\n")
-    return str(stubs)
 
 
 def tree(pid: int) -> list[int]:
