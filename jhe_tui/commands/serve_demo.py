@@ -130,7 +130,7 @@ def _serve(backend: DemoBackend, host: str, port: int, workers: int, page_delay:
     import uvicorn
 
     # No access log: it would record query strings, which can hold patient e-mails. asyncio's loop
-    # and h11 whatever else is installed: the faster alternatives did not speed up the demo (pyproject.toml).
+    # and h11 whatever else is installed: the faster alternatives did not speed the demo up (README).
     options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "loop": "asyncio"}
     if workers == 1 or page_delay:
         from jhe_tui.backend.app import create_app
