@@ -15,7 +15,9 @@ served by `jhe-tui serve-demo --scale` on loopback, a real HTTP hop as with a re
    limit=None)``: FHIR ``_count=1000``, one page after another, following ``next``), in its own
    process, against `jhe-tui export observations --study` of the same study to NDJSON. JHC only
    yields the records (nothing written), so this favours JHC. The two alternate for ``--repeat``
-   rounds (default 3) and the ratio is of the medians: this machine is shared and noisy. Then
+   rounds (default 3) and the ratio is of the medians: this machine is shared and noisy. Each
+   round also gives the CPU per page of 1,000 of the client and, when this script started the
+   server, of the server (its process tree), which bound the ratio. Then
    tidy rows: our CSV against ``list_observations_df`` (JHC's tidy DataFrame of the same study).
 3. Observations screen [median < 300 ms]: the console on the same server; time from a filter
    change (data type, patient) to the repainted table.
@@ -49,6 +51,7 @@ from pathlib import Path
 SIZE = (120, 35)
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+from processes import serve_demo, tree_cpu_seconds  # noqa: E402  (a sibling script, not a package)
 
 
 def _get(url: str, token: str, path: str) -> object:
@@ -62,26 +65,42 @@ def observation_count(url: str, token: str, org: int, study: int | None = None) 
     return int(_get(url, token, f"/fhir/r5/Observation?{query}")["total"])  # type: ignore[index]
 
 
-def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS in MB, exit code, stderr) of a child process."""
+def largest_study(url: str, token: str, orgs: list[int] | None = None,
+                  wanted: int | None = None) -> tuple[int, int, int]:
+    """(observations, study, organization) of the largest study of ``orgs`` (default: mine), or of ``wanted``."""
+    if orgs is None:
+        listing = _get(url, token, "/api/v1/organizations?page_size=1000")["results"]  # type: ignore[index]
+        orgs = [o["id"] for o in listing if o.get("currentUserRole")]
+    studies = []
+    for org in orgs:
+        for study in _get(url, token, f"/api/v1/studies?organization_id={org}&page_size=1000")["results"]:  # type: ignore[index]
+            studies.append((observation_count(url, token, org, study["id"]), study["id"], org))
+    return max(studies) if not wanted else next(s for s in studies if s[1] == wanted)
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[float, float, int, str, float]:
+    """(wall seconds, peak RSS in MB, exit code, stderr, CPU seconds) of a child process."""
     started = time.perf_counter()
     child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert child.stderr is not None
     err = child.stderr.read()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - started, usage.ru_maxrss / 1024, child.returncode, err
+    return (time.perf_counter() - started, usage.ru_maxrss / 1024, child.returncode, err,
+            usage.ru_utime + usage.ru_stime)
 
 
-def export(url: str, token: str, org: int, fmt: str, out: Path, study: int | None = None) -> tuple[float, float]:
+def export(url: str, token: str, org: int, fmt: str, out: Path,
+           study: int | None = None) -> tuple[float, float, float]:
+    """(seconds, peak RSS MB, CPU seconds) of `jhe-tui export observations`, in its own process."""
     command = [sys.executable, "-m", "jhe_tui", "export", "observations", "--server", url, "--org", str(org),
                "--format", fmt, "-o", str(out), "--force", "--quiet"]
     if study:
         command += ["--study", str(study)]
-    seconds, rss, code, err = run_measured(command, {**os.environ, "JHE_TOKEN": token})
+    seconds, rss, code, err, cpu = run_measured(command, {**os.environ, "JHE_TOKEN": token})
     if code != 0:
         raise SystemExit(f"export failed ({code}): {err.strip()}")
-    return seconds, rss
+    return seconds, rss, cpu
 
 
 JHC_CHILD = """
@@ -96,8 +115,8 @@ else:
 """
 
 
-def jhc_fetch(url: str, token: str, study: int, how: str = "records") -> tuple[float, float, int]:
-    """(seconds, peak RSS MB, records) of jupyterhealth-client fetching the study, in its own process."""
+def jhc_fetch(url: str, token: str, study: int, how: str = "records") -> tuple[float, float, int, float]:
+    """(seconds, peak RSS MB, records, CPU seconds) of jupyterhealth-client fetching the study, in its own process."""
     started = time.perf_counter()
     child = subprocess.Popen([sys.executable, "-c", JHC_CHILD, url, token, str(study), how],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -108,7 +127,20 @@ def jhc_fetch(url: str, token: str, study: int, how: str = "records") -> tuple[f
     seconds = time.perf_counter() - started
     if child.returncode != 0:
         raise SystemExit(f"jupyterhealth-client failed: {err.strip().splitlines()[-1:]}")
-    return seconds, usage.ru_maxrss / 1024, int(out.strip())
+    return seconds, usage.ru_maxrss / 1024, int(out.strip()), usage.ru_utime + usage.ru_stime
+
+
+def _server_cpu(pid: int | None) -> float | None:
+    return tree_cpu_seconds(pid) if pid is not None else None
+
+
+def _per_page(cpu: float, records: int, server_pid: int | None, server_before: float | None) -> str:
+    """CPU per page of 1,000 of the client process, and of the server when this script started it."""
+    pages = records / 1000
+    server_after = _server_cpu(server_pid)
+    server = ("" if server_before is None or server_after is None
+              else f", server {1000 * (server_after - server_before) / pages:.1f} ms")
+    return f"CPU per page of 1,000: its {1000 * cpu / pages:.1f} ms{server}; load {os.getloadavg()[0]:.1f}"
 
 
 def _have_jhc() -> bool:
@@ -196,18 +228,16 @@ def main() -> None:
     if args.url and args.token:
         url, token = args.url.rstrip("/"), args.token
     else:
-        from bench_console import serve_scale
-
-        server, url, token = serve_scale(args.scale_data)
+        server, url, token = serve_demo("--scale", "--data", str(args.scale_data))
     try:
-        run(url, token, args)
+        run(url, token, args, server.pid if server is not None else None)
     finally:
         if server is not None:
             server.terminate()
             server.wait()
 
 
-def run(url: str, token: str, args: argparse.Namespace) -> None:
+def run(url: str, token: str, args: argparse.Namespace, server_pid: int | None = None) -> None:
     orgs_listing = _get(url, token, "/api/v1/organizations?page_size=1000")["results"]  # type: ignore[index]
     mine = [o["id"] for o in orgs_listing if o.get("currentUserRole")]
     orgs = [int(o) for o in args.orgs.split(",")] if args.orgs else mine
@@ -225,7 +255,7 @@ def run(url: str, token: str, args: argparse.Namespace) -> None:
         total_n, total_s, peak = 0, 0.0, 0.0
         print(f"\n1. jhe-tui export, {fmt}, one process per organization")
         for org in orgs:
-            seconds, rss = export(url, token, org, fmt, work / f"{org}.{fmt}")
+            seconds, rss, _ = export(url, token, org, fmt, work / f"{org}.{fmt}")
             n = counts[org]
             total_n, total_s, peak = total_n + n, total_s + seconds, max(peak, rss)
             print(f"   org {org}: {n:>9,} observations in {seconds:6.1f} s = {n / seconds:8,.0f}/s, "
@@ -235,33 +265,31 @@ def run(url: str, token: str, args: argparse.Namespace) -> None:
               f"peak RSS {peak:.0f} MB [target < 200 MB]")
 
     print("\n2. Same study: jhe-tui export (NDJSON) vs jupyterhealth-client list_observations(limit=None)")
-    studies = []
-    for org in orgs:
-        for study in _get(url, token, f"/api/v1/studies?organization_id={org}&page_size=1000")["results"]:  # type: ignore[index]
-            studies.append((observation_count(url, token, org, study["id"]), study["id"], org))
-    size, study, org = max(studies) if not args.study else next(s for s in studies if s[1] == args.study)
+    size, study, org = largest_study(url, token, orgs, args.study)
     ours, theirs = [], []
     for round_ in range(1, args.repeat + 1):  # alternated, and medians taken: the machine is shared and noisy
-        seconds, rss = export(url, token, org, "ndjson", work / "study.ndjson", study)
+        before = _server_cpu(server_pid)
+        seconds, rss, cpu = export(url, token, org, "ndjson", work / "study.ndjson", study)
         (work / "study.ndjson").unlink()
         ours.append(size / seconds)
         print(f"   round {round_}: jhe-tui: study {study}: {size:,} observations in {seconds:.1f} s = {ours[-1]:,.0f}/s, "
-              f"peak RSS {rss:.0f} MB")
+              f"peak RSS {rss:.0f} MB; {_per_page(cpu, size, server_pid, before)}")
         if not _have_jhc():
             continue
-        jhc_seconds, jhc_rss, jhc_n = jhc_fetch(url, token, study)
+        before = _server_cpu(server_pid)
+        jhc_seconds, jhc_rss, jhc_n, cpu = jhc_fetch(url, token, study)
         theirs.append(jhc_n / jhc_seconds)
         print(f"   round {round_}: JHC:     study {study}: {jhc_n:,} observations in {jhc_seconds:.1f} s = "
-              f"{theirs[-1]:,.0f}/s, peak RSS {jhc_rss:.0f} MB")
+              f"{theirs[-1]:,.0f}/s, peak RSS {jhc_rss:.0f} MB; {_per_page(cpu, jhc_n, server_pid, before)}")
     if theirs:
         print(f"   medians: jhe-tui {statistics.median(ours):,.0f}/s, JHC {statistics.median(theirs):,.0f}/s; "
               f"ratio: jhe-tui is {statistics.median(ours) / statistics.median(theirs):.1f}x jupyterhealth-client "
               "[target >= 3x]")
-        seconds, rss = export(url, token, org, "csv", work / "study.csv", study)
+        seconds, rss, _ = export(url, token, org, "csv", work / "study.csv", study)
         (work / "study.csv").unlink()
         ours_csv = size / seconds
         print(f"   tidy rows: jhe-tui CSV {ours_csv:,.0f}/s (peak RSS {rss:.0f} MB)", flush=True)
-        df_seconds, df_rss, df_n = jhc_fetch(url, token, study, f"df{args.df_limit}")
+        df_seconds, df_rss, df_n, _ = jhc_fetch(url, token, study, f"df{args.df_limit}")
         print(f"              JHC list_observations_df, first {df_n:,}: {df_n / df_seconds:,.0f}/s "
               f"(peak RSS {df_rss:.0f} MB); ratio {ours_csv / (df_n / df_seconds):.1f}x")
     else:

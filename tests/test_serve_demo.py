@@ -145,6 +145,19 @@ def test_stopping_the_server_stops_its_workers(stop, tmp_path):
             httpx.get(printed["JHE_URL"] + "/health", timeout=2)
 
 
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the processes' mapped files in /proc")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_the_server_runs_on_asyncio_and_h11_even_where_uvloop_and_httptools_are_installed(workers, tmp_path):
+    """They were dropped from the dependencies (no measurable gain for the demo); an environment
+    that has them anyway serves the demo the same way, as its figures were measured."""
+    with serve_demo_process(tmp_path / "d", "--workers", workers) as (server, printed):
+        httpx.get(printed["JHE_URL"] + "/api/v1/users/profile",
+                  headers={"Authorization": f"Bearer {printed['JHE_TOKEN']}"}, timeout=10)
+        processes = [server.pid, *_children(server.pid)]
+        mapped = " ".join(Path(f"/proc/{pid}/maps").read_text() for pid in processes if _alive(pid))
+    assert "uvloop" not in mapped and "httptools" not in mapped
+
+
 async def test_the_client_over_loopback_through_httpx_own_transport(served):
     """JheClient with no transport injected: the requests the console sends, on real sockets."""
     from jhe_tui.api import JheClient

@@ -26,11 +26,7 @@ import threading
 from pathlib import Path
 
 from fastapi import FastAPI
-
-try:  # what uvicorn's "auto" picks: httptools when installed, else h11
-    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol as _Protocol
-except ImportError:
-    from uvicorn.protocols.http.h11_impl import H11Protocol as _Protocol  # type: ignore[assignment]
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from .app import create_app
 from .deps import Settings
@@ -56,13 +52,13 @@ def create() -> FastAPI:
 IMPORT = f"{__name__}:{create.__name__}"
 
 
-class NoDelayProtocol(_Protocol):  # type: ignore[misc, valid-type]
+class NoDelayProtocol(H11Protocol):
     """uvicorn's HTTP protocol on a socket that sends small writes at once.
 
     A worker accepts on the listening socket its supervisor made, whose ``proto`` is 0, so
-    asyncio does not recognise the accepted sockets as TCP and leaves Nagle's algorithm on (uvloop
-    sets TCP_NODELAY itself). A response goes out as two writes, head and body, and the second
-    then waits for the client's delayed ACK: 40 ms on every request on a kept-alive connection.
+    asyncio does not recognise the accepted sockets as TCP and leaves Nagle's algorithm on. A
+    response goes out as two writes, head and body, and the second then waits for the client's
+    delayed ACK: 40 ms on every request on a kept-alive connection.
     """
 
     def connection_made(self, transport) -> None:  # type: ignore[no-untyped-def]

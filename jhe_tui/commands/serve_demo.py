@@ -129,8 +129,9 @@ def _serve(backend: DemoBackend, host: str, port: int, workers: int, page_delay:
     to every worker and waits for them, so none outlives this process."""
     import uvicorn
 
-    # No access log: it would record query strings, which can hold patient e-mails.
-    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    # No access log: it would record query strings, which can hold patient e-mails. asyncio's loop
+    # and h11 whatever else is installed: the faster alternatives did not speed the demo up (README).
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": False, "loop": "asyncio"}
     if workers == 1 or page_delay:
         from jhe_tui.backend.app import create_app
 
@@ -139,7 +140,7 @@ def _serve(backend: DemoBackend, host: str, port: int, workers: int, page_delay:
             from jhe_tui.backend.slow_pages import SlowPages
 
             app = SlowPages(app, page_delay, workers)  # the waits overlap: one process serves them all
-        uvicorn.run(app, **options)
+        uvicorn.run(app, http="h11", **options)
         return
     from jhe_tui.backend import served
 
