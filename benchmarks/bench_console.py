@@ -18,10 +18,10 @@ ours in hand.
    process uses when idle for as long.
 
     python benchmarks/bench_console.py [--delay 0.5] [--other-delay 0.05] [--runs 5] [--flips 10]
-                                       [--profile DIR]
+                                       [--profile DIR] [--no-bytecode-cache]
 
 ``--profile DIR`` runs one more cold start, and the ``n`` flips after reading, under cProfile and prints the top costs
-(the stats files stay in DIR).
+(the stats files stay in DIR); those flips' own figures are then slowed by the profiler.
 """
 
 from __future__ import annotations
