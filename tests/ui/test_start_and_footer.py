@@ -1,6 +1,7 @@
 """What keeps the start and a flip quick, checked without a clock: the console imports only what
 the first page needs (every other screen, its dialogs and charts, and the sign-in's OAuth library
-load when first used), and the footer is rebuilt only when the keys it shows change."""
+load when first used), yet the keymap check knows every screen's keys; and the footer is rebuilt
+only when the keys it shows change."""
 
 from __future__ import annotations
 
@@ -67,3 +68,15 @@ async def test_the_footer_is_not_rebuilt_when_its_keys_stay_the_same(make_app, s
         await pilot.press("escape")
         await settle(pilot)
         assert [key.description for key in _keys(app)] == [key.description for key in before]
+
+
+def test_the_keymap_knows_the_keys_of_screens_not_opened_yet():
+    """In a fresh interpreter, as at start: ids of screens whose modules are not loaded yet are
+    known, and an unknown one is still refused."""
+    code = (
+        "from jhe_tui.keymap import unknown_ids\n"
+        "print(unknown_ids({'observations.detail': 'w', 'patients.add': 'insert'}))\n"
+        "print(unknown_ids({'observations.typo': 'w'}) is not None)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["None", "True"]
