@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -29,17 +30,10 @@ from jhe_tui.api import JheClient, Organization, ServerInfo, UserProfile
 from jhe_tui.session_guard import GATE_MODE, GateScreen, SessionGuard
 from jhe_tui.screens.base import ActionInfo, ConsoleScreen, disabled_key_notice, screen_actions
 from jhe_tui.dialogs.help import HelpScreen
-from jhe_tui.screens.followup_desk import FollowUpScreen
-from jhe_tui.screens.import_screen import ImportScreen
-from jhe_tui.screens.observations import ObservationsScreen, ShowObservations
-from jhe_tui.screens.organizations import OrganizationsScreen
-from jhe_tui.screens.patient_detail import PatientDetailScreen
-from jhe_tui.screens.patients import PatientsScreen
-from jhe_tui.screens.studies import StudiesScreen
+from jhe_tui.screens.navigation import ShowObservations
 from jhe_tui.textual_shims import PrivateCrashApp
 from jhe_tui import screenshot
 from jhe_tui.themes import HIGH_CONTRAST, remember_theme
-from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.dialogs.confirm import ConfirmModal
 
 if TYPE_CHECKING:
@@ -93,16 +87,27 @@ class ScreenActionsProvider(Provider):
                 yield Hit(score, matcher.highlight(text), info.run, text=text, help=info.tooltip)
 
 
+def _class(path: str) -> type:
+    """``module:Class`` under jhe_tui, imported when first asked for: a screen's module (and the
+    dialogs, jobs and charts it uses) loads when the screen is first opened, not at start."""
+    module, name = path.split(":")
+    return getattr(importlib.import_module(f"jhe_tui.{module}"), name)
+
+
+def _screen(path: str) -> Callable[[], Screen[object]]:
+    return lambda: _class(path)()
+
+
 # F1 shows this screen's keys, then these: the one key map, read from each screen's bindings.
 KEY_MAP = (
-    ("Patients (F2)", PatientsScreen),
-    ("Patient record", PatientDetailScreen),
-    ("Studies (F3)", StudiesScreen),
-    ("Observations (F4)", ObservationsScreen),
-    ("Organizations (F5)", OrganizationsScreen),
-    ("Import (F6)", ImportScreen),
-    ("Follow-up (F7)", FollowUpScreen),
-    ("Paged tables", PagedTable),
+    ("Patients (F2)", "screens.patients:PatientsScreen"),
+    ("Patient record", "screens.patient_detail:PatientDetailScreen"),
+    ("Studies (F3)", "screens.studies:StudiesScreen"),
+    ("Observations (F4)", "screens.observations:ObservationsScreen"),
+    ("Organizations (F5)", "screens.organizations:OrganizationsScreen"),
+    ("Import (F6)", "screens.import_screen:ImportScreen"),
+    ("Follow-up (F7)", "screens.followup_desk:FollowUpScreen"),
+    ("Paged tables", "widgets.paged_table:PagedTable"),
 )
 
 
@@ -112,12 +117,12 @@ class JheApp(PrivateCrashApp[None]):
     COMMANDS = App.COMMANDS | {ScreenActionsProvider}
     MODES = {
         GATE_MODE: GateScreen,
-        "patients": PatientsScreen,
-        "studies": StudiesScreen,
-        "observations": ObservationsScreen,
-        "organizations": OrganizationsScreen,
-        "import": ImportScreen,
-        "followup": FollowUpScreen,
+        "patients": _screen("screens.patients:PatientsScreen"),
+        "studies": _screen("screens.studies:StudiesScreen"),
+        "observations": _screen("screens.observations:ObservationsScreen"),
+        "organizations": _screen("screens.organizations:OrganizationsScreen"),
+        "import": _screen("screens.import_screen:ImportScreen"),
+        "followup": _screen("screens.followup_desk:FollowUpScreen"),
     }
     DEFAULT_MODE = GATE_MODE  # the guard leaves it for HOME_MODE once there is a token
     HOME_MODE = "patients"
@@ -222,7 +227,7 @@ class JheApp(PrivateCrashApp[None]):
     async def on_show_observations(self, message: ShowObservations) -> None:
         await self.switch_mode("observations")
         screen = self.screen
-        if isinstance(screen, ObservationsScreen):
+        if isinstance(screen, _class("screens.observations:ObservationsScreen")):
             screen.show_for(message.study_id, message.patient_id)
 
     async def action_quit(self) -> None:
@@ -300,7 +305,7 @@ class JheApp(PrivateCrashApp[None]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(self.screen, KEY_MAP))
+            self.push_screen(HelpScreen(self.screen, [(title, _class(path)) for title, path in KEY_MAP]))
 
     def report_crash(self, error: BaseException | None) -> None:
         """Textual's crash report prints every frame's local variables to the terminal, and

@@ -2,8 +2,9 @@
 organization, privacy, the guard).
 
 Textual's ``getters.app(JheApp)`` needs the class where each screen's class is defined, but
-``jhe_tui.app`` imports every screen (they are its modes): here the class is looked up on the first
-call instead, and a node outside the console is refused rather than duck-typed.
+``jhe_tui.app`` imports the screens' base class (and names every screen as a mode): here the class
+is looked up on the first call instead, and a node outside the console is refused rather than
+duck-typed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def console_app(node: MessagePump) -> JheApp:
-    from jhe_tui.app import JheApp  # here, not above: jhe_tui.app imports every screen
+    from jhe_tui.app import JheApp  # here, not above: jhe_tui.app imports the screens' base
 
     app = node.app
     if not isinstance(app, JheApp):

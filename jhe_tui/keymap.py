@@ -8,6 +8,8 @@ typo would otherwise leave the owner wondering why their key does nothing.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from collections.abc import Iterator, Mapping
 
@@ -19,8 +21,7 @@ from jhe_tui.textual_shims import bindings_of
 
 def console_bindings() -> Iterator[tuple[type[DOMNode], Binding]]:
     """Every binding with an id that a class of the console declares (screens, dialogs, widgets)."""
-    import jhe_tui.app  # noqa: F401  (imports every screen, dialog and widget the console shows)
-
+    _import_console()
     classes: list[type[DOMNode]] = [DOMNode]
     seen: set[type[DOMNode]] = set()
     while classes:
@@ -34,12 +35,28 @@ def console_bindings() -> Iterator[tuple[type[DOMNode], Binding]]:
                 yield cls, binding
 
 
+def _import_console() -> None:
+    """The App and every screen, dialog and widget module: the console imports a screen's module
+    when the screen is first shown, so the classes loaded so far are not all there are."""
+    import jhe_tui.app  # noqa: F401
+    import jhe_tui.dialogs
+    import jhe_tui.screens
+    import jhe_tui.widgets
+
+    for package in (jhe_tui.screens, jhe_tui.dialogs, jhe_tui.widgets):
+        for module in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
+            importlib.import_module(module.name)
+
+
 def binding_ids() -> set[str]:
     return {binding.id for _, binding in console_bindings() if binding.id}
 
 
 def unknown_ids(keymap: Mapping[str, str]) -> str | None:
-    """Why ``keymap`` cannot be applied, in one sentence; None when every id is a binding's."""
+    """Why ``keymap`` cannot be applied, in one sentence; None when every id is a binding's (and,
+    with no keymap, without loading every screen to find out)."""
+    if not keymap:
+        return None
     known = binding_ids()
     wrong = sorted(set(keymap) - known)
     if not wrong:

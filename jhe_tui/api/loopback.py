@@ -9,10 +9,9 @@ import ipaddress
 from collections.abc import Callable
 from urllib.parse import parse_qs, urlsplit
 
-from authlib.common.security import generate_token
 
 from .http import AsyncClient
-from .oauth import Endpoints, LoginFailed, PkceLogin, exchange_code
+from .oauth import Endpoints, LoginFailed, PkceLogin, exchange_code, generate_token
 from .tokens import TokenSet
 
 _PAGE = (

@@ -25,10 +25,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from authlib.common.security import generate_token
-from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-
 from .errors import JheError, _capitalised, redirect_note
 from .http import AsyncBaseTransport, AsyncClient, Response, TimeoutException, TransportError, tls_verify
 from .session import path_template
@@ -138,6 +134,14 @@ async def console_client_id(http: AsyncClient, base_url: str) -> str:
     )
 
 
+def generate_token(length: int) -> str:
+    """A random secret (state, PKCE verifier). authlib is imported by the first sign-in, not by
+    every start: a console holding a token never needs it."""
+    from authlib.common.security import generate_token as random_token
+
+    return random_token(length)
+
+
 @dataclass
 class PkceLogin:
     """One authorization-code attempt: its own state and verifier, never reused."""
@@ -162,6 +166,9 @@ class PkceLogin:
 
     @property
     def authorize_url(self) -> str:
+        from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+        from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
         return prepare_grant_uri(
             self.endpoints.authorization,
             client_id=self.client_id,

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
-from textual.widgets import Footer, Label, Select
+from textual.widgets import Label, Select
 from textual.widgets.select import InvalidSelectValueError
 
 from jhe_tui.api import JheError, Organization, UserProfile
@@ -27,6 +27,7 @@ from jhe_tui.textual_shims import bindings_of
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.widgets.session_header import SessionHeader
+from jhe_tui.widgets.footer import SteadyFooter
 
 if TYPE_CHECKING:
     from jhe_tui.app import JheApp
@@ -139,8 +140,8 @@ class ConsoleScreen(Screen[ResultT], Generic[ResultT]):
         yield Label("Study", classes="context-label")
         yield Select[int]([], prompt="All studies", allow_blank=True, id="study")
 
-    def compose_footer(self) -> Iterator[Footer]:
-        yield Footer(show_command_palette=True)
+    def compose_footer(self) -> Iterator[SteadyFooter]:
+        yield SteadyFooter(show_command_palette=True)
 
     def disabled_reason(self, action: str) -> str | None:
         """Why `action` is disabled right now (shown in help); None when it is not."""

@@ -34,8 +34,8 @@ from jhe_tui.jobs.invitation_issue import issue_invitation
 from jhe_tui.local import paths
 from jhe_tui.local.invitation_log import invitations_for
 from jhe_tui.privacy import Sensitive
+from jhe_tui.screens.navigation import patient_record
 from jhe_tui.screens.base import ConsoleScreen
-from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import enroll_in_a_study, writable_studies
 from jhe_tui.widgets.clock import ago, now
 from jhe_tui.widgets.error_panel import ErrorPanel
@@ -261,7 +261,7 @@ class FollowUpScreen(ConsoleScreen[None]):
     def _open(self, event: PagedTable.Opened) -> None:
         org = self.console.organization
         if org is not None:
-            self.app.push_screen(PatientDetailScreen(self.console.client, event.item.id, org),
+            self.app.push_screen(patient_record(self.console.client, event.item.id, org),
                                  lambda changed: self.fill() if changed else None)
 
     # --- bulk actions -----------------------------------------------------------------------------

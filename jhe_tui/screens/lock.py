@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from jhe_tui.keymap import key_of
 from jhe_tui.api.text import counted
 from jhe_tui.local import pin
 from jhe_tui.console_app import console_app
 from jhe_tui.screens.sign_in import GATE_CSS
+from jhe_tui.widgets.footer import SteadyFooter
 
 
 class LockScreen(Screen[None]):
@@ -47,7 +48,7 @@ class LockScreen(Screen[None]):
             else:
                 yield Static(f"Press {again} to sign in again.", classes="hint", markup=False)
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         pins = self.query("#pin")

@@ -21,7 +21,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.reactive import var
 from textual.widgets import DataTable, Input, Select, Static
 
@@ -40,15 +39,6 @@ from jhe_tui.widgets.paged_table import PagedTable
 
 DATE_PRESETS = (None, 7, 30, 90)  # "l" cycles: all dates, then the last N days
 CHART_LIMIT = 20_000
-
-
-class ShowObservations(Message):
-    """Open the Observations screen filtered to one patient in one study (from a study roster)."""
-
-    def __init__(self, study_id: int, patient_id: int) -> None:
-        super().__init__()
-        self.study_id = study_id
-        self.patient_id = patient_id
 
 
 class ObservationsScreen(ConsoleScreen[None]):

@@ -34,9 +34,9 @@ from jhe_tui.api import (
     PatientConsents,
 )
 from jhe_tui.api.invitations import ClientInvitations
+from jhe_tui.screens.navigation import ShowObservations
 from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.consent_flow import ConsentRow, answer_text, consent_on_behalf
-from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.screens.patient_flows import edit_patient, remove_from_organization
 from jhe_tui.screens.record_studies import enroll_from_record, unenroll_from_record
 from jhe_tui.dialogs.choice import ChoiceModal

@@ -18,10 +18,9 @@ from textual.widgets import Input, Select, Static
 
 from jhe_tui.api import JheError, NotFound, Organization, Patient, Study, UserProfile
 from jhe_tui.dialogs.add_patient import AddPatientModal
+from jhe_tui.screens.navigation import ShowObservations, patient_record
 from jhe_tui.screens.base import ConsoleScreen
-from jhe_tui.screens.observations import ShowObservations
 from jhe_tui.dialogs.find_patient import FindPatientModal
-from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import (
     StudyOf,
     edit_patient,
@@ -316,7 +315,7 @@ class PatientsScreen(ConsoleScreen[None]):
             if changed:
                 self.load_patients()
 
-        self.app.push_screen(PatientDetailScreen(self.console.client, patient_id, org), closed)
+        self.app.push_screen(patient_record(self.console.client, patient_id, org), closed)
 
     @on(PagedTable.Opened)
     def _row_opened(self, event: PagedTable.Opened) -> None:

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from jhe_tui.keymap import key_of
 from jhe_tui.api import JheError
@@ -25,6 +25,7 @@ from jhe_tui.api.oauth import split_api_key
 from jhe_tui.api.tokens import TokenSet
 from jhe_tui.console_app import console_app
 from jhe_tui.api.signin import SignIn, can_open_browser
+from jhe_tui.widgets.footer import SteadyFooter
 
 GATE_CSS = """
 SignInScreen, LockScreen { align: center middle; }
@@ -77,7 +78,7 @@ class SignInScreen(Screen[TokenSet | None]):
                         disabled=loopback)
             yield Input(placeholder="…or paste an access token or a practitioner API key, then Enter", id="token", password=True)
             yield Static("", id="status", markup=False)
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         self.start()

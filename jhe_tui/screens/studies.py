@@ -38,9 +38,8 @@ from jhe_tui.api.admin_rules import AdminRules
 from jhe_tui.api.text import counted
 from jhe_tui.screens.study_actions import SET_UP, StudySetUp
 from jhe_tui.jobs.triage import RosterEntry, roster_entries
+from jhe_tui.screens.navigation import ShowObservations, patient_record
 from jhe_tui.screens.base import ConsoleScreen
-from jhe_tui.screens.observations import ShowObservations
-from jhe_tui.screens.patient_detail import PatientDetailScreen
 from jhe_tui.screens.patient_flows import remove_from_study
 from jhe_tui.dialogs.patient_picker import PatientPickerModal
 from jhe_tui.widgets.clock import ago, now
@@ -342,7 +341,7 @@ class StudiesScreen(StudySetUp, ConsoleScreen[None]):
             if changed:
                 self.load_roster()
 
-        self.app.push_screen(PatientDetailScreen(self.console.client, event.item.id, org), closed)
+        self.app.push_screen(patient_record(self.console.client, event.item.id, org), closed)
 
     def action_observations(self) -> None:
         patient, study = self.roster.cursor_item, self.study
