@@ -145,7 +145,7 @@ class StudySetUp:
         if self.study is None:
             return "choose a study first"
         if action == "patient_apps" and not (self.rules and self.rules.patient_apps):
-            return "this server has no list of patient apps (JHE before v0.0.13 and the demo invite to one app)"
+            return "this server has no list of patient apps (JHE before v0.0.13)"
         return None
 
     @work(exclusive=True, group="write", exit_on_error=False)
