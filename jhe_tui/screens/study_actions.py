@@ -150,6 +150,16 @@ async def patient_apps(screen: StudiesScreen, study: Study) -> bool:
         lambda aid: client.add_study_app(study.id, aid), lambda aid: client.remove_study_app(study.id, aid))
 
 
+def _study_action(flow: Callable[[StudiesScreen, Study], Awaitable[bool]]):
+    """The key's action: ``flow`` on the chosen study in a write worker, the list reloaded after a change."""
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action(self: StudiesScreen) -> None:
+        await self._set_up(flow)
+
+    return action
+
+
 class StudySetUp:
     """The Studies screen's set-up keys (their bindings are the screen's): why each is off, and
     each action, run in a worker."""
@@ -170,27 +180,13 @@ class StudySetUp:
         if org is not None and await create_study(self, org) is not None:
             self.load_studies(org)
 
-    async def _set_up(self: StudiesScreen, flow) -> None:
+    async def _set_up(self: StudiesScreen, flow: Callable[[StudiesScreen, Study], Awaitable[bool]]) -> None:
         study, org = self.study, self.console.organization
         if study is not None and org is not None and await flow(self, study):
             self.load_studies(org)
 
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_edit_study(self: StudiesScreen) -> None:
-        await self._set_up(edit_study)
-
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_delete_study(self: StudiesScreen) -> None:
-        await self._set_up(delete_study)
-
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_data_types(self: StudiesScreen) -> None:
-        await self._set_up(data_types)
-
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_data_sources(self: StudiesScreen) -> None:
-        await self._set_up(data_sources)
-
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_patient_apps(self: StudiesScreen) -> None:
-        await self._set_up(patient_apps)
+    action_edit_study = _study_action(edit_study)
+    action_delete_study = _study_action(delete_study)
+    action_data_types = _study_action(data_types)
+    action_data_sources = _study_action(data_sources)
+    action_patient_apps = _study_action(patient_apps)
