@@ -4,6 +4,8 @@ whom every one of these keys is off with the reason."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from textual.widgets import DataTable, Input, OptionList, Tree
 
 from jhe_tui.dialogs.admin_form import AdminFormModal
@@ -115,3 +117,21 @@ async def test_a_viewer_sees_every_administration_key_off_with_the_reason(make_a
         await pilot.press("c")
         await settle(pilot)
         assert app.screen is screen  # nothing opened
+
+
+async def test_a_superuser_creates_a_top_level_organization(make_app, settle, backend, toasts):
+    # The superuser has no role anywhere, so nothing is highlighted: `c` offers a top-level one.
+    app = make_app("superuser")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_organizations(pilot, settle)
+        assert screen.disabled_reason("create_child") is None
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, AdminFormModal)
+        app.screen.query_one("#field-name", Input).value = "Northside Clinic"
+        await pilot.press("ctrl+j")
+        await settle(pilot)
+        assert not isinstance(app.screen, AdminFormModal), str(app.screen.query_one("#problem").render())
+        with sqlite3.connect(backend.db_path) as conn:
+            assert conn.execute("SELECT part_of FROM organization WHERE name = 'Northside Clinic'").fetchall() == [(0,)]
+        assert any("at the top level; you are its manager" in t for t in toasts)
