@@ -36,9 +36,9 @@ ADMIN_RULES: dict[Generation, AdminRules] = {
                                   patient_apps=False, api_keys=False),
     Generation.CURRENT: AdminRules(role_change_in_place=True, deletes_parents=True, members_from_parent=False,
                                    patient_apps=True, api_keys=True),
-    # The demo issues invitation links for one built-in app (the guide's way), so it has no app list.
+    # The demo lists v0.0.13's patient apps (its invitation links stay the guide's, for one app).
     Generation.DEMO: AdminRules(role_change_in_place=True, deletes_parents=True, members_from_parent=False,
-                                patient_apps=False, api_keys=True),
+                                patient_apps=True, api_keys=True),
 }
 
 

@@ -127,8 +127,7 @@ class StudyAdminCalls(AdminCalls):
 
     async def _needs_apps(self) -> None:
         if not (await self.admin_rules()).patient_apps:
-            raise InvalidInput("This server has no list of patient apps (JHE before v0.0.13, or the demo, "
-                               "issue invitations for one built-in app).")
+            raise InvalidInput("This server has no list of patient apps (JHE before v0.0.13).")
 
     async def patient_apps(self, *, page_size: int = LARGE_PAGE) -> list[InvitationClient]:
         """The apps patients can be invited to (all pages)."""

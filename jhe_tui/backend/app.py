@@ -15,13 +15,13 @@ from .db import Pool
 from .deps import Settings
 from .errors import ApiError, CatchAllMiddleware, api_error_handler, http_error_handler
 from .routes import (consents, data_sources, fhir, fhir_patients, invitation_records, invitations, members, oauth,
-                     observations, organization_admin, organizations, patients, practitioner_clients, server, studies,
-                     study_admin, user_search, users)
+                     observations, organization_admin, organizations, patient_apps, patients, practitioner_clients,
+                     server, studies, study_admin, user_search, users)
 
 ROUTERS = tuple(module.router for module in (server, oauth, users, user_search, organizations, organization_admin,
-                                             members, studies, study_admin, patients, invitations, invitation_records,
-                                             consents, observations, data_sources, fhir, fhir_patients,
-                                             practitioner_clients))
+                                             members, studies, study_admin, patient_apps, patients, invitations,
+                                             invitation_records, consents, observations, data_sources, fhir,
+                                             fhir_patients, practitioner_clients))
 
 
 def create_app(settings: Settings, *, own_loop: bool = False) -> FastAPI:

@@ -27,8 +27,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 """Stored as ``PRAGMA user_version``; a database of another version is rebuilt, not reused.
+
+Version 6: a superuser flag on users, and v0.0.13's patient apps with the studies they serve.
 
 Version 5: an invitation keeps when it was redeemed (v0.0.13's statuses, for the follow-up desk).
 
@@ -43,7 +45,8 @@ CREATE TABLE jhe_user (
     first_name TEXT NOT NULL DEFAULT '',
     last_name TEXT NOT NULL DEFAULT '',
     user_type TEXT,
-    password_hash TEXT
+    password_hash TEXT,
+    is_superuser INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE organization (
     id INTEGER PRIMARY KEY,
@@ -107,6 +110,18 @@ CREATE TABLE study_data_source (
     study_id INTEGER NOT NULL REFERENCES study(id),
     data_source_id INTEGER NOT NULL REFERENCES data_source(id),
     UNIQUE (study_id, data_source_id)
+);
+CREATE TABLE jhe_client (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    client_id TEXT NOT NULL UNIQUE,
+    invitation_url TEXT NOT NULL
+);
+CREATE TABLE study_client (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES study(id),
+    client_id INTEGER NOT NULL REFERENCES jhe_client(id),
+    UNIQUE (study_id, client_id)
 );
 CREATE TABLE study_patient (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

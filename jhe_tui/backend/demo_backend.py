@@ -32,7 +32,7 @@ class DemoUser:
     email: str
     password: str
     name: str
-    # "manager", "member" or "viewer" for the three logins ``token_for`` knows; None otherwise.
+    # "manager", "member", "viewer" or "superuser" for the logins ``token_for`` knows; None otherwise.
     role: str | None
     description: str
 
@@ -121,6 +121,7 @@ class DemoBackend:
         return [
             DemoUser(
                 p.email, demo_cast.DEMO_PASSWORD, p.name, login_role.get(p.id),
+                "superuser" if p.superuser else
                 "; ".join(f"{role} of {names[org]}" for org, role in p.roles) or "no organization yet",
             )
             for p in demo_cast.PRACTITIONERS

@@ -30,6 +30,7 @@ class Practitioner:
     first_name: str
     last_name: str
     roles: tuple[tuple[int, str], ...]
+    superuser: bool = False
 
     @property
     def name(self) -> str:
@@ -44,8 +45,19 @@ PRACTITIONERS = (
     Practitioner(10004, "lakeside.manager@demo.jhe.example", "Priya", "Shah",
                  ((20005, "manager"), (20006, "manager"), (20007, "manager"))),
     Practitioner(10005, "dana.brooks@demo.jhe.example", "Dana", "Brooks", ()),
+    # Below the others' ids: patients' logins start right after Dana's.
+    Practitioner(10000, "admin@demo.jhe.example", "Ada", "Lovell", (), superuser=True),
 )
-DEMO_LOGINS = {"manager": 10001, "member": 10002, "viewer": 10003}
+DEMO_LOGINS = {"manager": 10001, "member": 10002, "viewer": 10003, "superuser": 10000}
+
+# v0.0.13's patient apps (id, name, OAuth client id, invitation URL; CODE stands for the code) and
+# the studies that issue invitations for them.
+PATIENT_APPS = (
+    (3, "CareX", "demo-carex-app", "https://carex.example/invitation/CODE"),
+    (4, "CommonHealth", "demo-commonhealth-app", "https://commonhealth.example?invitation=CODE"),
+    (5, "Patient Access", "demo-patient-access-app", "http://127.0.0.1:8765/clients/patient-access/?code=CODE"),
+)
+STUDY_APPS = ((30001, 3), (30002, 3), (30004, 4))
 
 # id, name, type, supported codeable concepts
 DATA_SOURCES = (

@@ -10,7 +10,8 @@ number of days.
 The shapes are chosen so every workflow of the user guide has material: patients in two
 organizations, patients in the organization tree where the demo practitioners have no role,
 studies of that other tree, consents given, pending and declined, patients who stopped sending
-data days ago, patients who never did, and patients not enrolled in any study.
+data days ago, patients who never did, and patients not enrolled in any study; v0.0.13's patient
+apps for the studies, and a superuser for what only a superuser may do.
 
 A database is built in a side file and renamed into place when complete, so an interrupted build
 never leaves a half-seeded database to be reused.
@@ -40,9 +41,11 @@ from .demo_cast import (
     LOOPBACK_CLIENT_ID,
     LOOPBACK_REDIRECT,
     ORGANIZATIONS,
+    PATIENT_APPS,
     PRACTITIONERS,
     SOURCE_BY_ID,
     STUDIES,
+    STUDY_APPS,
     STUDY_BY_ID,
 )
 from .tokens import password_hash
@@ -144,9 +147,10 @@ class _Seeder:
         c = self.conn
         c.executemany("INSERT INTO organization VALUES (?, ?, ?, ?)", ORGANIZATIONS)
         c.executemany(
-            "INSERT INTO jhe_user (id, email, first_name, last_name, user_type, password_hash)"
-            " VALUES (?, ?, ?, ?, 'practitioner', ?)",
-            [(p.id, p.email, p.first_name, p.last_name, password_hash(DEMO_PASSWORD, p.id)) for p in PRACTITIONERS],
+            "INSERT INTO jhe_user (id, email, first_name, last_name, user_type, password_hash, is_superuser)"
+            " VALUES (?, ?, ?, ?, 'practitioner', ?, ?)",
+            [(p.id, p.email, p.first_name, p.last_name, password_hash(DEMO_PASSWORD, p.id), int(p.superuser))
+             for p in PRACTITIONERS],
         )
         c.executemany(
             "INSERT INTO practitioner_organization VALUES (?, ?, ?)",
@@ -170,6 +174,8 @@ class _Seeder:
             "INSERT INTO study_data_source (study_id, data_source_id) VALUES (?, ?)",
             [(s[0], ds) for s in STUDIES for ds in s[5]],
         )
+        c.executemany("INSERT INTO jhe_client VALUES (?, ?, ?, ?)", PATIENT_APPS)
+        c.executemany("INSERT INTO study_client (study_id, client_id) VALUES (?, ?)", STUDY_APPS)
         c.executemany(
             "INSERT INTO oauth_application VALUES (?, ?, ?, ?)",
             [

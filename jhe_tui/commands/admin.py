@@ -17,15 +17,26 @@ from jhe_tui.commands.common import EXIT_FAILED, EXIT_OK, add_server_options, fa
 ROLES = ("member", "manager", "viewer")
 
 
+def _command(sub, noun: str, verb: str, helps: tuple[str, str, str, str], handler) -> argparse.ArgumentParser:
+    """``jhe-tui NOUN VERB`` (helps: the noun's help and description, the verb's) with the options
+    both commands share (--org, --json and the server's); the caller adds the rest."""
+    noun_help, noun_description, verb_help, verb_description = helps
+    group = sub.add_parser(noun, help=noun_help, description=noun_description)
+    actions = group.add_subparsers(dest=f"{noun}_command", metavar="ACTION", required=True)
+    command = actions.add_parser(verb, help=verb_help, description=verb_description)
+    command.add_argument("--org", type=int, required=True, metavar="ID", help="the organization, by id")
+    command.add_argument("--json", action="store_true", help="one JSON object")
+    add_server_options(command)
+    command.set_defaults(handler=handler)
+    return command
+
+
 def register(sub) -> None:
-    study = sub.add_parser("study", help="set up a study (study create)",
-                           description="Set up a study from a script.")
-    study_sub = study.add_subparsers(dest="study_command", metavar="ACTION", required=True)
-    create = study_sub.add_parser(
-        "create", help="create a study with its data types and data sources",
-        description="Create a study in an organization, then request its data types and link its data sources. "
-        "Takes a manager or member of the organization.")
-    create.add_argument("--org", type=int, required=True, metavar="ID", help="the organization the study belongs to")
+    create = _command(sub, "study", "create", (
+        "set up a study (study create)", "Set up a study from a script.",
+        "create a study with its data types and data sources",
+        "Create a study in an organization, then request its data types and link its data sources. "
+        "Takes a manager or member of the organization."), run_study_create)
     create.add_argument("--name", required=True, help="the study's name")
     create.add_argument("--description", required=True, help="what the study is about (the server requires one)")
     create.add_argument("--icon-url", metavar="URL", help="an icon for the patient apps")
@@ -33,23 +44,14 @@ def register(sub) -> None:
                         help="a data type to request, e.g. omh:blood-pressure:4.0 (repeat for more)")
     create.add_argument("--data-source", action="append", default=[], type=int, metavar="ID",
                         help="a data source to link, by id (repeat for more)")
-    create.add_argument("--json", action="store_true", help="one JSON object")
-    add_server_options(create)
-    create.set_defaults(handler=run_study_create)
 
-    member = sub.add_parser("member", help="add a colleague to an organization (member add)",
-                            description="Manage an organization's members from a script.")
-    member_sub = member.add_subparsers(dest="member_command", metavar="ACTION", required=True)
-    add = member_sub.add_parser(
-        "add", help="give a practitioner a role in an organization",
-        description="Look the practitioner up by e-mail and give them a role in the organization. Takes a manager "
-        "of the organization (at JHE before v0.0.13: of its parent).")
-    add.add_argument("--org", type=int, required=True, metavar="ID", help="the organization")
+    add = _command(sub, "member", "add", (
+        "add a colleague to an organization (member add)", "Manage an organization's members from a script.",
+        "give a practitioner a role in an organization",
+        "Look the practitioner up by e-mail and give them a role in the organization. Takes a manager "
+        "of the organization (at JHE before v0.0.13: of its parent)."), run_member_add)
     add.add_argument("--email", required=True, help="the practitioner's login e-mail")
     add.add_argument("--role", required=True, choices=ROLES, help="their role there")
-    add.add_argument("--json", action="store_true", help="one JSON object")
-    add_server_options(add)
-    add.set_defaults(handler=run_member_add)
 
 
 async def _study_create(args: argparse.Namespace) -> tuple[dict[str, Any], str | None]:

@@ -33,6 +33,7 @@ class Field:
 
 class AdminFormModal(ModalScreen[Any]):
     BINDINGS = [
+        Binding("ctrl+j", "confirm", "Confirm", id="admin_form.confirm", tooltip="Confirm (same as Enter)"),
         Binding("escape", "cancel", "Cancel", id="admin_form.cancel", tooltip="Close; nothing is sent"),
     ]
 

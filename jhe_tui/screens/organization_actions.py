@@ -30,21 +30,35 @@ async def _types(screen: OrganizationsScreen) -> list[tuple[str, str]] | None:
     return [(label, code) for code, label in sorted(types.items(), key=lambda item: item[1].lower())]
 
 
-async def create_sub_organization(screen: OrganizationsScreen, parent: Organization) -> Organization | None:
+TOP_LEVEL = "0"
+
+
+async def create_sub_organization(screen: OrganizationsScreen, parent: Organization | None, *,
+                                  superuser: bool) -> Organization | None:
+    """A sub-organization of ``parent``; a superuser also chooses the top level (JHE lets only
+    them), which is all there is when nothing is highlighted."""
     client, types = screen.console.client, await _types(screen)
     if types is None:
         return None
+    fields = [Field("name", "Name"), Field("type", "Type", value="team", choices=types)]
+    if superuser:
+        under = [("the top level (no parent)", TOP_LEVEL)]
+        under += [(f"{parent.name} (organization {parent.id})", str(parent.id))] if parent else []
+        fields.append(Field("under", "Under", value=str(parent.id) if parent else TOP_LEVEL, choices=under))
+    chosen: dict[str, str] = {}
 
     async def create(values: dict[str, str]) -> Organization:
-        return await client.create_organization(values["name"], values["type"], parent.id)
+        chosen.update(values)
+        part_of = int(values.get("under", parent.id if parent else TOP_LEVEL))
+        return await client.create_organization(values["name"], values["type"], part_of or None)
 
+    where = f"under {parent.name} (organization {parent.id})" if parent else "at the top level"
     created = await screen.app.push_screen_wait(AdminFormModal(
-        f"New sub-organization of {parent.name}",
-        f"It is created under {parent.name} (organization {parent.id}), and you become its manager.",
-        [Field("name", "Name"), Field("type", "Type", value="team", choices=types)],
-        confirm_label="Create", apply=create))
+        f"New sub-organization of {parent.name}" if parent else "New top-level organization",
+        f"It is created {where}, and you become its manager.", fields, confirm_label="Create", apply=create))
     if created is not None:
-        screen.notify(f"Created {created.name} (organization {created.id}) under {parent.name}; you are its manager.",
+        placed = "at the top level" if chosen.get("under") == TOP_LEVEL or parent is None else f"under {parent.name}"
+        screen.notify(f"Created {created.name} (organization {created.id}) {placed}; you are its manager.",
                       markup=False)
     return created
 

@@ -190,6 +190,8 @@ class OrganizationsScreen(ConsoleScreen[None]):
         if action == "api_keys":
             return None if self.rules and self.rules.api_keys else "this server (JHE before v0.0.13) has no API keys"
         org = self.highlighted
+        if action == "create_child" and org is None and self.rules is not None and self._superuser:
+            return None  # a top-level one
         if org is None or self.rules is None:
             return "highlight an organization first"
         if action == "create_child":
@@ -208,7 +210,7 @@ class OrganizationsScreen(ConsoleScreen[None]):
 
     @work(exclusive=True, group="admin", exit_on_error=False)
     async def action_create_child(self) -> None:
-        created = await actions.create_sub_organization(self, self.highlighted) if self.highlighted else None
+        created = await actions.create_sub_organization(self, self.highlighted, superuser=self._superuser)
         if created is not None:
             await self._changed(created.id)
 

@@ -9,6 +9,7 @@ that their answers for it go.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -69,69 +70,94 @@ async def delete_study(screen: StudiesScreen, study: Study) -> bool:
         screen, study.name, study.id, client.study_delete_impact(study.id), lambda: client.delete_study(study.id))
 
 
-async def _toggle(screen: StudiesScreen, title: str, intro: str, items: Sequence[tuple[str, Any, bool]],
-                  add: Callable[[Any], Awaitable[Any]], remove: Callable[[Any], Awaitable[Any]],
-                  add_warning: str, remove_warning: str, noun: str) -> bool:
-    """Pick one of ``items`` (label, value, linked): a linked one is removed, another added,
-    each after a confirmation that says what follows."""
-    choices = [(f"{'[x]' if linked else '[ ]'} {label}", (label, value, linked)) for label, value, linked in items]
-    chosen = await screen.app.push_screen_wait(ChoiceModal(title, intro, choices, empty=f"This server has no {noun}s."))
+@dataclass(frozen=True)
+class _Links:
+    """What a study links to, as the toggle dialog says it."""
+
+    noun: str
+    intro: str
+    add_warning: str
+    remove_warning: str
+
+
+async def _toggle(screen: StudiesScreen, study: Study, links: _Links,
+                  reads: tuple[Awaitable[Sequence[Any]], Awaitable[Sequence[Any]]],
+                  item: Callable[[Any], tuple[str, Any, Any]], linked_key: Callable[[Any], Any],
+                  add: Callable[[Any], Awaitable[Any]], remove: Callable[[Any], Awaitable[Any]]) -> bool:
+    """Read everything and what the study links to, pick one (``item``: label, value, key): a
+    linked one is removed, another added, each after a confirmation that says what follows."""
+    found = await admin_steps.read(screen, *reads)
+    if found is None:
+        return False
+    everything, linked = found
+    keys = {linked_key(x) for x in linked}
+    choices = []
+    for thing in everything:
+        label, value, key = item(thing)
+        on = key in keys
+        choices.append((f"{'[x]' if on else '[ ]'} {label}", (label, value, on)))
+    chosen = await screen.app.push_screen_wait(ChoiceModal(
+        f"{links.noun.capitalize()}s of {study.name}", links.intro, choices,
+        empty=f"This server has no {links.noun}s."))
     if chosen is None:
         return False
-    label, value, linked = chosen
-    verb = "Remove" if linked else "Add"
+    label, value, on = chosen
+    verb = "Remove" if on else "Add"
     answer = await screen.app.push_screen_wait(ConfirmModal(
-        f"{verb} {label}?", [f"{verb} the {noun} {label}."], confirm_label=verb,
-        warning=remove_warning if linked else add_warning, danger=linked))
+        f"{verb} {label}?", [f"{verb} the {links.noun} {label}."], confirm_label=verb,
+        warning=links.remove_warning if on else links.add_warning, danger=on))
     if answer is None:
         return False
-    call = remove(value) if linked else add(value)
-    return await admin_steps.done(screen, call, f"{'Removed' if linked else 'Added'} {label}.")
+    call = remove(value) if on else add(value)
+    return await admin_steps.done(screen, call, f"{'Removed' if on else 'Added'} {label}.")
+
+
+DATA_TYPES = _Links(
+    "data type", "Enter on a requested one [x] removes it, on another adds it.",
+    "Every enrolled patient must consent to the new data type before its data is shared with the study.",
+    "The consent answers patients gave for this data type in this study are deleted.")
+DATA_SOURCES = _Links(
+    "data source", "Enter on a linked one [x] removes it, on another adds it.",
+    "Patients see it among the devices and apps the study accepts data from.",
+    "Data already sent from it stays on the server.")
+PATIENT_APPS = _Links(
+    "patient app", "Invitations to this study's patients are issued for these apps.",
+    "Invitations can then be issued for this app.", "No new invitation can be issued for this app.")
 
 
 async def data_types(screen: StudiesScreen, study: Study) -> bool:
     client = screen.console.client
-    found = await admin_steps.read(screen, client.codeable_concepts(), client.study_scope_requests(study.id))
-    if found is None:
-        return False
-    concepts, requested = found
-    keys = {r.scope_code.key for r in requested}
-    items = [(f"{c.display} ({c.coding_code})", c.id, c.key in keys) for c in concepts]
     return await _toggle(
-        screen, f"Data types of {study.name}", "Enter on a requested one [x] removes it, on another adds it.", items,
-        lambda cid: client.add_scope_request(study.id, cid), lambda cid: client.remove_scope_request(study.id, cid),
-        "Every enrolled patient must consent to the new data type before its data is shared with the study.",
-        "The consent answers patients gave for this data type in this study are deleted.", "data type")
+        screen, study, DATA_TYPES, (client.codeable_concepts(), client.study_scope_requests(study.id)),
+        lambda c: (f"{c.display} ({c.coding_code})", c.id, c.key), lambda r: r.scope_code.key,
+        lambda cid: client.add_scope_request(study.id, cid), lambda cid: client.remove_scope_request(study.id, cid))
 
 
 async def data_sources(screen: StudiesScreen, study: Study) -> bool:
     client = screen.console.client
-    found = await admin_steps.read(screen, client.data_sources(), client.study_data_sources(study.id))
-    if found is None:
-        return False
-    sources, linked = found
-    ids = {s.id for s in linked}
-    items = [(f"{s.name} ({s.type or 'source'} {s.id})", s.id, s.id in ids) for s in sources]
     return await _toggle(
-        screen, f"Data sources of {study.name}", "Enter on a linked one [x] removes it, on another adds it.", items,
+        screen, study, DATA_SOURCES, (client.data_sources(), client.study_data_sources(study.id)),
+        lambda s: (f"{s.name} ({s.type or 'source'} {s.id})", s.id, s.id), lambda s: s.id,
         lambda sid: client.add_study_data_source(study.id, sid),
-        lambda sid: client.remove_study_data_source(study.id, sid),
-        "Patients see it among the devices and apps the study accepts data from.",
-        "Data already sent from it stays on the server.", "data source")
+        lambda sid: client.remove_study_data_source(study.id, sid))
 
 
 async def patient_apps(screen: StudiesScreen, study: Study) -> bool:
     client = screen.console.client
-    found = await admin_steps.read(screen, client.patient_apps(), client.study_apps(study.id))
-    if found is None:
-        return False
-    apps, linked = found
-    ids = {a.id for a in linked}
-    items = [(f"{a.name} (app {a.id})", a.id, a.id in ids) for a in apps]
     return await _toggle(
-        screen, f"Patient apps of {study.name}", "Invitations to this study's patients are issued for these apps.",
-        items, lambda aid: client.add_study_app(study.id, aid), lambda aid: client.remove_study_app(study.id, aid),
-        "Invitations can then be issued for this app.", "No new invitation can be issued for this app.", "patient app")
+        screen, study, PATIENT_APPS, (client.patient_apps(), client.study_apps(study.id)),
+        lambda a: (f"{a.name} (app {a.id})", a.id, a.id), lambda a: a.id,
+        lambda aid: client.add_study_app(study.id, aid), lambda aid: client.remove_study_app(study.id, aid))
+
+
+def _study_action(flow: Callable[[StudiesScreen, Study], Awaitable[bool]]):
+    """The key's action: ``flow`` on the chosen study in a write worker, the list reloaded after a change."""
+
+    @work(exclusive=True, group="write", exit_on_error=False)
+    async def action(self: StudiesScreen) -> None:
+        await self._set_up(flow)
+
+    return action
 
 
 class StudySetUp:
@@ -145,7 +171,7 @@ class StudySetUp:
         if self.study is None:
             return "choose a study first"
         if action == "patient_apps" and not (self.rules and self.rules.patient_apps):
-            return "this server has no list of patient apps (JHE before v0.0.13 and the demo invite to one app)"
+            return "this server has no list of patient apps (JHE before v0.0.13)"
         return None
 
     @work(exclusive=True, group="write", exit_on_error=False)
@@ -154,27 +180,13 @@ class StudySetUp:
         if org is not None and await create_study(self, org) is not None:
             self.load_studies(org)
 
-    async def _set_up(self: StudiesScreen, flow) -> None:
+    async def _set_up(self: StudiesScreen, flow: Callable[[StudiesScreen, Study], Awaitable[bool]]) -> None:
         study, org = self.study, self.console.organization
         if study is not None and org is not None and await flow(self, study):
             self.load_studies(org)
 
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_edit_study(self: StudiesScreen) -> None:
-        await self._set_up(edit_study)
-
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_delete_study(self: StudiesScreen) -> None:
-        await self._set_up(delete_study)
-
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_data_types(self: StudiesScreen) -> None:
-        await self._set_up(data_types)
-
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_data_sources(self: StudiesScreen) -> None:
-        await self._set_up(data_sources)
-
-    @work(exclusive=True, group="write", exit_on_error=False)
-    async def action_patient_apps(self: StudiesScreen) -> None:
-        await self._set_up(patient_apps)
+    action_edit_study = _study_action(edit_study)
+    action_delete_study = _study_action(delete_study)
+    action_data_types = _study_action(data_types)
+    action_data_sources = _study_action(data_sources)
+    action_patient_apps = _study_action(patient_apps)

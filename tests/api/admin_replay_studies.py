@@ -27,6 +27,23 @@ def _nested_study(study_id: int) -> dict:
             "patients": []}
 
 
+def _refused_first(ex: Exchange, world: AdminWorld, call: Callable, error: type, words: str,
+                   support: Support | None = None) -> Scenario:
+    """The recorded exchange as it is, after the client refused ``call`` itself, in ``words``."""
+    scenario = raw(ex, world)
+    scenario.before = expect(call, error, words)
+    if support is not None:
+        scenario.before_support = support
+    return scenario
+
+
+def _is(expected_id: int) -> Callable[[Any], None]:
+    def check(found: Any) -> None:
+        assert found.id == expected_id
+
+    return check
+
+
 def create_study(ex: Exchange, world: AdminWorld) -> Scenario:
     body = ex.request_body
     if "organization" not in body:
@@ -34,9 +51,7 @@ def create_study(ex: Exchange, world: AdminWorld) -> Scenario:
     create = lambda c: c.create_study(body["organization"], body["name"], body.get("description", ""),  # noqa: E731
                                       body.get("iconUrl"))
     if "description" not in body:
-        scenario = raw(ex, world)
-        scenario.before = expect(create, InvalidInput, "description may not be empty")
-        return scenario
+        return _refused_first(ex, world, create, InvalidInput, "description may not be empty")
 
     def check(study: Any) -> None:
         assert (study.id, study.name, study.organization_id) == (ex.json["id"], body["name"], body["organization"])
@@ -110,11 +125,9 @@ def add_scope_request(ex: Exchange, world: AdminWorld) -> Scenario:
     code_id = ex.request_body["scopeCodeId"]
     add = lambda c: c.add_scope_request(_study_id(ex), code_id)  # noqa: E731
     if "again" in ex.label or "unknown" in ex.label:
-        scenario = raw(ex, world)
         error, words = (Conflict, "already requests") if "again" in ex.label else (InvalidInput, "not one this server")
         known = [code_id] if error is Conflict else []
-        scenario.before, scenario.before_support = expect(add, error, words), _scope_support(ex, world, known)
-        return scenario
+        return _refused_first(ex, world, add, error, words, _scope_support(ex, world, known))
 
     def check(concept: Any) -> None:
         assert concept.id == code_id == ex.json["scopeCode"]["id"]
@@ -131,11 +144,7 @@ def scope_requests(ex: Exchange, world: AdminWorld) -> Scenario:
 
 def remove_scope_request(ex: Exchange, world: AdminWorld) -> Scenario:
     code_id = ex.request_body["scopeCodeId"]
-
-    def check(concept: Any) -> None:
-        assert concept.id == code_id
-
-    return Scenario(call=lambda c: c.remove_scope_request(_study_id(ex), code_id), check=check,
+    return Scenario(call=lambda c: c.remove_scope_request(_study_id(ex), code_id), check=_is(code_id),
                     support=_scope_support(ex, world, [code_id]))
 
 
@@ -150,15 +159,9 @@ def add_data_source(ex: Exchange, world: AdminWorld) -> Scenario:
     source_id = ex.request_body["dataSourceId"]
     add = lambda c: c.add_study_data_source(_study_id(ex), source_id)  # noqa: E731
     if "again" in ex.label:  # v0.0.7 adds a second row, v0.0.13 fails: the client stops first
-        scenario = raw(ex, world)
-        scenario.before = expect(add, Conflict, "already a data source")
-        scenario.before_support = _source_support(ex, world, [source_id])
-        return scenario
-
-    def check(source: Any) -> None:
-        assert source.id == source_id
-
-    return Scenario(call=add, check=check, support=_source_support(ex, world, []))
+        return _refused_first(ex, world, add, Conflict, "already a data source",
+                              _source_support(ex, world, [source_id]))
+    return Scenario(call=add, check=_is(source_id), support=_source_support(ex, world, []))
 
 
 def study_data_sources(ex: Exchange, world: AdminWorld) -> Scenario:
@@ -167,11 +170,7 @@ def study_data_sources(ex: Exchange, world: AdminWorld) -> Scenario:
 
 def remove_data_source(ex: Exchange, world: AdminWorld) -> Scenario:
     source_id = ex.request_body["dataSourceId"]
-
-    def check(source: Any) -> None:
-        assert source.id == source_id
-
-    return Scenario(call=lambda c: c.remove_study_data_source(_study_id(ex), source_id), check=check,
+    return Scenario(call=lambda c: c.remove_study_data_source(_study_id(ex), source_id), check=_is(source_id),
                     support=_source_support(ex, world, [source_id]))
 
 
@@ -179,9 +178,7 @@ def _legacy_refusal(ex: Exchange, world: AdminWorld, call: Callable, words: str)
     """At v0.0.7 the client knows there is no such endpoint and says so before asking."""
     if ex.generation is not Generation.LEGACY:
         return None
-    scenario = raw(ex, world)
-    scenario.before = expect(call, InvalidInput, words)
-    return scenario
+    return _refused_first(ex, world, call, InvalidInput, words)
 
 
 def patient_apps(ex: Exchange, world: AdminWorld) -> Scenario:
@@ -212,25 +209,14 @@ def add_study_app(ex: Exchange, world: AdminWorld) -> Scenario:
     app_id = _app_id(ex)
     add = lambda c: c.add_study_app(_study_id(ex), app_id)  # noqa: E731
     if "again" in ex.label:
-        scenario = raw(ex, world)
-        scenario.before = expect(add, Conflict, "already an app")
-        scenario.before_support = _app_support(ex, world, [app_id])
-        return scenario
-
-    def check(app: Any) -> None:
-        assert app.id == app_id
-
+        return _refused_first(ex, world, add, Conflict, "already an app", _app_support(ex, world, [app_id]))
     # The console sends clientId; the client sends client_id, which the server reads the same.
-    return Scenario(call=add, check=check, support=_app_support(ex, world, []), expected_body={"client_id": app_id})
+    return Scenario(call=add, check=_is(app_id), support=_app_support(ex, world, []), expected_body={"client_id": app_id})
 
 
 def remove_study_app(ex: Exchange, world: AdminWorld) -> Scenario:
     app_id = _app_id(ex)
-
-    def check(app: Any) -> None:
-        assert app.id == app_id
-
-    return Scenario(call=lambda c: c.remove_study_app(_study_id(ex), app_id), check=check,
+    return Scenario(call=lambda c: c.remove_study_app(_study_id(ex), app_id), check=_is(app_id),
                     support=_app_support(ex, world, [app_id]), expected_body={"client_id": app_id})
 
 

@@ -96,8 +96,18 @@ async def test_a_study_set_up_and_its_delete_preview(client_for) -> None:
         assert impact.enrolled > 0 and impact.consent_answers is not None and impact.consent_answers > 0
         assert f"{impact.enrolled} enrolled patients" in impact.lines()[1]
         await client.delete_study(study.id)
-        with pytest.raises(InvalidInput, match="no list of patient apps"):
-            await client.patient_apps()
+
+
+async def test_demo_patient_apps_round_trip(client_for) -> None:
+    async with client_for("manager") as client:
+        assert [a.name for a in await client.patient_apps()] == ["Patient Access", "CommonHealth", "CareX"]
+        assert [a.id for a in await client.study_apps(30002)] == [3]
+        added = await client.add_study_app(30002, 4)
+        assert added.name == "CommonHealth"
+        with pytest.raises(Conflict):
+            await client.add_study_app(30002, 4)
+        await client.remove_study_app(30002, 3)
+        assert [a.id for a in await client.study_apps(30002)] == [4]
 
 
 async def test_api_keys_round_trip(client_for) -> None:

@@ -17,7 +17,7 @@ OMH = "https://w3id.org/openmhealth"
 
 
 class Api:
-    """Calls the backend as a demo role ("manager", "member", "viewer") or anonymously (None)."""
+    """Calls the backend as a demo role ("manager", "member", "viewer", "superuser") or anonymously (None)."""
 
     def __init__(self, backend: DemoBackend) -> None:
         self.backend = backend

@@ -1,5 +1,6 @@
 """Administration routes of the demo backend, per endpoint and role: organizations, members,
-studies with their scope requests and data sources, the e-mail look-up and API keys."""
+studies with their scope requests, data sources and patient apps, the e-mail look-up, API keys
+and the demo superuser."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ async def test_organization_types_and_create(api) -> None:
 
 
 @pytest.mark.parametrize("body, status, answer", [
-    ({"name": "Top", "type": "edu"}, 403, NO_PERMISSION),
+    ({"name": "Top", "type": "edu"}, 403, NO_PERMISSION),  # a top-level organization takes a superuser
     ({**SUB_ORG, "type": "zzz"}, 400, {"type": ['"zzz" is not a valid choice.']}),
     ({**SUB_ORG, "name": " "}, 400, {"name": ["This field may not be blank."]}),
     ({**SUB_ORG, "partOf": 29999}, 400, {"partOf": ['Invalid pk "29999" - object does not exist.']}),
@@ -210,6 +211,46 @@ async def test_data_sources_add_and_remove(api) -> None:
     assert unknown.json() == {"dataSourceId": ['Invalid pk "79999" - object does not exist.']}
     assert (await api.request("DELETE", path, json={"dataSourceId": 70001})).status_code == 204
     assert [s["dataSource"]["id"] for s in (await api.get(path)).json()] == [70002, 70003]
+
+
+async def test_the_superuser_creates_a_top_level_organization(api) -> None:
+    profile = (await api.get("/api/v1/users/profile", role="superuser")).json()
+    assert (profile["email"], profile["isSuperuser"]) == ("admin@demo.jhe.example", True)
+    assert (await api.get("/api/v1/users/profile")).json()["isSuperuser"] is False
+    created = await api.post("/api/v1/organizations", json={"name": "Northside Clinic", "type": "prov"},
+                             role="superuser")
+    assert created.status_code == 201, created.text
+    assert created.json()["partOf"] == 0
+    top = created.json()["id"]
+    assert (await api.get(f"/api/v1/organizations/{top}", role="superuser")).json()["currentUserRole"] == "manager"
+    # Any organization's writes are the superuser's, as JHE's pseudo-role super_user allows.
+    renamed = await api.patch("/api/v1/organizations/20005", json={"name": "Lakeside Health"}, role="superuser")
+    assert renamed.status_code == 200
+
+
+async def test_patient_apps_listed_for_anyone_signed_in(api) -> None:
+    page = (await api.get("/api/v1/clients", role="viewer")).json()
+    assert (page["count"], page["next"]) == (3, None)
+    assert [(a["id"], a["name"]) for a in page["results"]] == [(5, "Patient Access"), (4, "CommonHealth"), (3, "CareX")]
+    assert set(page["results"][0]) == {"id", "name", "clientId", "invitationUrl"}
+    assert (await api.get("/api/v1/clients", role=None)).status_code == 401
+
+
+async def test_study_patient_apps_add_and_remove(api) -> None:
+    path = "/api/v1/studies/30001/clients"
+    assert [link["client"]["id"] for link in (await api.get(path)).json()] == [3]
+    added = await api.post(path, json={"client_id": 5})
+    assert (added.status_code, added.content) == (201, b"")
+    again = await api.post(path, json={"clientId": 5})  # the web console's spelling
+    assert (again.status_code, again.json()) == (400, ["This patient app is already one of this study's."])
+    unknown = await api.post(path, json={"client_id": 9})
+    assert unknown.json() == {"client_id": ['Invalid pk "9" - object does not exist.']}
+    links = (await api.get(path)).json()
+    assert [(link["client"]["id"], link["client"]["name"], link["study"]["id"]) for link in links] == [
+        (3, "CareX", 30001), (5, "Patient Access", 30001)]
+    assert (await api.post(path, json={"client_id": 4}, role="viewer")).json() == NO_PERMISSION
+    assert (await api.request("DELETE", path, json={"clientId": 3})).status_code == 204
+    assert [link["client"]["id"] for link in (await api.get(path)).json()] == [5]
 
 
 async def test_api_keys_are_the_owners_only(api) -> None:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import base64
 
-from textual.widgets import Input
-
-from jhe_tui.dialogs.admin_form import AdminFormModal
 from jhe_tui.dialogs.api_keys import ApiKeysModal
 from jhe_tui.dialogs.confirm import ConfirmModal
+from tests.ui.test_organization_admin import fill_form
 from tests.ui.test_organizations_keys import open_organizations
 
 SIZE = (100, 30)
@@ -29,12 +27,7 @@ async def test_create_copy_and_revoke(make_app, settle, tmp_path, monkeypatch):
     monkeypatch.setattr(type(app), "copy_to_clipboard", lambda self, text: copied.append(text))
     async with app.run_test(size=SIZE) as pilot:
         dialog = await open_keys(pilot, settle)
-        await pilot.press("c")
-        await settle(pilot)
-        assert isinstance(app.screen, AdminFormModal)
-        app.screen.query_one("#field-label", Input).value = "laptop"
-        await pilot.press("enter")
-        await settle(pilot)
+        await fill_form(pilot, settle, "c", "label", "laptop")
         assert app.screen is dialog
         await pilot.press("y")
         assert len(copied) == 1 and ":" in base64.b64decode(copied[0]).decode()

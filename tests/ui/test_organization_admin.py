@@ -4,6 +4,8 @@ whom every one of these keys is off with the reason."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from textual.widgets import DataTable, Input, OptionList, Tree
 
 from jhe_tui.dialogs.admin_form import AdminFormModal
@@ -30,17 +32,22 @@ async def highlight(pilot, settle, screen, org_id: int) -> None:
     await settle(pilot)
 
 
+async def fill_form(pilot, settle, key: str, field: str, value: str, submit: str = "enter") -> None:
+    """Open a form with ``key``, type ``value`` into ``field`` and submit it."""
+    await pilot.press(key)
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, AdminFormModal)
+    pilot.app.screen.query_one(f"#field-{field}", Input).value = value
+    await pilot.press(submit)
+    await settle(pilot)
+
+
 async def test_create_add_a_member_change_the_role_and_remove(make_app, settle, client, toasts):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_organizations(pilot, settle)
         await highlight(pilot, settle, screen, 20003)
-        await pilot.press("c")
-        await settle(pilot)
-        assert isinstance(app.screen, AdminFormModal)
-        app.screen.query_one("#field-name", Input).value = "Sleep Lab"
-        await pilot.press("enter")
-        await settle(pilot)
+        await fill_form(pilot, settle, "c", "name", "Sleep Lab")
         created = next(o for o in await client.organizations() if o.name == "Sleep Lab")
         assert created.part_of == 20003 and any("you are its manager" in t for t in toasts)
         await settle(pilot)
@@ -115,3 +122,16 @@ async def test_a_viewer_sees_every_administration_key_off_with_the_reason(make_a
         await pilot.press("c")
         await settle(pilot)
         assert app.screen is screen  # nothing opened
+
+
+async def test_a_superuser_creates_a_top_level_organization(make_app, settle, backend, toasts):
+    # The superuser has no role anywhere, so nothing is highlighted: `c` offers a top-level one.
+    app = make_app("superuser")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_organizations(pilot, settle)
+        assert screen.disabled_reason("create_child") is None
+        await fill_form(pilot, settle, "c", "name", "Northside Clinic", submit="ctrl+j")
+        assert not isinstance(app.screen, AdminFormModal), str(app.screen.query_one("#problem").render())
+        with sqlite3.connect(backend.db_path) as conn:
+            assert conn.execute("SELECT part_of FROM organization WHERE name = 'Northside Clinic'").fetchall() == [(0,)]
+        assert any("at the top level; you are its manager" in t for t in toasts)

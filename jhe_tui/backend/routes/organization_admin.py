@@ -4,7 +4,7 @@ its manager), PATCH 200, DELETE 204 with the whole subtree going along.
 
 The role rules are JHE's permission table: a sub-organization takes a manager of its parent; a
 change or a delete takes a manager of the parent (of the organization itself when top-level); a
-top-level organization takes a superuser, and the demo has none. Where JHE answers 500 (an
+top-level organization takes a superuser (the demo's admin@demo.jhe.example). Where JHE answers 500 (an
 unknown id on PATCH or DELETE) this answers a JSON 404.
 """
 
@@ -45,9 +45,10 @@ def create_organization(conn: Conn, caller: CurrentCaller, body: Body) -> Respon
         name = fields.take("name", required_text, required=True)
         org_type = fields.take("type", TYPES, required=True)
         part_of = fields.take("part_of", integer, default=None)
-        if part_of in (None, 0):
+        if part_of in (None, 0) and not caller.superuser:
             raise forbidden()  # a top-level organization takes a superuser
         fields.check()
+        part_of = part_of or 0  # top-level organizations hang below the root
         if conn.execute("SELECT 1 FROM organization WHERE id = ?", (part_of,)).fetchone() is None:
             raise ApiError(400, {"part_of": [f'Invalid pk "{part_of}" - object does not exist.']})
         caller.require(part_of, MANAGERS)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from .. import db
+from .. import casing, db
 from ..auth import Caller
 from ..casing import CamelJSONResponse
 from ..deps import Body, Conn, CurrentCaller
@@ -43,7 +43,7 @@ def delete_studies(conn: sqlite3.Connection, study_ids: Sequence[int]) -> None:
     ids = list(study_ids)
     if not ids:
         return
-    for table in ("study_patient", "study_scope_request", "study_data_source"):
+    for table in ("study_patient", "study_scope_request", "study_data_source", "study_client"):
         conn.execute(f"DELETE FROM {table} WHERE study_id IN ({marks(ids)})", ids)
     conn.execute(f"DELETE FROM observation_study WHERE study_id IN ({marks(ids)})", ids)
     conn.execute(f"DELETE FROM study WHERE id IN ({marks(ids)})", ids)
@@ -145,24 +145,35 @@ def remove_scope_request(study_id: int, conn: Conn, caller: CurrentCaller, body:
     return Response(status_code=204)
 
 
-@router.post("/api/v1/studies/{study_id:id}/data_sources")
-def add_data_source(study_id: int, conn: Conn, caller: CurrentCaller, body: Body) -> Response:
+def link(conn: sqlite3.Connection, caller: Caller, study_id: int, body: dict, *, table: str, field: str,
+         target: str, already: str) -> None:
+    """Link the study to the row of ``target`` the body's ``field`` names (JSON 400 when unknown or
+    already linked, where JHE answers 500)."""
     with db.transaction(conn):
         _writable(conn, caller, study_id)
-        source_id = _linked_id(body, "data_source_id")
-        if conn.execute("SELECT 1 FROM data_source WHERE id = ?", (source_id,)).fetchone() is None:
-            raise _missing("dataSourceId", source_id)
-        if conn.execute("SELECT 1 FROM study_data_source WHERE study_id = ? AND data_source_id = ?",
-                        (study_id, source_id)).fetchone():
-            raise refused("This data source is already linked to this study.")
-        conn.execute("INSERT INTO study_data_source (study_id, data_source_id) VALUES (?, ?)", (study_id, source_id))
+        target_id = _linked_id(body, field)
+        if conn.execute(f"SELECT 1 FROM {target} WHERE id = ?", (target_id,)).fetchone() is None:
+            raise _missing(casing.to_camel(field), target_id)
+        if conn.execute(f"SELECT 1 FROM {table} WHERE study_id = ? AND {field} = ?", (study_id, target_id)).fetchone():
+            raise refused(already)
+        conn.execute(f"INSERT INTO {table} (study_id, {field}) VALUES (?, ?)", (study_id, target_id))
+
+
+def unlink(conn: sqlite3.Connection, caller: Caller, study_id: int, body: dict, *, table: str, field: str) -> None:
+    with db.transaction(conn):
+        _writable(conn, caller, study_id)
+        target_id = _linked_id(body, field)
+        conn.execute(f"DELETE FROM {table} WHERE study_id = ? AND {field} = ?", (study_id, target_id))
+
+
+@router.post("/api/v1/studies/{study_id:id}/data_sources")
+def add_data_source(study_id: int, conn: Conn, caller: CurrentCaller, body: Body) -> Response:
+    link(conn, caller, study_id, body, table="study_data_source", field="data_source_id", target="data_source",
+         already="This data source is already linked to this study.")
     return Response(status_code=201)
 
 
 @router.delete("/api/v1/studies/{study_id:id}/data_sources")
 def remove_data_source(study_id: int, conn: Conn, caller: CurrentCaller, body: Body) -> Response:
-    with db.transaction(conn):
-        _writable(conn, caller, study_id)
-        source_id = _linked_id(body, "data_source_id")
-        conn.execute("DELETE FROM study_data_source WHERE study_id = ? AND data_source_id = ?", (study_id, source_id))
+    unlink(conn, caller, study_id, body, table="study_data_source", field="data_source_id")
     return Response(status_code=204)

@@ -21,7 +21,7 @@ def profile(caller: CurrentCaller) -> Response:
         "last_name": caller.last_name,
         "patient": None,
         "user_type": "practitioner",
-        "is_superuser": False,
+        "is_superuser": caller.superuser,
     })
 
 
