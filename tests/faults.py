@@ -75,6 +75,16 @@ async def read_message(reader: asyncio.StreamReader, *, request_method: str | No
     return head
 
 
+def origin_form(request: bytes, target: bytes) -> bytes:
+    """The request as a proxy passes it on to the server: a target in absolute form (what a client
+    sends to a proxy, ``GET http://host/path``) becomes the path alone, as the server expects it."""
+    if not target.startswith((b"http://", b"https://")):
+        return request
+    parts = urlsplit(target.decode("ascii"))
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return request.replace(target, path.encode("ascii"), 1)
+
+
 class FaultProxy:
     """``async with FaultProxy(upstream_url, Faults(...)) as proxy:`` then talk to ``proxy.url``.
 
@@ -145,7 +155,7 @@ class FaultProxy:
                 method, target = request.split(b" ", 2)[:2]
                 key = f"{method.decode()} {path_template(target)}"
                 self.requests[key] += 1
-                response = await self._forward(request, method.decode())
+                response = await self._forward(origin_form(request, target), method.decode())
                 if response is None:
                     return
                 if answered and self._roll("drop", request) < self.faults.drop_reused:
