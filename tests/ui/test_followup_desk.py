@@ -224,20 +224,12 @@ async def test_a_viewer_cannot_reissue_but_can_export(desk_backend, settle):
 
 
 @pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["100x30", "80x24"])
-def test_desk_snapshot(snap_compare, desk_backend, settle, size):
+@pytest.mark.parametrize("keys", [("right_square_bracket", "right_square_bracket"), ("h", "0")],
+                         ids=["quiet_queue", "threshold_problem"])
+def test_desk_snapshot(snap_compare, desk_backend, settle, keys, size):
     async def run_before(pilot):
         await open_desk(pilot, settle)
-        await pilot.press("right_square_bracket", "right_square_bracket")
-        await settle(pilot)
-
-    assert snap_compare(app_for(desk_backend), terminal_size=size, run_before=run_before)
-
-
-@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["100x30", "80x24"])
-def test_desk_threshold_problem_snapshot(snap_compare, desk_backend, settle, size):
-    async def run_before(pilot):
-        await open_desk(pilot, settle)
-        await pilot.press("h", "0")
+        await pilot.press(*keys)
         await settle(pilot)
 
     assert snap_compare(app_for(desk_backend), terminal_size=size, run_before=run_before)
