@@ -40,9 +40,9 @@ def fixed_app(_fixed_seed: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     for module in ("jhe_tui.widgets.clock", "jhe_tui.screens.studies", "jhe_tui.screens.observations"):
         monkeypatch.setattr(f"{module}.now", lambda: SEEDED_AT)
 
-    def make() -> JheApp:
+    def make(user: str = "manager") -> JheApp:
         transport = ASGITransport(app=backend.app)
-        return JheApp(JheClient(backend.site_url, backend.token_for("manager"), transport=transport), demo=True)
+        return JheApp(JheClient(backend.site_url, backend.token_for(user), transport=transport), demo=True)
 
     return make
 

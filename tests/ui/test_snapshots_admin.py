@@ -1,4 +1,5 @@
-"""The administration dialogs at 100x30 and 80x24: a new sub-organization, adding a member (with
+"""The administration dialogs at 100x30 and 80x24: a new sub-organization and, for the superuser, a
+new top-level one, adding a member (with
 the server's refusal shown in place), a role change, an organization's and a study's delete with
 their previews, a new study, its data types and the new-data-type warning, the API keys. Review
 the SVGs after `pytest --snapshot-update`; never accept one unseen."""
@@ -47,6 +48,18 @@ async def new_sub_organization(pilot, settle):
     pilot.app.screen.query_one("#field-name", Input).value = "Sleep Lab"
 
 
+async def new_top_level_organization(pilot, settle):
+    """As the superuser, who has no role anywhere: nothing is highlighted, so `c` offers the top level."""
+    await settle(pilot)
+    await _press(pilot, settle, "f5")
+    await settle(pilot)
+    await _press(pilot, settle, "c")
+    pilot.app.screen.query_one("#field-name", Input).value = "Northside Clinic"
+
+
+new_top_level_organization.user = "superuser"
+
+
 async def add_member_refused(pilot, settle):
     await _on(pilot, settle, 20003)
     await _press(pilot, settle, "a")
@@ -92,7 +105,7 @@ async def delete_study_preview(pilot, settle):
     await _press(pilot, settle, "D")
 
 
-SCENES = [new_sub_organization, add_member_refused, change_role, delete_organization_preview, api_keys, new_study,
+SCENES = [new_sub_organization, new_top_level_organization, add_member_refused, change_role, delete_organization_preview, api_keys, new_study,
           study_data_types, study_new_data_type_warning, delete_study_preview]
 
 
@@ -102,4 +115,4 @@ def test_admin_dialog(snap_compare, fixed_app, settle, scene, size):  # noqa: F8
     async def run_before(pilot):
         await scene(pilot, settle)
 
-    assert snap_compare(fixed_app(), terminal_size=SIZES[size], run_before=run_before)
+    assert snap_compare(fixed_app(getattr(scene, "user", "manager")), terminal_size=SIZES[size], run_before=run_before)
