@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import var
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from jhe_tui import privacy
 from jhe_tui.api import CodeableConcept, FhirObservation, JheError, NotFound, Organization, Study
@@ -36,6 +36,7 @@ from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.observation_filters import ObservationFilters
 from jhe_tui.widgets.observation_rows import COLUMNS, ObservationDetail, observation_row, patient_label, renamed
 from jhe_tui.widgets.paged_table import PagedTable
+from jhe_tui.widgets.row_table import RowTable
 
 DATE_PRESETS = (None, 7, 30, 90)  # "l" cycles: all dates, then the last N days
 CHART_LIMIT = 20_000
@@ -330,7 +331,7 @@ class ObservationsScreen(ConsoleScreen[None]):
         self.query_one(ObservationDetail).add_class("shown")
         self._show_detail()
 
-    @on(DataTable.RowHighlighted)
+    @on(RowTable.RowHighlighted)
     def _show_detail(self) -> None:
         pane = self.query_one(ObservationDetail)
         if pane.has_class("shown"):

@@ -34,6 +34,7 @@ from jhe_tui.widgets.page_ahead import PageAhead
 from jhe_tui.widgets.page_view import PageView
 from jhe_tui.widgets.paged_table import PagedTable
 from jhe_tui.widgets.patient_rows import COLUMNS, PageKey, PatientPage, fetch_page, patient_matches
+from jhe_tui.widgets.steady_text import set_text
 
 WRITES = frozenset({"add", "edit", "remove", "enroll", "unenroll"})
 NEEDS_ROW = frozenset({"edit", "remove", "enroll", "unenroll", "observations"})
@@ -255,11 +256,11 @@ class PatientsScreen(ConsoleScreen[None]):
             self.ahead.start(key.next())
         empty = self.query_one("#empty", Static)
         if page.count:
-            empty.update("")
+            set_text(empty, "")
         elif self.study_id is None:
-            empty.update(f"No patients in {org.name}. a adds one.")
+            set_text(empty, f"No patients in {org.name}. a adds one.")
         else:
-            empty.update("No patient of this organization is in this study. + enrolls ticked patients; s shows All studies.")
+            set_text(empty, "No patient of this organization is in this study. + enrolls ticked patients; s shows All studies.")
         empty.set_class(not page.count, "shown")
 
     # --- this page's view: filter and sort ---------------------------------------------------
@@ -269,7 +270,7 @@ class PatientsScreen(ConsoleScreen[None]):
         headers = [self.view.header(index) for index in range(len(COLUMNS))]
         self.table.show_rows(shown, self.table.count if count is None else count, headers)
         described = self.view.describe(len(shown))
-        self.query_one("#view", Static).update(described)
+        set_text(self.query_one("#view", Static), described)
         box = self.query_one("#filter", Input)
         self.query_one("#view-bar").set_class(bool(described) or box.display, "shown")
 

@@ -243,9 +243,7 @@ class StudiesScreen(StudySetUp, ConsoleScreen[None]):
     def _rebuild_roster_columns(self) -> None:
         """Status and the newest data of any type first (they must survive a narrow terminal), then
         one column per requested data type: the consent answer and when that type last arrived."""
-        table = self.roster.data_table
-        table.clear(columns=True)
-        table.add_columns("", "ID", "Patient", "Status", "Last data", *(s.display for s in self.scopes))
+        self.roster.data_table.set_labels(["", "ID", "Patient", "Status", "Last data", *(s.display for s in self.scopes)])
 
     # --- roster ---------------------------------------------------------------------------------
 

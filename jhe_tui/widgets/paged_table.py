@@ -14,11 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from rich.cells import cell_len, set_cell_size
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
-from rich.segment import Segment
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -26,49 +21,22 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive, var
 from textual.css.query import NoMatches
-from textual.widgets import DataTable, Input, Label, Select
+from textual.widgets import Input, Label, Select
 
 from jhe_tui import privacy
 from jhe_tui.privacy import Sensitive
 from jhe_tui.widgets.loading import loading_after
-from jhe_tui.widgets.table import ConsoleTable
+from jhe_tui.widgets.row_table import RowTable
+from jhe_tui.widgets.steady_text import set_text
 
 PAGE_SIZES = (20, 100, 500, 1000)
 PAGING = Binding.Group("Page")
 
 
-class Cell:
-    """One line of plain text in a table cell. A DataTable str cell would be parsed as markup
-    (names can hold "["); a Rich ``Text`` is wrapped and justified on every paint, which made
-    painting a page of 100 rows cost twice as much, for text that is always one line, padded or
-    cut to its column."""
-
-    __slots__ = ("text",)
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Cell) and other.text == self.text
-
-    def __hash__(self) -> int:
-        return hash(self.text)
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        width = cell_len(self.text)
-        return Measurement(width, width)
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield Segment(set_cell_size(self.text, options.max_width))
+TICKED, UNTICKED = "[x]", "[ ]"
 
 
-TICKED, UNTICKED = Cell("[x]"), Cell("[ ]")
-
-
-def _mark(selected: bool) -> Cell:
+def _mark(selected: bool) -> str:
     """A ticked box that reads without colour."""
     return TICKED if selected else UNTICKED
 
@@ -83,7 +51,7 @@ class Row:
     cells: tuple[str | Sensitive, ...]
 
 
-class _Rows(ConsoleTable[Any]):
+class _Rows(RowTable):
     """A table with Enter described, so the footer, help and palette offer "Open", and Home/End
     on rows (a DataTable's own scroll sideways in row mode)."""
 
@@ -97,7 +65,7 @@ class _Rows(ConsoleTable[Any]):
 class PagedTable(Vertical):
     DEFAULT_CSS = """
     PagedTable { height: 1fr; }
-    PagedTable > DataTable { height: 1fr; }
+    PagedTable > RowTable { height: 1fr; }
     PagedTable > #pager { height: 1; margin: 0 1; }
     PagedTable > #pager > Label { padding: 0 1 0 0; }
     PagedTable > #pager > #page-input { width: 9; height: 1; border: none; padding: 0 1; }
@@ -173,9 +141,8 @@ class PagedTable(Vertical):
         self._waiting_text = ""
 
     def compose(self) -> ComposeResult:
-        table = self._table = _Rows(cursor_type="row", zebra_stripes=True, id="rows")
-        table.add_columns(*self._columns)
-        yield table
+        yield (table := _Rows(self._columns, zebra_stripes=True, id="rows"))
+        self._table = table
         with Horizontal(id="pager"):
             yield Label("Page")
             yield Input(str(self.page), id="page-input", type="integer", compact=True)
@@ -217,9 +184,8 @@ class PagedTable(Vertical):
             self.data_table.focus()
 
     def refresh_masks(self) -> None:
-        """Re-render the cells privacy mode masks (it has just changed); nothing is fetched again."""
-        self._update_cells((row, [i for i, cell in enumerate(row.cells) if isinstance(cell, Sensitive)])
-                           for row in self._rows.values())
+        """Re-render the rows privacy mode masks (it has just changed); nothing is fetched again."""
+        self._update_cells(row for row in self._rows.values() if any(isinstance(cell, Sensitive) for cell in row.cells))
 
     def forget_rows(self) -> None:
         """Drop every row and selection from memory (the idle lock calls this)."""
@@ -229,7 +195,7 @@ class PagedTable(Vertical):
         self.rows_shown = 0
 
     @property
-    def data_table(self) -> ConsoleTable[Any]:
+    def data_table(self) -> RowTable:
         """The rows (kept, not looked up: every key asks the screen's checks, which read them)."""
         if self._table is None:
             raise NoMatches("the table is not composed yet")
@@ -241,10 +207,7 @@ class PagedTable(Vertical):
 
     @property
     def cursor_item(self) -> Any | None:
-        table = self.data_table
-        if not self._rows or not table.is_valid_row_index(table.cursor_row):
-            return None  # no rows yet, or the table is between a clear and its new rows
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        key = self.data_table.cursor_key
         return self._rows[key].item if key in self._rows else None
 
     def reset(self) -> None:
@@ -264,24 +227,15 @@ class PagedTable(Vertical):
         self._shown_page = self.page
         self._rows = {row.key: row for row in rows}
         self.count = count
-        columns = table.ordered_columns
-        if headers is not None:
-            for column, header in zip(columns[1:], headers, strict=True):
-                column.label = Text(header)
-        masked = privacy.is_on(self)
-        lines = [
-            (row.key, [_mark(row.key in self.selected), *(Cell(privacy.shown(cell, masked)) for cell in row.cells)])
-            for row in self._rows.values()
-        ]
-        widths = [cell_len(column.label.plain) for column in columns]
-        for _, cells in lines:
-            widths = [max(width, cell_len(cell.text)) for width, cell in zip(widths, cells)]
-        table.clear()
-        table.add_measured_rows(lines, widths)
-        if self._rows:
-            table.move_cursor(row=min(max(cursor, 0), len(self._rows) - 1))
+        table.set_rows([(row.key, self._cells(row)) for row in self._rows.values()], cursor,
+                       None if headers is None else ["", *headers])
         self.rows_shown = len(self._rows)
         self._update_pager()
+
+    def _cells(self, row: Row) -> list[str]:
+        """The row as shown: its tick, then its cells, masked in privacy mode."""
+        masked = privacy.is_on(self)
+        return [_mark(row.key in self.selected), *(privacy.shown(cell, masked) for cell in row.cells)]
 
     @property
     def shown_rows(self) -> list[Row]:
@@ -289,32 +243,28 @@ class PagedTable(Vertical):
 
     def update_rows(self, rows: Iterable[Row]) -> None:
         """New cells for rows on show (a name that arrived after its page); the rest stays put."""
-        changes = []
-        for row in rows:
-            old = self._rows.get(row.key)
-            if old is not None:
-                self._rows[row.key] = row
-                changes.append((row, [i for i, (a, b) in enumerate(zip(old.cells, row.cells, strict=True)) if a != b]))
-        self._update_cells(changes)
+        changed = [row for row in rows if row.key in self._rows]
+        self._rows.update((row.key, row) for row in changed)
+        self._update_cells(changed)
 
-    def _update_cells(self, changes: Iterable[tuple[Row, list[int]]]) -> None:
-        """Redraw the given cells (indexes into ``Row.cells``) of rows on show."""
-        table, masked = self.data_table, privacy.is_on(self)
-        columns = table.ordered_columns[1:]  # after the selection mark
-        for row, indexes in changes:
-            for i in indexes:
-                table.update_cell(row.key, columns[i].key, Cell(privacy.shown(row.cells[i], masked)), update_width=True)
+    def _update_cells(self, rows: Iterable[Row]) -> None:
+        """Redraw these rows on show."""
+        self.data_table.update_rows((row.key, self._cells(row)) for row in rows)
 
     def _update_pager(self) -> None:
         self.query_one("#page-input", Input).value = str(self.page)
         self._update_count()
         chosen = len(self.selected)
-        self.query_one("#selection", Label).update(f"· {chosen:,} selected" if chosen else "")
+        set_text(self.query_one("#selection", Label), f"· {chosen:,} selected" if chosen else "", one_line=True)
 
     def _update_count(self) -> None:
         noun = self._noun if self.count == 1 else f"{self._noun}s"
         count = self.query_one("#page-count", Label)
-        count.update(f"of {self.pages:,} · {self._waiting_text or f'{self.count:,} {noun}'}")
+        counted = f"{self.count:,} {noun}"
+        # A short wait ("loading…") takes the count's width, so a flip does not lay the screen out
+        # once when it starts loading and again when it ends.
+        said = self._waiting_text.ljust(len(counted)) if self._waiting_text else counted
+        set_text(count, f"of {self.pages:,} · {said}", one_line=True)
         count.set_class(bool(self._waiting_text), "waiting")
 
     def _request(self, page: int) -> None:
@@ -364,18 +314,18 @@ class PagedTable(Vertical):
         if page != self.page:
             self._request(page)
 
-    @on(DataTable.RowSelected, "#rows")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(RowTable.RowSelected, "#rows")
+    def _row_selected(self, event: RowTable.RowSelected) -> None:
         event.stop()
-        row = self._rows.get(str(event.row_key.value))
+        row = self._rows.get(event.row_key)
         if row is not None:
             self.post_message(self.Opened(self, row.item))
 
     def action_toggle_row(self) -> None:
         table = self.data_table
-        if not self._rows or table.cursor_row < 0:
+        key = table.cursor_key
+        if key is None or key not in self._rows:
             return
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
         self._set_marks([key], key not in self.selected)
         if table.cursor_row < table.row_count - 1:
             table.move_cursor(row=table.cursor_row + 1)
@@ -391,12 +341,11 @@ class PagedTable(Vertical):
         self._update_pager()
 
     def _set_marks(self, keys: Iterable[str], on_: bool) -> None:
-        table = self.data_table
-        first_column = table.ordered_columns[0].key
+        keys = list(keys)
         for key in keys:
             if on_:
                 self.selected[key] = self._rows[key].item
             else:
                 self.selected.pop(key, None)
-            table.update_cell(key, first_column, _mark(on_))
+        self._update_cells(self._rows[key] for key in keys)
         self._update_pager()

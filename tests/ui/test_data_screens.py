@@ -206,7 +206,7 @@ async def test_roster_last_data_consent_and_silent_marking(make_app, client, set
         enrolled = [p async for p in client.iter_patients(org, study.id)]
         assert screen.roster.count == len(enrolled)
         table = screen.roster.data_table
-        headers = [str(c.label) for c in table.ordered_columns]
+        headers = list(table.labels)
         scopes = await client.study_scope_requests(study.id)
         assert headers[3:5] == ["Status", "Last data"]
         assert headers[5:] == [r.scope_code.display for r in scopes]

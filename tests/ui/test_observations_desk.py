@@ -66,16 +66,16 @@ async def test_a_backwards_date_range_is_refused_and_nothing_is_listed(make_app,
 
 def column_widths(screen) -> dict[str, int]:
     table = screen.table.data_table
-    return {str(c.label): c.get_render_width(table) for c in table.ordered_columns}
+    return dict(zip(table.labels, table.widths, strict=True))
 
 
 def visible_through(screen, label: str) -> bool:
     """The column named ``label`` ends within the table's width (no horizontal scroll needed)."""
     table = screen.table.data_table
     right = 0
-    for column in table.ordered_columns:
-        right += column.get_render_width(table)
-        if str(column.label) == label:
+    for title, width in zip(table.labels, table.widths, strict=True):
+        right += width
+        if title == label:
             return right <= table.scrollable_content_region.width
     raise AssertionError(f"no column {label}")
 
@@ -84,7 +84,7 @@ async def test_columns_put_dates_after_the_patient_and_fit_each_page(make_app, s
     app = make_app()
     async with app.run_test(size=(120, 35)) as pilot:
         screen = await open_observations(pilot, settle)
-        labels = [str(c.label) for c in screen.table.data_table.ordered_columns]
+        labels = list(screen.table.data_table.labels)
         assert labels[1:4] == ["Patient", "Effective (UTC)", "Received (UTC)"]
         for _ in range(3):  # 20 -> 100 -> 500 -> 1000 rows a page
             await pilot.press("z")
@@ -96,10 +96,9 @@ async def test_columns_put_dates_after_the_patient_and_fit_each_page(make_app, s
         narrow = column_widths(screen)
         # Each column is as wide as this page needs, not as the widest page seen so far.
         table = screen.table.data_table
-        for column in table.ordered_columns[1:]:
-            cells = [table.get_row_at(i)[table.get_column_index(column.key)] for i in range(table.row_count)]
-            needed = max(len(str(c)) for c in [column.label, *cells])
-            assert column.content_width == needed, column.label
+        for index, (title, width) in enumerate(zip(table.labels, table.widths, strict=True)):
+            cells = [table.get_row_at(i)[index] for i in range(table.row_count)]
+            assert width == 2 + max(len(c) for c in [title, *cells]), title
         assert narrow["Value"] <= wide["Value"] and narrow["Patient"] < wide["Patient"]
 
 
@@ -139,7 +138,7 @@ async def test_the_patient_filter_takes_a_name_through_the_picker(make_app, clie
 
 def column(screen, label: str) -> list[str]:
     table = screen.table.data_table
-    index = next(i for i, c in enumerate(table.ordered_columns) if str(c.label) == label)
+    index = table.labels.index(label)
     return [str(table.get_row_at(i)[index]) for i in range(table.row_count)]
 
 

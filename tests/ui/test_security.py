@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 import os
 
@@ -178,7 +178,8 @@ async def test_privacy_mode_hides_what_is_typed_in_a_form(make_app, settle):
 
 
 def _cells(app) -> str:
-    return " ".join(str(cell) for table in app.screen.query(DataTable) for row in range(table.row_count)
+    tables = app.screen.query("DataTable, RowTable")  # every table on show, the paged ones too
+    return " ".join(str(cell) for table in tables for row in range(table.row_count)
                     for cell in table.get_row_at(row))
 
 
