@@ -273,18 +273,12 @@ class RowTable(ScrollView, can_focus=True):
         self._styles.clear()
 
     def render_lines(self, crop: Region) -> list[Strip]:
-        # A flip paints the table more than once (the pager's layout, then the rows): lines are
-        # kept until the rows, the widths or the styles change; the styles are read once a paint.
+        # A flip may paint the table more than once: lines are kept until the rows, the widths,
+        # the size, the scroll or the styles change (the styles are read again only then).
         state = (self.get_pseudo_class_state(), self.size.width, self.scroll_x)
         if state != self._state:
             self._state = state
             self._forget_lines()
-        if not self._styles:
-            styles = {name: self.get_component_styles(name).rich_style
-                      for name in ("datatable--header", "datatable--even-row", "datatable--odd-row")}
-            styles.update({name: self.get_component_rich_style(name) for name in ("datatable--cursor", "datatable--hover")})
-            styles["base"] = self.rich_style
-            self._styles = styles
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -295,7 +289,16 @@ class RowTable(ScrollView, can_focus=True):
             line = self._lines[key] = self._paint(index)
         return line
 
+    def _read_styles(self) -> dict[str, Style]:
+        styles = {name: self.get_component_styles(name).rich_style
+                  for name in ("datatable--header", "datatable--even-row", "datatable--odd-row")}
+        styles.update({name: self.get_component_rich_style(name) for name in ("datatable--cursor", "datatable--hover")})
+        styles["base"] = self.rich_style
+        return styles
+
     def _paint(self, index: int) -> Strip:
+        if not self._styles:
+            self._styles = self._read_styles()
         width, scroll_x = self.size.width, int(self.scroll_x)
         base = self._styles["base"]
         if index >= len(self._keys):

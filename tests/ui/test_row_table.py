@@ -78,13 +78,19 @@ async def test_it_paints_what_a_datatable_paints():
         assert ours_focused == theirs_focused and ours_blurred == theirs_blurred
 
 
+async def focused_with(pilot, count: int) -> RowTable:
+    """The app's RowTable, holding ``count`` rows, focused and painted."""
+    table = pilot.app.query_one(RowTable)
+    table.set_rows(rows(count))
+    table.focus()
+    await pilot.pause()
+    return table
+
+
 async def test_keys_move_the_cursor_and_say_which_row():
     app = Tables()
     async with app.run_test(size=(70, 12)) as pilot:
-        table = app.query_one(RowTable)
-        table.set_rows(rows(50))
-        table.focus()
-        await pilot.pause()
+        table = await focused_with(pilot, 50)
         assert app.messages == [("highlighted", 0, "40000")]
         await pilot.press("down", "down", "up")
         assert table.cursor_row == 1 and app.messages[-1] == ("highlighted", 1, "40001")
@@ -153,10 +159,7 @@ async def test_columns_fit_each_page_and_new_cells_widen_them():
 async def test_wide_rows_scroll_sideways_and_cells_are_cut_to_their_column():
     app = Tables()
     async with app.run_test(size=(30, 8)) as pilot:
-        table = app.query_one(RowTable)
-        table.set_rows(rows(3))
-        table.focus()
-        await pilot.pause()
+        table = await focused_with(pilot, 3)
         assert table.virtual_size.width > table.size.width
         first = "".join(char for char, _ in painted(table, *table.size)[1])
         await pilot.press("right", "right")

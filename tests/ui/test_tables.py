@@ -43,6 +43,39 @@ async def test_a_name_that_arrives_after_the_page_was_painted_widens_its_column(
         assert table.data_table.cursor_row == 2 and list(table.selected) == ["2"]
 
 
+def _layouts(app: App[None]) -> list[object]:
+    """Each layout of the screen from now on (Textual publishes one signal per layout)."""
+    laid_out: list[object] = []
+    app.screen.screen_layout_refresh_signal.subscribe(app.screen, laid_out.append)
+    return laid_out
+
+
+def _page(first: int) -> list[Row]:
+    return [Row(str(i), i, (str(i), f"Brown, Aisha ({i})")) for i in range(first, first + 5)]
+
+
+async def test_a_flip_lays_the_screen_out_only_when_a_width_changes():
+    """The pager's labels and the rows' widths keep their size from page to page: a flip is a
+    repaint of the rows, not a layout of the screen (each cost as much as the new rows' paint)."""
+    app = TableApp()
+    async with app.run_test(size=(80, 12)) as pilot:
+        table = app.query_one(PagedTable)
+        table.show_rows(_page(40001), count=5000)
+        await pilot.pause()
+        laid_out = _layouts(app)
+        table.show_rows(_page(40006), count=5000)
+        await pilot.pause()
+        assert laid_out == [] and "40006" in _painted(table)[1]
+        with table.waiting():
+            table._say_wait("loading…")  # what a slow page says after a moment
+            await pilot.pause()
+            assert "loading…" in str(table.query_one("#page-count").content) and laid_out == []
+        await pilot.pause()
+        table.show_rows([Row("1", 1, ("1", "Featherstonehaugh-Wolfeschlegel, Hubert (1)"))], count=5000)
+        await pilot.pause()
+        assert len(laid_out) == 1  # a wider column: the scroll bars may change, so the screen is laid out
+
+
 async def test_rows_that_replace_a_painted_table_get_their_width():
     """As the members of the next organization replace the last one's."""
     assert (await replaced_row_as_shown(ConsoleTable)).split() == ["Morgan", "Reyes", "manager"]
