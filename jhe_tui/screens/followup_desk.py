@@ -39,6 +39,7 @@ from jhe_tui.screens.base import ConsoleScreen
 from jhe_tui.screens.patient_flows import enroll_in_a_study, writable_studies
 from jhe_tui.widgets.clock import ago, now
 from jhe_tui.widgets.error_panel import ErrorPanel
+from jhe_tui.widgets.invitation_history import outstanding_of_many
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.paged_table import PagedTable, Row
 
@@ -313,10 +314,7 @@ class FollowUpScreen(ConsoleScreen[None]):
         if how is None:
             return
         rows = {row.id: row for queue in desk.queues.values() for row in queue}
-        outstanding = [p for p in patients if (r := rows.get(p.id)) and r.invited and r.invited.status in
-                       ("issued", "recorded")]
-        warning = (f"The links already sent to {counted(len(outstanding), 'patient')} will stop working."
-                   if outstanding else None)
+        warning = outstanding_of_many([r.invited for p in patients if (r := rows.get(p.id)) and r.invited])
         lines = [f"{p.display_name} <{p.telecom_email or 'no e-mail'}>" for p in patients[:8]]
         lines += [f"… and {len(patients) - 8} more"] if len(patients) > 8 else []
         if await self.app.push_screen_wait(ConfirmModal(

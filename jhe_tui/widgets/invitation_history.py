@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from jhe_tui.api.invitations import ClientInvitations, IssuedInvitation
+from jhe_tui.api.invitations import OUTSTANDING, ClientInvitations, IssuedInvitation
+from jhe_tui.jobs.followup import Invited
 from jhe_tui.local.invitation_log import WHERE, LoggedInvitation
 from jhe_tui.widgets.clock import utc_text
 
@@ -83,3 +84,19 @@ def outstanding(history: list[ClientInvitations] | None, logged: list[LoggedInvi
         how = "e-mailed" if newest_entry.emailed else "copied"
         return f"the link {how} on {utc_text(newest_entry.time)[:10]} ({WHERE}) will stop working, if still unused."
     return None
+
+
+def outstanding_of_many(invited: list[Invited]) -> str | None:
+    """What re-issuing for several patients kills, as a sentence naming when those links went
+    out; None when none is outstanding. ``invited``: each patient's latest invitation."""
+    live = [i for i in invited if i.status in (OUTSTANDING, "recorded")]
+    if not live:
+        return None
+    days = sorted({utc_text(i.issued)[:10] for i in live if i.issued is not None})
+    when = "" if not days else f" on {days[0]}" if len(days) == 1 else f" between {days[0]} and {days[-1]}"
+    hows = {i.how for i in live}
+    how = hows.pop() if len(hows) == 1 and "" not in hows else "sent"
+    unsure = ", if still unused" if any(i.local for i in live) else ""
+    where = f" ({WHERE})" if all(i.local for i in live) else ""
+    patients = "1 patient" if len(live) == 1 else f"{len(live):,} patients"
+    return f"The links {how}{when} to {patients}{where} will stop working{unsure}."

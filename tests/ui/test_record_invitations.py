@@ -5,6 +5,7 @@ and this workstation's log written without the link. The clock is pinned to the 
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 import pytest
 from textual.widgets import OptionList, Static, TextArea
@@ -13,6 +14,8 @@ from jhe_tui.backend.db import timestamp
 from jhe_tui.dialogs.choice import ChoiceModal
 from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.local.invitation_log import log_path
+from jhe_tui.jobs.followup import Queue
+from jhe_tui.screens.followup_desk import FollowUpScreen
 from jhe_tui.screens.patient_detail import PatientDetailScreen
 from tests.ui.test_data_snapshots import SEEDED_AT, _fixed_seed  # noqa: F401  (the fixture)
 from tests.ui.test_followup_desk import app_for, desk_backend  # noqa: F401  (the fixture)
@@ -21,24 +24,22 @@ SIZE = (100, 30)
 PATIENT = 40001
 
 
-def give_outstanding_link(backend, patient_id: int = PATIENT) -> None:
-    """An e-mailed link issued two days before the seed, still unused."""
-    from datetime import timedelta
-
+def give_outstanding_link(backend, patient_id: int = PATIENT, days_ago: int = 2) -> None:
+    """An e-mailed link issued ``days_ago`` days before the seed, still unused."""
     conn = sqlite3.connect(backend.db_path)
     with conn:
         conn.execute("UPDATE invitation SET status = 'reissued' WHERE patient_id = ? AND status = 'issued'",
                      (patient_id,))
         conn.execute("INSERT INTO invitation (patient_id, code_hash, created, expires, emailed) VALUES (?, ?, ?, ?, 1)",
-                     (patient_id, "f" * 64, timestamp(SEEDED_AT - timedelta(days=2)),
+                     (patient_id, "f" * 64, timestamp(SEEDED_AT - timedelta(days=days_ago)),
                       timestamp(SEEDED_AT + timedelta(days=12))))
     conn.close()
 
 
-def invitation_count(backend) -> int:
+def invitation_count(backend, patient_id: int = PATIENT) -> int:
     conn = sqlite3.connect(backend.db_path)
     try:
-        return conn.execute("SELECT count(*) FROM invitation WHERE patient_id = ?", (PATIENT,)).fetchone()[0]
+        return conn.execute("SELECT count(*) FROM invitation WHERE patient_id = ?", (patient_id,)).fetchone()[0]
     finally:
         conn.close()
 
@@ -129,3 +130,35 @@ def test_record_history_snapshot(snap_compare, desk_backend, settle, size):
         assert box.region == where
 
     assert snap_compare(app_for(desk_backend), terminal_size=size, run_before=run_before)
+
+
+async def test_the_desks_bulk_reissue_names_when_the_dying_links_went_out(desk_backend, settle):
+    chosen = [40002, 40004]
+    conn = sqlite3.connect(desk_backend.db_path)
+    with conn:  # as if their first links had never been used: only the new ones are outstanding
+        conn.executemany("DELETE FROM invitation WHERE patient_id = ?", [(p,) for p in chosen])
+    conn.close()
+    for patient_id in chosen:
+        give_outstanding_link(desk_backend, patient_id, days_ago=3)  # past the desk's 48 hours
+    app = app_for(desk_backend)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        desk = app.screen
+        assert isinstance(desk, FollowUpScreen) and desk.queue == Queue.NOT_CONNECTED
+        keys = [row.key for row in desk.table.shown_rows]
+        for patient_id in chosen:
+            desk.table.data_table.move_cursor(row=keys.index(str(patient_id)))
+            await pilot.press("space")
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press("enter")  # e-mail each patient
+        await pilot.pause()
+        confirm = app.screen
+        assert isinstance(confirm, ConfirmModal)
+        issued = (SEEDED_AT - timedelta(days=3)).date().isoformat()
+        assert confirm._warning == f"The links e-mailed on {issued} to 2 patients will stop working."
+        await pilot.press("escape")  # and nothing is re-issued
+        await settle(pilot)
+    assert [invitation_count(desk_backend, patient_id) for patient_id in chosen] == [1, 1]
