@@ -15,13 +15,12 @@ import asyncio
 import time
 from pathlib import Path
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import var
-from textual.widgets import Checkbox, DataTable, Input, Label, ProgressBar, Select, Static
+from textual.widgets import Checkbox, Input, Label, ProgressBar, Select, Static
 
 from jhe_tui import privacy
 from jhe_tui.api import JheError, Organization, Study
@@ -44,7 +43,7 @@ from jhe_tui.dialogs.confirm import ConfirmModal
 from jhe_tui.widgets.error_panel import ErrorPanel
 from jhe_tui.widgets.path_suggester import PathInput
 from jhe_tui.widgets.state_checkbox import StateCheckbox
-from jhe_tui.widgets.table import ConsoleTable
+from jhe_tui.widgets.row_table import RowTable
 
 PREVIEW_COLUMNS = ("Row", "Check", "E-mail", "Last name", "First name", "Birth date")
 RESULT_COLUMNS = ("Row", "Outcome", "E-mail", "Patient", "Enrolled", "Message")
@@ -61,9 +60,9 @@ def _cells(*values: object) -> tuple[object, ...]:
     return tuple("" if v is None else v for v in values)
 
 
-def _texts(values: tuple[object, ...], masked: bool) -> tuple[Text, ...]:
-    """Plain text cells (names and e-mails may contain square brackets), masked when asked."""
-    return tuple(Text(privacy.shown(v, masked)) for v in values)
+def _texts(values: tuple[object, ...], masked: bool) -> tuple[str, ...]:
+    """The cells as shown, masked when asked."""
+    return tuple(privacy.shown(v, masked) for v in values)
 
 
 def _read(value: str) -> Source:
@@ -140,7 +139,8 @@ class ImportScreen(ConsoleScreen[None]):
         yield Static("Choose a CSV file with the columns email, last_name, first_name, dob (YYYY-MM-DD) and "
                      "optionally phone and external_id.", id="import-summary", markup=False)
         yield ErrorPanel(retry_key="r", id="error")
-        yield ConsoleTable(id="import-table", cursor_type="row", zebra_stripes=True)
+        # Widths from the data, capped: the row under the cursor shows any cut text in full below.
+        yield RowTable((), zebra_stripes=True, max_width=MAX_COLUMN_WIDTH, id="import-table")
         yield Static("", id="import-detail", markup=False)
         with Horizontal(id="import-progress-row"):
             yield ProgressBar(id="import-progress", show_eta=False)
@@ -155,9 +155,8 @@ class ImportScreen(ConsoleScreen[None]):
 
     def privacy_changed(self, masked: bool) -> None:
         if self._shown is not None:
-            cursor = self.query_one("#import-table", DataTable).cursor_row
-            self._table(*self._shown)
-            self.query_one("#import-table", DataTable).move_cursor(row=cursor)
+            cursor = self.query_one("#import-table", RowTable).cursor_row
+            self._table(*self._shown, cursor=cursor)
 
     # --- what is allowed ---------------------------------------------------------------------
 
@@ -274,24 +273,19 @@ class ImportScreen(ConsoleScreen[None]):
             for row in source.rows
         ], [f"Row {row.number}: {'ready to import' if row.valid else row.reason}" for row in source.rows])
         self.query_one("#import-report", Static).update("")
-        self.query_one("#import-table", DataTable).focus()
+        self.query_one("#import-table", RowTable).focus()
 
-    def _table(self, columns: tuple[str, ...], values: list[tuple[object, ...]], details: list[str] | None = None) -> None:
+    def _table(self, columns: tuple[str, ...], values: list[tuple[object, ...]], details: list[str] | None = None,
+               cursor: int = 0) -> None:
         self._shown = (columns, values, details)
         masked = privacy.is_on(self)
-        rows = [_texts(row, masked) for row in values]
-        table = self.query_one("#import-table", DataTable)
-        table.clear(columns=True)
-        # Widths from the data, capped: the row under the cursor shows any cut text in full below.
-        for index, label in enumerate(columns):
-            widest = max((rows_cell.cell_len for rows_cell in (row[index] for row in rows)), default=0)
-            table.add_column(label, width=min(max(len(label), widest), MAX_COLUMN_WIDTH))
-        table.add_rows(rows)
         self._details = details or []
+        table = self.query_one("#import-table", RowTable)
+        table.set_rows([(str(index), _texts(row, masked)) for index, row in enumerate(values)], cursor, columns)
         self.query_one("#import-detail", Static).update(self._details[0] if self._details else "")
 
-    @on(DataTable.RowHighlighted, "#import-table")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(RowTable.RowHighlighted, "#import-table")
+    def _row_highlighted(self, event: RowTable.RowHighlighted) -> None:
         """The whole check or message of the row under the cursor: the table cuts long ones."""
         if 0 <= event.cursor_row < len(self._details):
             self.query_one("#import-detail", Static).update(self._details[event.cursor_row])
@@ -396,7 +390,7 @@ class ImportScreen(ConsoleScreen[None]):
                    r.message)
             for r in summary.results
         ], [f"Row {r.number}: {r.outcome.value}{' - ' + r.message if r.message else ''}" for r in summary.results])
-        self.query_one("#import-table", DataTable).focus()
+        self.query_one("#import-table", RowTable).focus()
 
     def action_copy_report(self) -> None:
         if self.report_path is not None:

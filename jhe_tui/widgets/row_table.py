@@ -90,9 +90,13 @@ class RowTable(ScrollView, can_focus=True):
     class RowSelected(RowHighlighted):
         """Enter on a row, or a click on the row under the cursor."""
 
-    def __init__(self, labels: Sequence[str], *, zebra_stripes: bool = False, id: str | None = None) -> None:
+    def __init__(self, labels: Sequence[str], *, zebra_stripes: bool = False, max_width: int | None = None,
+                 id: str | None = None) -> None:
+        """``max_width``: no column grows wider than this (its cells are cut), so one long value
+        does not push the other columns off screen."""
         super().__init__(id=id)
         self.zebra_stripes = zebra_stripes
+        self.max_width = max_width
         self._labels = tuple(labels)
         self._keys: list[str] = []
         self._cells: list[tuple[str, ...]] = []
@@ -175,6 +179,8 @@ class RowTable(ScrollView, can_focus=True):
         widths = [cell_len(label) for label in self._labels]
         for cells in self._cells:
             widths = [max(width, cell_len(cell)) for width, cell in zip(widths, cells, strict=True)]
+        if self.max_width is not None:
+            widths = [min(width, self.max_width) for width in widths]
         self._widths = widths
         self._lines.clear()
         self.virtual_size = Size(sum(width + 2 for width in widths), len(self._keys) + 1)

@@ -4,8 +4,9 @@ name holding terminal controls is shown with marks."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
+from jhe_tui.widgets.row_table import RowTable
 from tests.jobs.test_import_strict_csv import cohort_with_unbalanced_quote
 from tests.ui.test_import_screen import cell_texts, open_import
 
@@ -16,7 +17,7 @@ async def test_an_unbalanced_quote_is_one_invalid_row_of_500_in_preview_and_dry_
     path = cohort_with_unbalanced_quote(tmp_path)
     async with make_app().run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, settle, path)
-        rows = cell_texts(screen.query_one("#import-table", DataTable))
+        rows = cell_texts(screen.query_one("#import-table", RowTable))
         assert len(rows) == 500
         assert [r[0] for r in rows] == [str(n) for n in range(2, 502)]
         [bad] = [r for r in rows if r[1] != "ok"]
@@ -25,7 +26,7 @@ async def test_an_unbalanced_quote_is_one_invalid_row_of_500_in_preview_and_dry_
 
         await pilot.press("k")
         await settle(pilot)
-        results = cell_texts(screen.query_one("#import-table", DataTable))
+        results = cell_texts(screen.query_one("#import-table", RowTable))
         assert len(results) == 500
         assert [r[0] for r in results if r[1] == "invalid"] == ["11"]
         assert sum(r[1] == "would create" for r in results) == 499

@@ -6,9 +6,10 @@ import csv
 import os
 import stat
 
-from textual.widgets import Checkbox, DataTable, Input, Select, Static
+from textual.widgets import Checkbox, Input, Select, Static
 
-from jhe_tui.screens.import_screen import ImportScreen
+from jhe_tui.screens.import_screen import MAX_COLUMN_WIDTH, ImportScreen
+from jhe_tui.widgets.row_table import RowTable
 
 SIZE = (100, 30)
 CSV_TEXT = (
@@ -40,7 +41,7 @@ async def open_import(pilot, settle, path):
     return screen
 
 
-def cell_texts(table: DataTable) -> list[list[str]]:
+def cell_texts(table: RowTable) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
@@ -49,7 +50,7 @@ async def test_preview_dry_run_and_run(make_app, settle, client, tmp_path):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, settle, path)
-        rows = cell_texts(screen.query_one("#import-table", DataTable))
+        rows = cell_texts(screen.query_one("#import-table", RowTable))
         assert [r[1] for r in rows] == ["ok", "ok", "e-mail is not a valid address (name@example.org)", "date of birth is in the future",
                                          "ok", "same e-mail as row 2"]
         assert rows[2][3] == "[bold]Nobody[/bold]"  # shown as typed, never as markup
@@ -58,7 +59,7 @@ async def test_preview_dry_run_and_run(make_app, settle, client, tmp_path):
 
         await pilot.press("k")
         await settle(pilot)
-        rows = cell_texts(screen.query_one("#import-table", DataTable))
+        rows = cell_texts(screen.query_one("#import-table", RowTable))
         assert [r[1] for r in rows] == ["would create", "would create", "invalid", "invalid", "skipped", "invalid"]
         assert await client.find_patient_by_email("ada.import@example.org") is None
         assert (tmp_path / "cohort-dry-run-report.csv").exists()
@@ -69,7 +70,7 @@ async def test_preview_dry_run_and_run(make_app, settle, client, tmp_path):
         await settle(pilot)
         await pilot.press("ctrl+j")  # confirm
         await settle(pilot)
-        rows = cell_texts(screen.query_one("#import-table", DataTable))
+        rows = cell_texts(screen.query_one("#import-table", RowTable))
         assert [r[1] for r in rows] == ["created", "created", "invalid", "invalid", "skipped", "invalid"]
         assert rows[0][4] == "yes" and rows[4][4] in ("yes", "already")
         report = tmp_path / "cohort-report.csv"
@@ -146,3 +147,21 @@ def test_import_results_snapshot(snap_compare, make_app, settle, tmp_path):
         await pilot.pause()
 
     assert snap_compare(make_app(frozen=True), terminal_size=SIZE, run_before=run_before)
+
+
+async def test_a_long_value_is_cut_to_its_column_and_the_row_under_the_cursor_is_told_in_full(make_app, settle, tmp_path):
+    path = tmp_path / "long.csv"
+    long_name = "Featherstonehaugh-" * 6  # 108 characters
+    path.write_text(f"email,last_name,first_name,dob\nbad-address,{long_name},Jo,1990-01-01\n"
+                    "ok.import@example.org,Short,Al,1980-01-01\n")
+    async with make_app().run_test(size=SIZE) as pilot:
+        screen = await open_import(pilot, settle, path)
+        table = screen.query_one("#import-table", RowTable)
+        assert table.get_row_at(0)[3] == long_name  # kept whole; only the paint cuts it
+        assert max(table.widths) == 2 + MAX_COLUMN_WIDTH
+        detail = screen.query_one("#import-detail", Static)
+        assert "e-mail is not a valid address" in str(detail.content)
+        table.focus()
+        await pilot.press("down")
+        await settle(pilot)
+        assert str(detail.content) == "Row 3: ready to import"

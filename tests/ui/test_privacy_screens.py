@@ -3,15 +3,14 @@ and the import preview mask patient names and e-mails, and show them again on a 
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
+from jhe_tui.widgets.row_table import RowTable
 from tests.ui.test_import_screen import cell_texts, cohort, open_import
 from tests.ui.waiting import eventually
 
 SIZE = (100, 30)
 
 
-def _text(table: DataTable) -> str:
+def _text(table: RowTable) -> str:
     return " ".join(" ".join(row) for row in cell_texts(table))
 
 
@@ -44,7 +43,7 @@ async def test_import_preview_masks_emails_and_names(make_app, settle, tmp_path)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, settle, cohort(tmp_path))
-        table = screen.query_one("#import-table", DataTable)
+        table = screen.query_one("#import-table", RowTable)
         assert "ada.import@example.org" in _text(table)
         await pilot.press("f9")
         assert await eventually(pilot, lambda: "ada.import@example.org" not in _text(table))
