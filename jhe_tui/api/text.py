@@ -125,5 +125,7 @@ class VisibleText(BaseModel):
 
 
 def counted(number: float, noun: str) -> str:
-    """``1 day``, ``3 days``, ``1.5 minutes``: a count with its noun, never "1 days"."""
-    return f"{number:g} {noun}" if number == 1 else f"{number:g} {noun}s"
+    """``1 day``, ``3 days``, ``1.5 minutes``, ``12,000 rows``: a count with its noun, never
+    "1 days" (nor "1.2e+04 rows")."""
+    shown = f"{int(number):,}" if float(number).is_integer() else f"{number:g}"
+    return f"{shown} {noun}" if number == 1 else f"{shown} {noun}s"

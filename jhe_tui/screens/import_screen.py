@@ -24,7 +24,7 @@ from textual.widgets import Checkbox, Input, Label, ProgressBar, Select, Static
 
 from jhe_tui import privacy
 from jhe_tui.api import JheError, Organization, Study
-from jhe_tui.api.text import visible
+from jhe_tui.api.text import counted, visible
 from jhe_tui.jobs.imports import (
     ImportOptions,
     ImportRun,
@@ -263,8 +263,9 @@ class ImportScreen(ConsoleScreen[None]):
         self.source = source
         invalid, blank = len(source.invalid_rows), len(source.blank_lines)
         ignored = f" · ignored columns: {', '.join(source.ignored_columns)}" if source.ignored_columns else ""
-        skipped = f" · {blank} blank line{'s' * (blank != 1)} skipped" if blank else ""
-        self._say(f"{source.path.name}: {len(source.rows)} rows · {len(source.valid_rows)} ready · {invalid} invalid"
+        skipped = f" · {counted(blank, 'blank line')} skipped" if blank else ""
+        self._say(f"{source.path.name}: {counted(len(source.rows), 'row')} · {len(source.valid_rows):,} ready · "
+                  f"{invalid:,} invalid"
                   f"{skipped}{ignored}. k: check (dry run) · R: run the import")
         self._table(PREVIEW_COLUMNS, [
             _cells(row.number, "ok" if row.valid else row.reason, Sensitive(row.email or "", "email"),

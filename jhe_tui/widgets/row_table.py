@@ -23,7 +23,15 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from jhe_tui.api.text import visible
+
 HEADER = -1  # the row index of the column titles, as in a DataTable
+
+
+def _shown(cells: Sequence[str]) -> tuple[str, ...]:
+    """The cells with anything that could drive the terminal shown as a mark: the text comes from
+    servers and files, and a line is written to the terminal as it is (most cells pass the check)."""
+    return tuple(cell if cell.isprintable() else visible(cell) for cell in cells)
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -97,7 +105,7 @@ class RowTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.zebra_stripes = zebra_stripes
         self.max_width = max_width
-        self._labels = tuple(labels)
+        self._labels = _shown(labels)
         self._keys: list[str] = []
         self._cells: list[tuple[str, ...]] = []
         self._index: dict[str, int] = {}
@@ -142,7 +150,7 @@ class RowTable(ScrollView, can_focus=True):
         """New column titles; with another number of columns, the rows on show go too."""
         if len(labels) != len(self._labels):
             self._keys, self._cells, self._index, self._cursor = [], [], {}, 0
-        self._labels = tuple(labels)
+        self._labels = _shown(labels)
         self._measure()
 
     def set_rows(self, rows: Sequence[tuple[str, Sequence[str]]], cursor: int = 0,
@@ -151,9 +159,9 @@ class RowTable(ScrollView, can_focus=True):
         given, the cursor on row ``cursor`` (kept in range) and the view scrolled back to the top
         left, as a new page should be."""
         if labels is not None:
-            self._labels = tuple(labels)
+            self._labels = _shown(labels)
         self._keys = [key for key, _ in rows]
-        self._cells = [tuple(cells) for _, cells in rows]
+        self._cells = [_shown(cells) for _, cells in rows]
         self._index = {key: index for index, key in enumerate(self._keys)}
         self._cursor = min(max(cursor, 0), max(len(self._keys) - 1, 0))
         self._hover = HEADER
@@ -170,7 +178,7 @@ class RowTable(ScrollView, can_focus=True):
         """New cells for rows on show (key, cells): a name that arrived late, a tick; the columns
         widen or narrow to fit."""
         for key, cells in rows:
-            self._cells[self._index[key]] = tuple(cells)
+            self._cells[self._index[key]] = _shown(cells)
         self._measure()
 
     def _measure(self) -> None:

@@ -38,4 +38,4 @@ async def test_a_file_name_with_controls_is_shown_with_marks(make_app, settle, t
     async with make_app().run_test(size=SIZE) as pilot:
         screen = await open_import(pilot, settle, path)
         summary = str(screen.query_one("#import-summary", Static).render())
-        assert summary.startswith("evil␛]0;PWNED␇.csv: 1 rows · 1 ready · 0 invalid · 1 blank line skipped.")
+        assert summary.startswith("evil␛]0;PWNED␇.csv: 1 row · 1 ready · 0 invalid · 1 blank line skipped.")

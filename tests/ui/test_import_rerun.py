@@ -37,6 +37,6 @@ async def test_a_rerun_says_what_earlier_runs_did_and_a_new_file_clears_the_bar(
         screen.query_one("#import-file", Input).focus()
         await pilot.press("enter")
         await settle(pilot)
-        assert "other.csv: 1 rows" in summary_text(screen)
+        assert "other.csv: 1 row · " in summary_text(screen)
         assert not screen.query_one("#import-progress-row").display
         assert screen.query_one("#import-progress", ProgressBar).progress == 0

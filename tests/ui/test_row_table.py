@@ -180,3 +180,15 @@ async def test_other_titles_with_another_count_drop_the_rows():
         assert table.row_count == 3 and table.labels[3] == "E-mail address"
         table.set_labels(["", "ID", "Patient", "Status", "Last data"])  # another study's roster
         assert table.row_count == 0 and table.cursor_key is None and table.widths == (2, 4, 9, 8, 11)
+
+
+async def test_text_that_could_drive_the_terminal_is_shown_as_marks():
+    app = Tables()
+    async with app.run_test(size=(70, 8)) as pilot:
+        table = app.query_one(RowTable)
+        table.set_rows([("1", ["[ ]", "1", "Evil\x1b]52;c;AAAA\x07", "x@example.org\x9b2J"])])
+        table.update_rows([("1", ["[ ]", "1", "Evil\x1b]52;c;AAAA\x07", "\rspoofed"])])
+        await pilot.pause()
+        painted_text = "".join(strip.text for strip in table.render_lines(Region(0, 0, *table.size)))
+        assert not any(ord(char) < 32 or 0x7f <= ord(char) < 0xa0 for char in painted_text)
+        assert "Evil" in painted_text and "spoofed" in painted_text
