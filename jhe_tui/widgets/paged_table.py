@@ -53,7 +53,7 @@ class Row:
 
 class _Rows(RowTable):
     """A table with Enter described, so the footer, help and palette offer "Open", and Home/End
-    on rows (a DataTable's own scroll sideways in row mode)."""
+    on rows (the table's own scroll sideways, as a DataTable's do in row mode)."""
 
     BINDINGS = [
         Binding("enter", "select_cursor", "Open", id="table.open", tooltip="Open the row under the cursor"),
@@ -227,14 +227,14 @@ class PagedTable(Vertical):
         self._shown_page = self.page
         self._rows = {row.key: row for row in rows}
         self.count = count
-        table.set_rows([(row.key, self._cells(row)) for row in self._rows.values()], cursor,
+        masked = privacy.is_on(self)
+        table.set_rows([(row.key, self._cells(row, masked)) for row in self._rows.values()], cursor,
                        None if headers is None else ["", *headers])
         self.rows_shown = len(self._rows)
         self._update_pager()
 
-    def _cells(self, row: Row) -> list[str]:
+    def _cells(self, row: Row, masked: bool) -> list[str]:
         """The row as shown: its tick, then its cells, masked in privacy mode."""
-        masked = privacy.is_on(self)
         return [_mark(row.key in self.selected), *(privacy.shown(cell, masked) for cell in row.cells)]
 
     @property
@@ -249,7 +249,8 @@ class PagedTable(Vertical):
 
     def _update_cells(self, rows: Iterable[Row]) -> None:
         """Redraw these rows on show."""
-        self.data_table.update_rows((row.key, self._cells(row)) for row in rows)
+        masked = privacy.is_on(self)
+        self.data_table.update_rows((row.key, self._cells(row, masked)) for row in rows)
 
     def _update_pager(self) -> None:
         self.query_one("#page-input", Input).value = str(self.page)
