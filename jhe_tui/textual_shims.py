@@ -6,9 +6,7 @@ cannot serve. Remove an entry when Textual offers the public way (or fixes the b
   idle, after a paint may already have cached rows at the old widths, and the cache keys do not
   change with the widths: rows that arrive after their table was painted stay cut ("Brown,"
   for "Brown, Aisha") until something else repaints them. A test shows the bug on a plain
-  DataTable and fails once upstream fixes it. It also takes rows whose widths the caller knows
-  (``add_measured_rows``): measuring every cell of a page again through Rich, when idle, cost
-  more than painting the page, and a paged table knows its cells are one line of plain text.
+  DataTable and fails once upstream fixes it.
 * ``PrivateCrashApp``: Textual's crash report prints every frame's local variables, and those
   hold patient data and tokens; there is no public hook to replace it.
 * ``bindings_of``: help and the palette list the keys of widgets that do not have focus;
@@ -18,7 +16,7 @@ cannot serve. Remove an entry when Textual offers the public way (or fixes the b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 from textual.app import App
@@ -33,21 +31,11 @@ ReturnType = TypeVar("ReturnType")
 
 class RemeasuredDataTable(DataTable[CellType]):
     """A DataTable that repaints its rows at the widths it has just measured (only when they
-    differ from the widths it last painted at, so a page whose widths were known is painted once)."""
+    differ from the widths it last painted at)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._measured: set[RowKey] = set()
         self._painted: tuple[int, ...] = ()
-
-    def add_measured_rows(self, rows: Iterable[tuple[str, Sequence[CellType]]], widths: Sequence[int]) -> None:
-        """Add one-line rows (key, cells) whose widest cell per column, header included, the
-        caller has measured: the columns take these widths now, before the first paint, and the
-        rows are not measured again."""
-        for column, width in zip(self.ordered_columns, widths, strict=True):
-            column.content_width = width
-        for key, cells in rows:
-            self._measured.add(self.add_row(*cells, key=key))
 
     def _widths(self) -> tuple[int, ...]:
         return tuple(column.get_render_width(self) for column in self.ordered_columns)
@@ -57,9 +45,7 @@ class RemeasuredDataTable(DataTable[CellType]):
         return super().render_line(y)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        new_rows = set(new_rows)
-        super()._update_dimensions(new_rows - self._measured)
-        self._measured -= new_rows
+        super()._update_dimensions(new_rows)
         if self._widths() != self._painted:
             self._clear_caches()
 
