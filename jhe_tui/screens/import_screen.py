@@ -283,7 +283,7 @@ class ImportScreen(ConsoleScreen[None]):
         self._details = details or []
         table = self.query_one("#import-table", RowTable)
         table.set_rows([(str(index), _texts(row, masked)) for index, row in enumerate(values)], cursor, columns)
-        self.query_one("#import-detail", Static).update(self._details[0] if self._details else "")
+        self.query_one("#import-detail", Static).update(self._details[table.cursor_row] if self._details else "")
 
     @on(RowTable.RowHighlighted, "#import-table")
     def _row_highlighted(self, event: RowTable.RowHighlighted) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jhe_tui.api.invitations import OUTSTANDING, ClientInvitations, IssuedInvitation
+from jhe_tui.api.text import counted
 from jhe_tui.jobs.followup import Invited
 from jhe_tui.local.invitation_log import WHERE, LoggedInvitation
 from jhe_tui.widgets.clock import utc_text
@@ -98,5 +99,4 @@ def outstanding_of_many(invited: list[Invited]) -> str | None:
     how = hows.pop() if len(hows) == 1 and "" not in hows else "sent"
     unsure = ", if still unused" if any(i.local for i in live) else ""
     where = f" ({WHERE})" if all(i.local for i in live) else ""
-    patients = "1 patient" if len(live) == 1 else f"{len(live):,} patients"
-    return f"The links {how}{when} to {patients}{where} will stop working{unsure}."
+    return f"The links {how}{when} to {counted(len(live), 'patient')}{where} will stop working{unsure}."

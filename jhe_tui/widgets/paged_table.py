@@ -24,6 +24,7 @@ from textual.css.query import NoMatches
 from textual.widgets import Input, Label, Select
 
 from jhe_tui import privacy
+from jhe_tui.api.text import counted
 from jhe_tui.privacy import Sensitive
 from jhe_tui.widgets.loading import loading_after
 from jhe_tui.widgets.row_table import RowTable
@@ -259,12 +260,11 @@ class PagedTable(Vertical):
         set_text(self.query_one("#selection", Label), f"· {chosen:,} selected" if chosen else "", one_line=True)
 
     def _update_count(self) -> None:
-        noun = self._noun if self.count == 1 else f"{self._noun}s"
         count = self.query_one("#page-count", Label)
-        counted = f"{self.count:,} {noun}"
+        total = counted(self.count, self._noun)
         # A short wait ("loading…") takes the count's width, so a flip does not lay the screen out
         # once when it starts loading and again when it ends.
-        said = self._waiting_text.ljust(len(counted)) if self._waiting_text else counted
+        said = self._waiting_text.ljust(len(total)) if self._waiting_text else total
         set_text(count, f"of {self.pages:,} · {said}", one_line=True)
         count.set_class(bool(self._waiting_text), "waiting")
 
